@@ -1,0 +1,62 @@
+// Typed failures. Only flexvolume.ts turns them into an answer for kubelet.
+
+/** A volume option (or the call's arguments) is missing or malformed. */
+export class OptionError extends Error {
+  override readonly name = "OptionError";
+  constructor(
+    readonly option: string,
+    readonly problem: string,
+  ) {
+    super(`option ${option}: ${problem}`);
+  }
+}
+
+/** Getting an access token failed (service principal, NMI or managed identity). */
+export class IdentityError extends Error {
+  override readonly name = "IdentityError";
+}
+
+export type FailureCause =
+  | "not found"
+  | "forbidden"
+  | "unauthorized"
+  | "throttled"
+  | "network"
+  | "timeout"
+  | "invalid content"
+  | "error";
+
+/** One object that could not be fetched or turned into file content. */
+export interface ObjectFailure {
+  /** `type/name` as the pod author wrote it, e.g. `secret/db-password`. */
+  object: string;
+  cause: FailureCause;
+  /** What went wrong and how to fix it; never contains a secret. */
+  detail: string;
+}
+
+/** Some objects of a mount could not be fetched: names every one of them. */
+export class FetchError extends Error {
+  override readonly name = "FetchError";
+  constructor(
+    readonly vault: string,
+    readonly failures: readonly ObjectFailure[],
+  ) {
+    super(
+      `${failures.length} object(s) could not be fetched from key vault ${vault}: ` +
+        failures.map((f) => `${f.object}: ${f.cause}: ${f.detail}`).join("; "),
+    );
+  }
+}
+
+/** Mounting, writing or unmounting the tmpfs failed. */
+export class VolumeError extends Error {
+  override readonly name = "VolumeError";
+}
+
+/** The call is not one this driver implements; kubelet falls back to its default. */
+export class NotSupportedError extends Error {
+  override readonly name = "NotSupportedError";
+}
+
+export type DriverError = OptionError | IdentityError | FetchError | VolumeError | NotSupportedError;

@@ -1,0 +1,38 @@
+// The parsed, validated shape of a mount's options. Built by parseVolumeOptions.
+
+export type ObjectType = "secret" | "key" | "cert";
+
+/** One Key Vault object to put into the volume. */
+export interface ObjectSpec {
+  type: ObjectType;
+  /** Object name in the vault. */
+  name: string;
+  /** File name inside the volume (the alias, or the name). */
+  fileName: string;
+  /** Pinned version; empty means latest. */
+  version: string;
+}
+
+export type Identity =
+  | { kind: "servicePrincipal"; clientId: string; clientSecret: string }
+  | { kind: "podIdentity"; nmiPort: number; podName: string; podNamespace: string }
+  | { kind: "managedIdentity"; clientId?: string };
+
+export type CloudName =
+  | "AzurePublicCloud"
+  | "AzureChinaCloud"
+  | "AzureUSGovernmentCloud"
+  | "AzureGermanCloud"
+  | "AzureStackCloud";
+
+export interface VolumeOptions {
+  vaultName: string;
+  tenantId: string;
+  cloudName: CloudName;
+  identity: Identity;
+  objects: ObjectSpec[];
+  /** File mode of every written file. */
+  fileMode: number;
+  /** Group owning the files (the pod's fsGroup), when kubelet passes one. */
+  fsGroup?: number;
+}
