@@ -33,6 +33,8 @@ export interface VolumeOptions {
   objects: ObjectSpec[];
   /** File mode of every written file. */
   fileMode: number;
+  /** The whole mount's deadline (option mounttimeout). */
+  mountTimeoutSeconds: number;
   /** Group owning the files (the pod's fsGroup), when kubelet passes one. */
   fsGroup?: number;
 }

@@ -1,0 +1,105 @@
+// Entry point kubelet execs: `kv init | mount <dir> <json-options> | unmount <dir>`.
+// Every call ends with exactly one JSON answer on stdout; nothing else reaches
+// stdout or stderr (kubelet parses the combined output).
+import { Command, CommanderError } from "commander";
+import { NotSupportedError } from "./errors";
+import { answerFor, DriverAnswer, exitCodeFor, INIT_ANSWER, SUCCESS } from "./flexvolume";
+import { log, messageOf } from "./log";
+
+const USAGE = "usage: kv init | kv mount <dir> <json-options> | kv unmount <dir>";
+
+let answered = false;
+
+/** The single writer of the driver's answer. */
+function answer(result: DriverAnswer): never {
+  if (!answered) {
+    answered = true;
+    // stdout is synchronous for pipes and files on Linux, so exiting right away loses nothing.
+    process.stdout.write(JSON.stringify(result) + "\n");
+  }
+  log.info("answer", { status: result.status, ...("message" in result ? { message: result.message } : {}) });
+  process.exit(exitCodeFor(result));
+}
+
+/** Keep libraries' stray output and Node's warnings out of the answer stream. */
+function silenceStrayOutput(): void {
+  process.removeAllListeners("warning");
+  process.on("warning", (w) => log.warn("node-warning", { name: w.name, message: w.message }));
+  for (const method of ["log", "info", "warn", "error", "debug", "trace"] as const) {
+    console[method] = (...args: unknown[]) => log.debug("console", { method, text: args.map(String).join(" ") });
+  }
+  process.on("uncaughtException", (error) => answer(answerFor(error)));
+  process.on("unhandledRejection", (error) => answer(answerFor(error)));
+}
+
+async function run(call: string, work: () => Promise<DriverAnswer>): Promise<never> {
+  const started = Date.now();
+  log.info("call", { call });
+  try {
+    const result = await work();
+    log.info("done", { call, ms: Date.now() - started });
+    return answer(result);
+  } catch (error) {
+    log.error("failed", { call, ms: Date.now() - started, error: messageOf(error) });
+    return answer(answerFor(error));
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command("kv")
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
+    .helpCommand(false)
+    .helpOption(false);
+
+  program.command("init").allowExcessArguments().action(() => run("init", async () => INIT_ANSWER));
+
+  program
+    .command("mount")
+    .argument("[dir]")
+    .argument("[json-options]")
+    .allowExcessArguments()
+    .action((dir?: string, json?: string) =>
+      // Loaded lazily: init and unmount never pay for the Azure SDK.
+      run("mount", async () => {
+        const { mountVolume } = await import("./mount");
+        await mountVolume(dir, json);
+        return SUCCESS;
+      }),
+    );
+
+  program
+    .command("unmount")
+    .argument("[dir]")
+    .allowExcessArguments()
+    .action((dir?: string) =>
+      run("unmount", async () => {
+        const { unmountVolume } = await import("./unmount");
+        await unmountVolume(dir);
+        return SUCCESS;
+      }),
+    );
+
+  // attach, detach, waitforattach, getvolumename, ...: kubelet falls back to its defaults.
+  program
+    .argument("[call]")
+    .argument("[args...]")
+    .action((call?: string) =>
+      run(call ?? "", async () => {
+        throw new NotSupportedError(call ? `call '${call}' is not supported; ${USAGE}` : USAGE);
+      }),
+    );
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  silenceStrayOutput();
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+  } catch (error) {
+    const message = error instanceof CommanderError ? `${error.message.replace(/^error: /, "")}; ${USAGE}` : messageOf(error);
+    answer(answerFor(new NotSupportedError(message)));
+  }
+}
+
+void main(process.argv.slice(2));

@@ -1,0 +1,79 @@
+// `kv mount <dir> <json-options>`: validate everything, fetch every object, and only
+// then mount a tmpfs at <dir> and write the files. On any failure nothing stays mounted.
+import { readFileSync } from "node:fs";
+import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
+import { mkdir } from "node:fs/promises";
+import { routeAzureLogs } from "./azureLogs";
+import { resolveCloud, vaultUrl } from "./clouds";
+import { createIdentity } from "./identity/credential";
+import { shareToken } from "./identity/sharedToken";
+import { log, messageOf } from "./log";
+import { parseMountArgument, parseVolumeOptions } from "./options/parseVolumeOptions";
+import type { VolumeOptions } from "./options/volumeOptions";
+import type { FailureContext } from "./vault/failures";
+import { fetchObjects, type VolumeFile } from "./vault/fetchObjects";
+import { createKeyVault } from "./vault/sdkKeyVault";
+import { requireDirectoryOrAbsent, requireMountDir } from "./volume/mountDir";
+import { lockMountDir } from "./volume/mountLock";
+import { isMounted, mountTmpfs, tmpfsSize, unmountTmpfs } from "./volume/tmpfs";
+import { writeVolume } from "./volume/writeVolume";
+
+const FETCH_CONCURRENCY = 16;
+
+async function fetchVolumeFiles(options: VolumeOptions, deadline: AbortSignal): Promise<VolumeFile[]> {
+  const cloud = resolveCloud(options.cloudName, process.env, (path) => readFileSync(path, "utf8"));
+  // One connection pool and one token for every request of this mount.
+  const httpClient = createDefaultHttpClient();
+  const identity = createIdentity(options.identity, options.tenantId, cloud, httpClient);
+  const vault = createKeyVault(vaultUrl(options, cloud), shareToken(identity.credential), {
+    httpClient,
+    disableChallengeResourceVerification: cloud.name === "AzureStackCloud",
+  });
+  const context: FailureContext = {
+    vaultName: options.vaultName,
+    get principal() {
+      return identity.describe();
+    },
+    get clientId() {
+      return identity.clientId();
+    },
+  };
+  return fetchObjects(vault, options.objects, context, {
+    concurrency: FETCH_CONCURRENCY,
+    abortSignal: deadline,
+    deadlineSeconds: options.mountTimeoutSeconds,
+  });
+}
+
+async function populate(dir: string, files: readonly VolumeFile[], options: VolumeOptions): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o750 });
+  await mountTmpfs(dir, tmpfsSize(files.map((file) => file.content.length)));
+  try {
+    await writeVolume(dir, files, { mode: options.fileMode, gid: options.fsGroup });
+  } catch (error) {
+    log.error("write-failed", { dir, error: messageOf(error) });
+    await unmountTmpfs(dir);
+    throw error;
+  }
+}
+
+export async function mountVolume(dirArgument: string | undefined, json: string | undefined): Promise<void> {
+  const dir = requireMountDir(dirArgument);
+  const options = parseVolumeOptions(parseMountArgument(json));
+  await requireDirectoryOrAbsent(dir);
+  const deadline = AbortSignal.timeout(options.mountTimeoutSeconds * 1000);
+  const release = await lockMountDir(dir, deadline);
+  try {
+    if (await isMounted(dir)) {
+      log.info("already-mounted", { dir });
+      return;
+    }
+    routeAzureLogs();
+    log.info("fetching", { dir, vault: options.vaultName, identity: options.identity.kind, objects: options.objects.length });
+    const files = await fetchVolumeFiles(options, deadline);
+    await populate(dir, files, options);
+    log.info("mounted", { dir, files: files.length });
+  } finally {
+    await release();
+  }
+}

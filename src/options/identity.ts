@@ -1,0 +1,119 @@
+// Which identity fetches the objects: NMI (pod identity), the node's managed identity, or a service principal.
+
+import { OptionError } from "../errors";
+import { wholeNumber } from "./numbers";
+import { decodeStdBase64, utf8Text } from "./base64";
+import { KEY } from "./keys";
+import { clientIdProblem, podNameProblem } from "./names";
+import { optionValue, type RawOptions } from "./rawOptions";
+import { quote } from "./text";
+import type { Identity } from "./volumeOptions";
+
+const DEFAULT_NMI_PORT = 2579;
+
+export function parseIdentity(options: RawOptions): Identity {
+  const usePodIdentity = parseFlag(options, KEY.usePodIdentity);
+  const useManagedIdentity = parseFlag(options, KEY.useVmManagedIdentity);
+  if (usePodIdentity && useManagedIdentity) {
+    throw new OptionError(
+      KEY.usePodIdentity,
+      `and ${KEY.useVmManagedIdentity} are both "true"; ` +
+        "set only one of them (or neither, to use the service principal from secretRef)",
+    );
+  }
+  if (usePodIdentity) return podIdentity(options);
+  if (useManagedIdentity) return managedIdentity(options);
+  return servicePrincipal(options);
+}
+
+/** "true" or "false" in any letter case; absent or empty is false. */
+function parseFlag(options: RawOptions, key: string): boolean {
+  const value = optionValue(options, key).toLowerCase();
+  if (value !== "" && value !== "true" && value !== "false") {
+    throw new OptionError(key, `is ${quote(value)}; use "true" or "false"`);
+  }
+  return value === "true";
+}
+
+function podIdentity(options: RawOptions): Identity {
+  const podField = (key: string) => {
+    const value = optionValue(options, key);
+    if (value === "") {
+      throw new OptionError(
+        key,
+        `is missing but ${KEY.usePodIdentity} is "true": NMI needs the pod's name and namespace; ` +
+          "kubelet normally passes them on every mount (add them yourself when calling the driver by hand)",
+      );
+    }
+    const problem = podNameProblem(value);
+    if (problem) throw new OptionError(key, `${quote(value)} ${problem}`);
+    return value;
+  };
+  return {
+    kind: "podIdentity",
+    nmiPort: parseNmiPort(optionValue(options, KEY.nmiPort)),
+    podName: podField(KEY.podName),
+    podNamespace: podField(KEY.podNamespace),
+  };
+}
+
+function parseNmiPort(value: string): number {
+  if (value === "") return DEFAULT_NMI_PORT;
+  return wholeNumber(KEY.nmiPort, value, { min: 1, max: 65535, noun: "a valid NMI port", hint: ` (NMI's port on this node; default ${DEFAULT_NMI_PORT})` });
+}
+
+function managedIdentity(options: RawOptions): Identity {
+  const clientId = optionValue(options, KEY.vmManagedIdentityClientId);
+  if (clientId === "") return { kind: "managedIdentity" };
+  const problem = clientIdProblem(clientId);
+  if (problem) {
+    throw new OptionError(
+      KEY.vmManagedIdentityClientId,
+      `${quote(clientId)} ${problem}; leave it empty to use the node's system-assigned identity`,
+    );
+  }
+  return { kind: "managedIdentity", clientId };
+}
+
+const SECRET_REF_HELP =
+  'create a Secret of type "azure/kv" with keys clientid and clientsecret (the service principal\'s ' +
+  "application id and password) in the pod's namespace and reference it with secretRef in the flexVolume, " +
+  `or set ${KEY.usePodIdentity} or ${KEY.useVmManagedIdentity} to "true"`;
+
+function servicePrincipal(options: RawOptions): Identity {
+  return {
+    kind: "servicePrincipal",
+    clientId: secretRefValue(options, KEY.clientId),
+    clientSecret: secretRefValue(options, KEY.clientSecret),
+  };
+}
+
+/**
+ * A secretRef value, decoded. Errors never echo it: it may be the client secret.
+ * Trailing CR/LF is dropped: the Go driver's wrapper read these with `$(... | base64 -d)`, which strips
+ * trailing newlines, so a Secret made with `echo` (value ending in "\n") worked and must keep working.
+ * Neither a client id nor an AAD client secret can end in a line break.
+ */
+function secretRefValue(options: RawOptions, key: string): string {
+  const encoded = optionValue(options, key);
+  if (encoded === "") {
+    throw new OptionError(
+      key,
+      `is missing: with neither identity flag set, a service principal is used; ${SECRET_REF_HELP}`,
+    );
+  }
+  const bytes = decodeStdBase64(encoded);
+  const text = bytes && utf8Text(bytes);
+  if (text === undefined) {
+    throw new OptionError(
+      key,
+      "is not base64 of UTF-8 text (kubelet encodes Secret values itself); " +
+        "when calling the driver by hand, pass the value base64-encoded",
+    );
+  }
+  const value = text.replace(/[\r\n]+$/, "");
+  if (value === "") {
+    throw new OptionError(key, `is empty; put the service principal's value in the Secret: ${SECRET_REF_HELP}`);
+  }
+  return value;
+}

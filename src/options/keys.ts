@@ -1,0 +1,29 @@
+// Option keys, spelled as CONTRACT.md spells them (errors name them this way); matching is case-insensitive.
+// `resourcegroup` and `subscriptionid` are accepted and ignored like any other unknown key.
+
+export const KEY = {
+  vaultName: "keyvaultname",
+  objectNames: "keyvaultobjectnames",
+  objectTypes: "keyvaultobjecttypes",
+  objectAliases: "keyvaultobjectaliases",
+  objectVersions: "keyvaultobjectversions",
+  legacyObjectName: "keyvaultobjectname",
+  legacyObjectType: "keyvaultobjecttype",
+  legacyObjectVersion: "keyvaultobjectversion",
+  tenantId: "tenantid",
+  cloudName: "cloudname",
+  usePodIdentity: "usepodidentity",
+  nmiPort: "nmiport",
+  mountTimeout: "mounttimeout",
+  useVmManagedIdentity: "usevmmanagedidentity",
+  vmManagedIdentityClientId: "vmmanagedidentityclientid",
+  clientId: "kubernetes.io/secret/clientid",
+  clientSecret: "kubernetes.io/secret/clientsecret",
+  podName: "kubernetes.io/pod.name",
+  podNamespace: "kubernetes.io/pod.namespace",
+  fsGroup: "kubernetes.io/mounterArgs.FsGroup",
+  legacyFsGroup: "kubernetes.io/fsGroup",
+} as const;
+
+/** The argument itself, when it is missing or not a JSON object. */
+export const JSON_OPTIONS = "<json-options>";

@@ -1,0 +1,62 @@
+// Turns what went wrong fetching one object into a cause and a fix an operator can act on.
+import type { FailureCause, ObjectFailure } from "../errors";
+import type { ObjectSpec, ObjectType } from "../options/volumeOptions";
+import { ContentError } from "./objectContent";
+
+export interface FailureContext {
+  vaultName: string;
+  /** Who asked, e.g. "service principal 1234..." */
+  principal: string;
+  /** Client id to grant permissions to, when known. */
+  clientId?: string;
+}
+
+interface RestLikeError {
+  name?: string;
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+const PERMISSION_SCOPE: Record<ObjectType, { words: string; cli: string; role: string }> = {
+  secret: { words: "secrets", cli: "--secret-permissions get", role: "Key Vault Secrets User" },
+  key: { words: "keys", cli: "--key-permissions get", role: "Key Vault Crypto User" },
+  cert: { words: "certificates", cli: "--certificate-permissions get", role: "Key Vault Certificate User" },
+};
+
+const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "REQUEST_SEND_ERROR"]);
+
+export function objectLabel(spec: ObjectSpec): string {
+  return `${spec.type}/${spec.name}${spec.version ? `@${spec.version}` : ""}`;
+}
+
+function forbiddenFix(spec: ObjectSpec, context: FailureContext): string {
+  const scope = PERMISSION_SCOPE[spec.type];
+  const who = context.clientId ?? "<client-id>";
+  return (
+    `${context.principal} lacks 'get' on ${scope.words} in key vault ${context.vaultName}; ` +
+    `grant it with 'az keyvault set-policy --name ${context.vaultName} ${scope.cli} --spn ${who}' ` +
+    `(or, on an RBAC vault, the role '${scope.role}')`
+  );
+}
+
+function classify(error: RestLikeError, spec: ObjectSpec, context: FailureContext): [FailureCause, string] {
+  const status = error.statusCode;
+  if (error instanceof ContentError) return ["invalid content", error.message];
+  if (status === 404) {
+    const what = spec.version ? `version ${spec.version} of ${spec.type} ${spec.name}` : `${spec.type} ${spec.name}`;
+    return ["not found", `${what} does not exist in key vault ${context.vaultName}; check keyvaultobjectnames, keyvaultobjecttypes and keyvaultobjectversions`];
+  }
+  if (status === 403) return ["forbidden", forbiddenFix(spec, context)];
+  if (status === 401) return ["unauthorized", `key vault ${context.vaultName} refused the token of ${context.principal}; check tenantid and that the identity belongs to the vault's tenant`];
+  if (status === 429) return ["throttled", `key vault ${context.vaultName} kept throttling (HTTP 429) after retries; try again later or mount fewer objects at once`];
+  if (error.name === "AbortError") return ["timeout", "the mount's deadline passed before this object arrived"];
+  if (status !== undefined && status >= 500) return ["error", `key vault answered HTTP ${status} after retries`];
+  if (error.code && NETWORK_CODES.has(error.code)) return ["network", `cannot reach key vault ${context.vaultName} (${error.code}); check the node's DNS, egress firewall and HTTPS_PROXY`];
+  return ["error", error.message ?? String(error)];
+}
+
+export function describeFailure(error: unknown, spec: ObjectSpec, context: FailureContext): ObjectFailure {
+  const [cause, detail] = classify((error ?? {}) as RestLikeError, spec, context);
+  return { object: objectLabel(spec), cause, detail };
+}

@@ -1,0 +1,83 @@
+// Fetches every object of a mount, concurrently, into memory. Nothing is written until
+// all of them have arrived: a mount is all or nothing.
+import { FetchError, IdentityError, type ObjectFailure } from "../errors";
+import type { ObjectSpec } from "../options/volumeOptions";
+import { describeFailure, objectLabel, type FailureContext } from "./failures";
+import type { KeyVault, ReadOptions } from "./keyVault";
+import { certificateContent, keyContent, secretContent } from "./objectContent";
+
+export interface VolumeFile {
+  fileName: string;
+  content: Buffer;
+}
+
+export interface FetchOptions {
+  concurrency: number;
+  /** Aborts when the mount's deadline passes. */
+  abortSignal?: AbortSignal;
+  /** The deadline, for the message that names what was still pending. */
+  deadlineSeconds?: number;
+}
+
+const CREDENTIAL_ERRORS = new Set(["AuthenticationError", "AggregateAuthenticationError", "CredentialUnavailableError", "IdentityError"]);
+
+async function fetchContent(vault: KeyVault, spec: ObjectSpec, read: ReadOptions): Promise<Buffer> {
+  switch (spec.type) {
+    case "secret":
+      return secretContent(await vault.getSecret(spec.name, read));
+    case "key":
+      return keyContent(await vault.getKey(spec.name, read));
+    case "cert":
+      return certificateContent(await vault.getCertificate(spec.name, read));
+  }
+}
+
+/** A failed token is the same failure for every object: report it once. */
+function asIdentityError(error: unknown): IdentityError | undefined {
+  if (error instanceof IdentityError) return error;
+  if (error instanceof Error && CREDENTIAL_ERRORS.has(error.name)) return new IdentityError(error.message.split("\n")[0]);
+  return undefined;
+}
+
+/** When the deadline passes: every object not yet fetched is named as pending. */
+function deadlineError(specs: readonly ObjectSpec[], files: readonly VolumeFile[], failures: readonly ObjectFailure[], context: FailureContext, seconds: number): FetchError {
+  const pending = specs
+    .filter((spec, index) => !files[index] && !failures.some((failure) => failure.object === objectLabel(spec)))
+    .map((spec) => ({ object: objectLabel(spec), cause: "timeout" as const, detail: `still pending when the mount's ${seconds}s deadline passed (option mounttimeout)` }));
+  return new FetchError(context.vaultName, [...failures, ...pending]);
+}
+
+export async function fetchObjects(vault: KeyVault, specs: readonly ObjectSpec[], context: FailureContext, options: FetchOptions): Promise<VolumeFile[]> {
+  const files: VolumeFile[] = new Array(specs.length);
+  const failures: ObjectFailure[] = [];
+  const { abortSignal } = options;
+  let identityError: IdentityError | undefined;
+  let next = 0;
+
+  const worker = async () => {
+    while (next < specs.length && !identityError && !abortSignal?.aborted) {
+      const index = next++;
+      const spec = specs[index];
+      try {
+        const content = await fetchContent(vault, spec, { version: spec.version, abortSignal });
+        files[index] = { fileName: spec.fileName, content };
+      } catch (error) {
+        if (abortSignal?.aborted) return;
+        identityError ??= asIdentityError(error);
+        failures.push(describeFailure(error, spec, context));
+      }
+    }
+  };
+  const all = Promise.all(Array.from({ length: Math.min(options.concurrency, specs.length) }, worker));
+  // Not every request honours the signal (token requests may not): stop waiting at once.
+  const deadline = new Promise<void>((resolve) => abortSignal?.addEventListener("abort", () => resolve(), { once: true }));
+  await Promise.race([all, deadline]);
+
+  if (abortSignal?.aborted) throw deadlineError(specs, files, failures, context, options.deadlineSeconds ?? 0);
+  if (identityError) throw identityError;
+  if (failures.length > 0) {
+    failures.sort((a, b) => a.object.localeCompare(b.object));
+    throw new FetchError(context.vaultName, failures);
+  }
+  return files;
+}

@@ -1,0 +1,20 @@
+// Checks on the `<dir>` argument kubelet passes to mount and unmount.
+import { stat } from "node:fs/promises";
+import { isAbsolute } from "node:path";
+import { OptionError, VolumeError } from "../errors";
+
+/** kubelet always passes an absolute path under its pods directory. */
+export function requireMountDir(dir: string | undefined): string {
+  if (!dir) throw new OptionError("<dir>", "missing; kubelet calls 'kv mount <dir> <json-options>' and 'kv unmount <dir>'");
+  if (!isAbsolute(dir)) throw new OptionError("<dir>", `'${dir}' is not an absolute path`);
+  return dir;
+}
+
+/** A `<dir>` that exists must be a directory: mounting over a file would hide it. */
+export async function requireDirectoryOrAbsent(dir: string): Promise<void> {
+  const stats = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw new VolumeError(`cannot inspect ${dir}: ${error.message}`);
+  });
+  if (stats && !stats.isDirectory()) throw new VolumeError(`${dir} exists and is not a directory; remove it or pass a directory`);
+}

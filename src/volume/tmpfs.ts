@@ -1,0 +1,41 @@
+// Mounting and unmounting the tmpfs that holds a volume's files. The files live in
+// memory only, never on the node's disk.
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import { VolumeError } from "../errors";
+import { findMount, parseMountInfo } from "./mountInfo";
+
+const run = promisify(execFile);
+const PAGE = 4096;
+/** Room for the kernel's own bookkeeping and for kubelet to relabel or chown. */
+const HEADROOM = 1024 * 1024;
+
+export async function isMounted(dir: string): Promise<boolean> {
+  const text = await readFile("/proc/self/mountinfo", "utf8");
+  return findMount(parseMountInfo(text), resolve(dir)) !== undefined;
+}
+
+/** tmpfs size that fits the files: each takes whole pages. */
+export function tmpfsSize(fileSizes: readonly number[]): number {
+  return fileSizes.reduce((total, size) => total + Math.ceil(size / PAGE) * PAGE, 0) + HEADROOM;
+}
+
+async function runMountCommand(command: string, args: string[]): Promise<void> {
+  try {
+    await run(command, args, { timeout: 30_000 });
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? "").trim();
+    throw new VolumeError(`${command} ${args.join(" ")} failed: ${stderr || (error as Error).message}`);
+  }
+}
+
+/** mode=0755, never tmpfs' world-writable default. */
+export async function mountTmpfs(dir: string, sizeBytes: number): Promise<void> {
+  await runMountCommand("mount", ["-t", "tmpfs", "-o", `mode=0755,size=${sizeBytes}`, "tmpfs", dir]);
+}
+
+export async function unmountTmpfs(dir: string): Promise<void> {
+  await runMountCommand("umount", [dir]);
+}
