@@ -60,4 +60,21 @@ describe("fetchObjects", () => {
       new IdentityError("AADSTS7000215: Invalid client secret provided."),
     );
   });
+
+  it("stops at the deadline and names every object still pending", async () => {
+    const hanging: KeyVault = { ...vaultOf({}), getSecret: () => new Promise(() => undefined) };
+    const attempt = fetchObjects(hanging, [spec("secret", "a"), spec("secret", "b"), spec("key", "k")], context, {
+      concurrency: 2,
+      abortSignal: AbortSignal.timeout(50),
+      deadlineSeconds: 7,
+    });
+    const { failures } = (await attempt.catch((error: unknown) => error)) as FetchError;
+    expect(failures).toEqual([
+      { object: "secret/a", cause: "timeout", detail: expect.stringContaining("7s deadline") },
+      { object: "secret/b", cause: "timeout", detail: expect.stringContaining("mounttimeout") },
+      // never started: the pool was busy with the two that hang
+      { object: "key/k", cause: "timeout", detail: expect.stringContaining("still pending") },
+    ]);
+  });
 });
+

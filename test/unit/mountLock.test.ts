@@ -1,0 +1,58 @@
+import { spawnSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { VolumeError } from "../../src/errors";
+import { lockMountDir } from "../../src/volume/mountLock";
+
+const dir = join(tmpdir(), `lock-test-${process.pid}`);
+const LOCK_DIRS = ["/run/kv-flexvol", join(tmpdir(), "kv-flexvol")];
+
+function lockFiles(): string[] {
+  return LOCK_DIRS.flatMap((d) => {
+    try {
+      return readdirSync(d).map((f) => join(d, f));
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe("lockMountDir", () => {
+  it("makes a second caller for the same dir wait until the first releases", async () => {
+    const order: string[] = [];
+    const releaseFirst = await lockMountDir(dir);
+    const second = lockMountDir(dir).then((release) => {
+      order.push("second");
+      return release;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    order.push("first done");
+    await releaseFirst();
+    await (await second)();
+    expect(order).toEqual(["first done", "second"]);
+  });
+
+  it("does not make different dirs wait for each other", async () => {
+    const a = await lockMountDir(`${dir}-a`);
+    const b = await lockMountDir(`${dir}-b`);
+    await Promise.all([a(), b()]);
+  });
+
+  it("gives up when the deadline passes while another call holds the lock", async () => {
+    const release = await lockMountDir(dir);
+    await expect(lockMountDir(dir, AbortSignal.timeout(100))).rejects.toThrow(VolumeError);
+    await release();
+  });
+
+  it("takes over a lock whose holder died", async () => {
+    const before = new Set(lockFiles());
+    const release = await lockMountDir(dir);
+    const [path] = lockFiles().filter((f) => !before.has(f));
+    await release();
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+    writeFileSync(path, dead);
+    const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
+    await again();
+  });
+});
