@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
 import { mkdir } from "node:fs/promises";
 import { routeAzureLogs } from "./azureLogs";
-import { resolveCloud, vaultUrl } from "./clouds";
+import { resolveCloud, vaultUrl, type CloudEnvironment } from "./clouds";
 import { createIdentity } from "./identity/credential";
 import { shareToken } from "./identity/sharedToken";
 import { log, messageOf } from "./log";
@@ -20,8 +20,7 @@ import { writeVolume } from "./volume/writeVolume";
 
 const FETCH_CONCURRENCY = 16;
 
-async function fetchVolumeFiles(options: VolumeOptions, deadline: AbortSignal): Promise<VolumeFile[]> {
-  const cloud = resolveCloud(options.cloudName, process.env, (path) => readFileSync(path, "utf8"));
+async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment, deadline: AbortSignal): Promise<VolumeFile[]> {
   // One connection pool and one token for every request of this mount.
   const httpClient = createDefaultHttpClient();
   const identity = createIdentity(options.identity, options.tenantId, cloud, httpClient);
@@ -60,6 +59,7 @@ async function populate(dir: string, files: readonly VolumeFile[], options: Volu
 export async function mountVolume(dirArgument: string | undefined, json: string | undefined): Promise<void> {
   const dir = requireMountDir(dirArgument);
   const options = parseVolumeOptions(parseMountArgument(json));
+  const cloud = resolveCloud(options.cloudName, process.env, (path) => readFileSync(path, "utf8"));
   await requireDirectoryOrAbsent(dir);
   const deadline = AbortSignal.timeout(options.mountTimeoutSeconds * 1000);
   const release = await lockMountDir(dir, deadline);
@@ -70,7 +70,7 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
     }
     routeAzureLogs();
     log.info("fetching", { dir, vault: options.vaultName, identity: options.identity.kind, objects: options.objects.length });
-    const files = await fetchVolumeFiles(options, deadline);
+    const files = await fetchVolumeFiles(options, cloud, deadline);
     await populate(dir, files, options);
     log.info("mounted", { dir, files: files.length });
   } finally {

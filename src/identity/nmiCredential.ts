@@ -1,6 +1,6 @@
 // aad-pod-identity's NMI hands out tokens for the pod's bound identity. The Azure SDK
 // has no credential for it, so this is one.
-import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest, proxyPolicyName } from "@azure/core-rest-pipeline";
 import { IdentityError } from "../errors";
 import { RETRY_OPTIONS } from "./retry";
@@ -33,10 +33,11 @@ export class NmiCredential implements TokenCredential {
     this.pipeline.removePolicy({ name: proxyPolicyName });
   }
 
-  async getToken(scopes: string | string[]): Promise<AccessToken> {
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     const { port, podName, podNamespace } = this.target;
     const url = `http://localhost:${port}/host/token/?resource=${encodeURIComponent(resourceOf(scopes))}`;
-    const request = createPipelineRequest({ url, method: "GET" });
+    // NMI speaks plain http on loopback only.
+    const request = createPipelineRequest({ url, method: "GET", allowInsecureConnection: true, abortSignal: options?.abortSignal });
     request.headers.set("podname", podName);
     request.headers.set("podns", podNamespace);
     let status: number;

@@ -42,10 +42,8 @@ export function parseObjects(options: RawOptions, names: GivenOption, types: Giv
   checkEntries(types.key, objectTypes, typeProblem, `use ${OBJECT_TYPES.join(", ")} (any letter case)`);
 
   const aliases = { key: KEY.objectAliases, value: optionValue(options, KEY.objectAliases) };
-  const fileNames = perNameEntries(
-    { ...aliases, noun: "alias", emptyEntry: "an empty entry keeps the object's name as its file name" },
-    namesList,
-  )?.map((alias, index) => alias || objectNames[index]);
+  // An empty alias is refused like any other name that is not a plain file name (CONTRACT.md).
+  const fileNames = perNameEntries({ ...aliases, noun: "alias" }, namesList);
   checkEntries(aliases.key, fileNames ?? [], fileNameProblem, "give a plain file name, such as \"tls.crt\"");
 
   const versions = firstGiven(options, [KEY.objectVersions, KEY.legacyObjectVersion]);

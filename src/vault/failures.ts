@@ -51,7 +51,9 @@ function classify(error: RestLikeError, spec: ObjectSpec, context: FailureContex
   if (status === 401) return ["unauthorized", `key vault ${context.vaultName} refused the token of ${context.principal}; check tenantid and that the identity belongs to the vault's tenant`];
   if (status === 429) return ["throttled", `key vault ${context.vaultName} kept throttling (HTTP 429) after retries; try again later or mount fewer objects at once`];
   if (error.name === "AbortError") return ["timeout", "the mount's deadline passed before this object arrived"];
-  if (status !== undefined && status >= 500) return ["error", `key vault answered HTTP ${status} after retries`];
+  if (status !== undefined && status >= 500) {
+    return ["error", `key vault, or a proxy on the way, answered HTTP ${status} after retries; check the vault's name and the node's HTTPS_PROXY`];
+  }
   if (error.code && NETWORK_CODES.has(error.code)) return ["network", `cannot reach key vault ${context.vaultName} (${error.code}); check the node's DNS, egress firewall and HTTPS_PROXY`];
   return ["error", error.message ?? String(error)];
 }

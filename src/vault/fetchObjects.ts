@@ -1,5 +1,6 @@
 // Fetches every object of a mount, concurrently, into memory. Nothing is written until
 // all of them have arrived: a mount is all or nothing.
+import { log } from "../log";
 import { FetchError, IdentityError, type ObjectFailure } from "../errors";
 import type { ObjectSpec } from "../options/volumeOptions";
 import { describeFailure, objectLabel, type FailureContext } from "./failures";
@@ -19,7 +20,7 @@ export interface FetchOptions {
   deadlineSeconds?: number;
 }
 
-const CREDENTIAL_ERRORS = new Set(["AuthenticationError", "AggregateAuthenticationError", "CredentialUnavailableError", "IdentityError"]);
+const CREDENTIAL_ERRORS = new Set(["AuthenticationError", "AuthenticationRequiredError", "AggregateAuthenticationError", "CredentialUnavailableError", "IdentityError"]);
 
 async function fetchContent(vault: KeyVault, spec: ObjectSpec, read: ReadOptions): Promise<Buffer> {
   switch (spec.type) {
@@ -63,6 +64,7 @@ export async function fetchObjects(vault: KeyVault, specs: readonly ObjectSpec[]
         files[index] = { fileName: spec.fileName, content };
       } catch (error) {
         if (abortSignal?.aborted) return;
+        log.debug("fetch-error", { object: spec.name, type: spec.type, name: (error as Error).name, code: (error as { code?: string }).code, status: (error as { statusCode?: number }).statusCode });
         identityError ??= asIdentityError(error);
         failures.push(describeFailure(error, spec, context));
       }

@@ -125,8 +125,8 @@ describe("parseVolumeOptions accepts", () => {
       { objects: objects(["secret", "db-password", "db-password", ""], ["cert", "tls", "tls", ""]) },
     ],
     [
-      "aliases as file names, an empty entry keeping the object's name",
-      { keyvaultobjectnames: "a;b;c", keyvaultobjecttypes: "secret;key;cert", keyvaultobjectaliases: "a.txt;;tls.crt" },
+      "aliases as file names",
+      { keyvaultobjectnames: "a;b;c", keyvaultobjecttypes: "secret;key;cert", keyvaultobjectaliases: "a.txt;b;tls.crt" },
       { objects: objects(["secret", "a", "a.txt", ""], ["key", "b", "b", ""], ["cert", "c", "tls.crt", ""]) },
     ],
     [
@@ -253,7 +253,7 @@ const BAD_OPTIONS: [string, Record<string, unknown>, string, string[]][] = [
   ["an unknown type", { keyvaultobjecttypes: "secret;certificate" }, "keyvaultobjecttypes", ["entry 2", '"certificate"', "secret, key, cert"]],
   ["an empty type entry", { keyvaultobjecttypes: ";cert" }, "keyvaultobjecttypes", ["entry 1", '""', "secret, key, cert"]],
   // aliases
-  ["fewer aliases than names", { keyvaultobjectaliases: "one" }, "keyvaultobjectaliases", ["has 1 entry but keyvaultobjectnames has 2", "one alias per name", "keeps the object's name"]],
+  ["fewer aliases than names", { keyvaultobjectaliases: "one" }, "keyvaultobjectaliases", ["has 1 entry but keyvaultobjectnames has 2", "one alias per name"]],
   ["more aliases than names", { keyvaultobjectaliases: "a;b;c" }, "keyvaultobjectaliases", ["has 3 entries but keyvaultobjectnames has 2"]],
   ["an alias '..'", { keyvaultobjectaliases: "p;.." }, "keyvaultobjectaliases", ["entry 2", '".."', "directory", "plain file name"]],
   ["an alias '.'", { keyvaultobjectaliases: ".;t" }, "keyvaultobjectaliases", ["entry 1", "directory"]],
@@ -264,8 +264,8 @@ const BAD_OPTIONS: [string, Record<string, unknown>, string, string[]][] = [
   ["an alias with NUL", { keyvaultobjectaliases: "p\u0000x;t" }, "keyvaultobjectaliases", ["entry 1", "control character"]],
   ["an alias with an inner newline", { keyvaultobjectaliases: "p\nx;t" }, "keyvaultobjectaliases", ["entry 1", "control character"]],
   ["an alias longer than 255 bytes", { keyvaultobjectaliases: `p;${"é".repeat(128)}` }, "keyvaultobjectaliases", ["entry 2", "255 bytes"]],
-  ["an alias equal to another object's name", { keyvaultobjectaliases: ";db-password" }, "keyvaultobjectaliases", ['secret/db-password (entry 1) and cert/tls (entry 2)', 'file "db-password"', "different alias"]],
-  ["two equal aliases", { keyvaultobjectaliases: "same;same" }, "keyvaultobjectaliases", ['file "same"']],
+  ["an empty alias", { keyvaultobjectaliases: "p;" + ";" }, "keyvaultobjectaliases", ["entry 2", "is empty", "plain file name"]],
+  ["two equal aliases", { keyvaultobjectaliases: "same;same" }, "keyvaultobjectaliases", ['secret/db-password (entry 1) and cert/tls (entry 2)', 'file "same"', "different alias"]],
   ["one name twice without aliases", { keyvaultobjectnames: "a;b;a", keyvaultobjecttypes: "secret;secret;key" }, "keyvaultobjectnames", ["secret/a (entry 1) and key/a (entry 3)", 'file "a"', "keyvaultobjectaliases"]],
   // versions
   ["fewer versions than names", { keyvaultobjectnames: "a;b;c", keyvaultobjecttypes: "secret;secret;secret", keyvaultobjectversions: "v1" }, "keyvaultobjectversions", ["has 1 entry but keyvaultobjectnames has 3", "one version per name", "latest"]],

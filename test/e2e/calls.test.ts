@@ -1,0 +1,51 @@
+// The FlexVolume calls other than a real mount, exactly as kubelet makes them.
+import { existsSync } from "node:fs";
+import { expectSingleJson } from "../support/driver";
+import { Kubelet } from "../support/kubelet";
+
+const kubelet = new Kubelet({});
+afterAll(() => kubelet.cleanUp());
+
+test("init answers Success without attach, and nothing else", async () => {
+  const result = await kubelet.call(["init"]);
+  expect(result.combined).toBe('{"status":"Success","capabilities":{"attach":false}}\n');
+  expect(result.code).toBe(0);
+});
+
+test.each(["attach", "detach", "waitforattach", "isattached", "mountdevice", "unmountdevice", "getvolumename", "expandvolume", "nodeexpand"])(
+  "%s answers Not supported with exit 1, so kubelet falls back to its defaults",
+  async (call) => {
+    const result = await kubelet.call([call, "{}", "node-1"]);
+    expect(expectSingleJson(result.combined)).toEqual({ status: "Not supported", message: expect.stringContaining(`'${call}'`) });
+    expect(result.code).toBe(1);
+  },
+);
+
+test("no call at all, or an unknown flag, is Not supported too", async () => {
+  for (const args of [[], ["--help"], ["-v"]]) {
+    const result = await kubelet.call(args);
+    expect(expectSingleJson(result.combined)).toMatchObject({ status: "Not supported", message: expect.stringContaining("usage: kv init") });
+    expect(result.code).toBe(1);
+  }
+});
+
+test("unmount of a directory that is not mounted succeeds and removes the empty directory", async () => {
+  const volume = kubelet.newVolume();
+  const result = await kubelet.unmount(volume);
+  expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
+  expect(result.code).toBe(0);
+  expect(existsSync(volume.dir)).toBe(false);
+  // kubelet retries unmounts: the second one must succeed as well.
+  expect((await kubelet.unmount(volume)).json).toEqual({ status: "Success" });
+});
+
+test("unmount without a directory fails with a usage message", async () => {
+  const result = await kubelet.call(["unmount"]);
+  expect(expectSingleJson(result.combined)).toEqual({ status: "Failure", message: expect.stringContaining("<dir>") });
+  expect(result.code).toBe(1);
+});
+
+test("a log file that cannot be written does not break a call", async () => {
+  const result = await kubelet.call(["init"], undefined, { KV_DRIVER_LOG: "/proc/version/not-a-dir/kv.log" });
+  expect(result.combined).toBe('{"status":"Success","capabilities":{"attach":false}}\n');
+});

@@ -1,0 +1,96 @@
+// A mount is all or nothing: when any object cannot be fetched, nothing is mounted and
+// the one Failure answer names every object that failed, why, and how to fix it.
+import { readdirSync } from "node:fs";
+import { expectSingleJson } from "../support/driver";
+import type { ServicePrincipal } from "../support/identities";
+import { Kubelet, kubeletOptions, type PodVolume } from "../support/kubelet";
+import { findMount } from "../support/mounts";
+import { startAzureStandIn, type AzureStandIn } from "../support/standIn";
+
+const SECRET = "never-in-an-answer-or-log-3f9a";
+
+let azure: AzureStandIn;
+let kubelet: Kubelet;
+let sp: ServicePrincipal;
+
+beforeAll(async () => {
+  azure = await startAzureStandIn();
+  kubelet = new Kubelet(azure.env);
+  sp = azure.addServicePrincipal();
+  const vault = azure.addVault("contoso-kv");
+  vault.addSecret("db-password", SECRET);
+  vault.addSecret("api-token", SECRET);
+  vault.addKey("signing", (await import("../support/fixtures")).generateKeyPair("RSA-2048").privateKey);
+  vault.grant(sp.clientId, "secret");
+});
+
+afterEach(() => azure.clearFaults());
+afterAll(async () => {
+  kubelet.cleanUp();
+  await azure.close();
+});
+
+async function failedMount(options: Record<string, string>): Promise<{ message: string; volume: PodVolume }> {
+  const volume = kubelet.newVolume();
+  const result = await kubelet.mount(volume, kubeletOptions({ keyvaultname: "contoso-kv", tenantid: azure.tenantId, ...options }, sp));
+  const answer = expectSingleJson(result.combined);
+  expect(answer.status).toBe("Failure");
+  expect(result.code).toBe(1);
+  expect(findMount(volume.dir)).toBeUndefined();
+  expect(readdirSync(volume.dir)).toEqual([]);
+  for (const leak of [SECRET, sp.clientSecret]) {
+    expect(result.combined).not.toContain(leak);
+    expect(kubelet.log(volume)).not.toContain(leak);
+  }
+  expect(result.combined).not.toMatch(/\n\s+at /); // no stack trace
+  return { message: String(answer.message), volume };
+}
+
+test("one missing object among good ones: nothing is mounted, and the answer names it", async () => {
+  const { message } = await failedMount({ keyvaultobjectnames: "db-password;nope;api-token", keyvaultobjecttypes: "secret;secret;secret" });
+  expect(message).toContain("1 object(s) could not be fetched from key vault contoso-kv");
+  expect(message).toContain("secret/nope: not found: secret nope does not exist in key vault contoso-kv");
+  expect(message).not.toContain("db-password");
+});
+
+test("every failing object is named with its own cause: not found, forbidden with the fix, pinned version", async () => {
+  const { message } = await failedMount({
+    keyvaultobjectnames: "db-password;signing;gone",
+    keyvaultobjecttypes: "secret;key;cert",
+    keyvaultobjectversions: "00000000000000000000000000000000;;",
+  });
+  expect(message).toContain("3 object(s)");
+  expect(message).toContain("secret/db-password@00000000000000000000000000000000: not found: version 00000000000000000000000000000000 of secret db-password");
+  expect(message).toContain(`key/signing: forbidden: service principal ${sp.clientId} lacks 'get' on keys in key vault contoso-kv`);
+  expect(message).toContain(`az keyvault set-policy --name contoso-kv --key-permissions get --spn ${sp.clientId}`);
+  expect(message).toContain("cert/gone: forbidden");
+});
+
+test("a vault that keeps throttling is reported as throttled after the retries", async () => {
+  azure.injectFault({ throttle: 1000, retryAfterSeconds: 0 }, { vault: "contoso-kv" });
+  const { message } = await failedMount({ keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret" });
+  expect(message).toContain("secret/db-password: throttled");
+  const throttled = azure.requests.filter((r) => r.status === 429).length;
+  expect(throttled).toBeGreaterThan(1);
+});
+
+test("a wrong client secret is one identity failure, not one per object", async () => {
+  const volume = kubelet.newVolume();
+  const wrong = { clientId: sp.clientId, clientSecret: "definitely-not-the-secret" };
+  const result = await kubelet.mount(volume, kubeletOptions({ keyvaultname: "contoso-kv", tenantid: azure.tenantId, keyvaultobjectnames: "db-password;api-token", keyvaultobjecttypes: "secret;secret" }, wrong));
+  const answer = expectSingleJson(result.combined);
+  expect(answer).toEqual({ status: "Failure", message: expect.stringMatching(/^cannot get an access token: .*AADSTS7000215/) });
+  expect(String(answer.message)).not.toContain("definitely-not-the-secret");
+  expect(findMount(volume.dir)).toBeUndefined();
+});
+
+test("a vault whose connections keep resetting is a network failure after the retries", async () => {
+  azure.injectFault({ resets: 1000 }, { vault: "contoso-kv" });
+  const { message } = await failedMount({ keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret" });
+  expect(message).toContain("secret/db-password: network: cannot reach key vault contoso-kv (ECONNRESET)");
+});
+
+test("a vault host the proxy cannot reach is explained by its HTTP status", async () => {
+  const { message } = await failedMount({ keyvaultname: "no-such-vault", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret" });
+  expect(message).toContain("secret/db-password: error: key vault, or a proxy on the way, answered HTTP 502");
+});
