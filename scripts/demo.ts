@@ -1,0 +1,122 @@
+// `npm run demo`: the driver mounting a Key Vault volume exactly as kubelet would
+// call it, against local stand-ins for Azure (see test/support/standIn.ts).
+//
+// Mounting a tmpfs needs root. Not root? The demo re-runs itself inside a new user
+// and mount namespace (`unshare -rm`) where it is root, when the kernel allows it.
+import { spawnSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { driverPath, runDriver } from "../test/support/driver";
+import { generateCertificateChain, generateKeyPair } from "../test/support/fixtures";
+import { findMount } from "../test/support/mounts";
+import { startAzureStandIn } from "../test/support/standIn";
+
+const DEMO_SECRET = "correct-horse-battery-staple (a demo value)";
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+function ensureRoot(): void {
+  if (process.getuid?.() === 0) return;
+  const probe = spawnSync("unshare", ["-rm", "true"], { stdio: "ignore" });
+  if (probe.status !== 0 || process.env.KV_DEMO_REEXEC) {
+    console.error(
+      "The demo mounts a tmpfs, which needs root or unprivileged user namespaces (unshare -rm); " +
+        "neither is available here. Run it as root.",
+    );
+    process.exit(1);
+  }
+  console.log("(not root: re-running inside `unshare -rm`, a private user + mount namespace)\n");
+  const again = spawnSync("unshare", ["-rm", process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: { ...process.env, KV_DEMO_REEXEC: "1" },
+  });
+  process.exit(again.status ?? 1);
+}
+
+async function main(): Promise<void> {
+  ensureRoot();
+  if (!existsSync(driverPath())) {
+    console.error(`${driverPath()} is missing: run \`npm run build\` first.`);
+    process.exit(1);
+  }
+
+  const azure = await startAzureStandIn();
+  const work = mkdtempSync(join(tmpdir(), "kv-demo-"));
+  const podUid = "0f6a7c1e-5b2d-4d0e-9a31-7c4d2b8e9f10";
+  const dir = join(work, "pods", podUid, "volumes", "azure~kv", "secrets");
+  const env = { ...azure.env, KV_DRIVER_LOG: join(work, "kv-driver.log") };
+  let mounted = false;
+  try {
+    // Azure: a service principal allowed to read a vault holding one object of each type.
+    const sp = azure.addServicePrincipal();
+    const vault = azure.addVault("demo-vault");
+    vault.addSecret("db-password", DEMO_SECRET);
+    vault.addKey("signing-key", generateKeyPair("RSA-2048").privateKey);
+    const chain = await generateCertificateChain("RSA-2048", "CN=demo.example.com");
+    vault.addCertificate("web-tls", { leaf: chain.leaf, chain: chain.chain, key: chain.leafKey.privateKey });
+    vault.grant(sp.clientId);
+
+    // kubelet: creates the volume directory, then calls the driver with the pod's
+    // volume options merged over its own keys (secretRef values base64-encoded).
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
+    const options = {
+      "kubernetes.io/fsType": "",
+      "kubernetes.io/readwrite": "rw",
+      "kubernetes.io/pod.name": "demo-pod",
+      "kubernetes.io/pod.namespace": "default",
+      "kubernetes.io/pod.uid": podUid,
+      "kubernetes.io/pvOrVolumeName": "secrets",
+      "kubernetes.io/serviceAccount.name": "default",
+      "kubernetes.io/secret/clientid": b64(sp.clientId),
+      "kubernetes.io/secret/clientsecret": b64(sp.clientSecret),
+      keyvaultname: "demo-vault",
+      keyvaultobjectnames: "db-password;signing-key;web-tls",
+      keyvaultobjecttypes: "secret;key;cert",
+      keyvaultobjectaliases: "db-password;signing-key;web-tls.cer",
+      tenantid: azure.tenantId,
+    };
+    const shown = { ...options, "kubernetes.io/secret/clientsecret": "<redacted>" };
+    console.log(`$ kv mount ${dir} '${JSON.stringify(shown, null, 2)}'`);
+
+    const mount = await runDriver(["mount", dir, JSON.stringify(options)], env);
+    console.log(`driver answered (exit ${mount.code}): ${mount.combined.trim()}\n`);
+    mounted = mount.code === 0;
+    if (!mounted) {
+      console.log(`the driver's log: ${env.KV_DRIVER_LOG}`);
+      return;
+    }
+
+    const m = findMount(dir);
+    if (m) {
+      const mode = m.mode !== undefined ? m.mode.toString(8) : "?";
+      console.log(`mounted: ${m.fsType}, mode=${mode}, size=${m.superOptions.size ?? "?"}, ${m.mountOptions.join(",")}`);
+    }
+    console.log(`files in ${dir}:`);
+    for (const name of readdirSync(dir).sort()) {
+      const st = statSync(join(dir, name));
+      console.log(`  ${(st.mode & 0o7777).toString(8).padStart(4, "0")}  ${String(st.size).padStart(6)} B  ${name}`);
+    }
+    console.log();
+    console.log(`db-password (secret value): ${readFileSync(join(dir, "db-password"), "utf8")}`);
+    const n = readFileSync(join(dir, "signing-key"), "utf8");
+    console.log(`signing-key (RSA key): the JWK modulus n, base64url text, ${n.length} chars (${n.slice(0, 16)}...)`);
+    const cert = new X509Certificate(readFileSync(join(dir, "web-tls.cer")));
+    console.log(`web-tls.cer (certificate): DER, subject ${cert.subject}, issuer ${cert.issuer}, valid to ${cert.validTo}`);
+    console.log();
+  } finally {
+    if (mounted) {
+      console.log(`$ kv unmount ${dir}`);
+      const unmount = await runDriver(["unmount", dir], env);
+      console.log(`driver answered (exit ${unmount.code}): ${unmount.combined.trim()}`);
+      console.log(findMount(dir) ? "the tmpfs is STILL mounted" : "the tmpfs is gone");
+    }
+    await azure.close();
+    if (!findMount(dir)) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
