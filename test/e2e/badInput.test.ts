@@ -5,32 +5,16 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { expectSingleJson } from "../support/driver";
-import type { ServicePrincipal } from "../support/identities";
-import { Kubelet, kubeletOptions } from "../support/kubelet";
+import { kubeletOptions } from "../support/kubelet";
 import { findMount } from "../support/mounts";
-import { startAzureStandIn, type AzureStandIn } from "../support/standIn";
+import { standInSuite } from "../support/suite";
 
-let azure: AzureStandIn;
-let kubelet: Kubelet;
-let sp: ServicePrincipal;
+const suite = standInSuite();
+beforeAll(() => suite.vault.addSecret("db-password", "x"));
 
-beforeAll(async () => {
-  azure = await startAzureStandIn();
-  kubelet = new Kubelet(azure.env);
-  sp = azure.addServicePrincipal();
-  const vault = azure.addVault("contoso-kv");
-  vault.addSecret("db-password", "x");
-  vault.grant(sp.clientId);
-});
-
-afterAll(async () => {
-  kubelet.cleanUp();
-  await azure.close();
-});
-
-const good = () => ({ keyvaultname: "contoso-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", tenantid: azure.tenantId });
+const good = () => ({ keyvaultname: "contoso-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", tenantid: suite.azure.tenantId });
 const withSp = (changes: Record<string, string | undefined>) => {
-  const options: Record<string, string | undefined> = { ...kubeletOptions(good(), sp), ...changes };
+  const options: Record<string, string | undefined> = { ...kubeletOptions(good(), suite.sp), ...changes };
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Record<string, string>;
 };
 
@@ -62,12 +46,12 @@ const CASES: Array<[string, () => Record<string, string> | string, string, strin
 ];
 
 test.each(CASES)("%s is refused before anything is mounted", async (_case, options, option, words) => {
-  const volume = kubelet.newVolume();
+  const volume = suite.kubelet.newVolume();
   const parent = dirname(volume.dir);
   const before = readdirSync(parent);
-  azure.resetStats();
+  suite.azure.resetStats();
 
-  const result = await kubelet.mount(volume, options());
+  const result = await suite.kubelet.mount(volume, options());
 
   const answer = expectSingleJson(result.combined);
   expect(answer.status).toBe("Failure");
@@ -76,21 +60,21 @@ test.each(CASES)("%s is refused before anything is mounted", async (_case, optio
   expect(findMount(volume.dir)).toBeUndefined();
   expect(readdirSync(volume.dir)).toEqual([]);
   expect(readdirSync(parent)).toEqual(before);
-  expect(azure.requests).toHaveLength(0);
-  expect(result.combined).not.toContain(sp.clientSecret);
+  expect(suite.azure.requests).toHaveLength(0);
+  expect(result.combined).not.toContain(suite.sp.clientSecret);
 });
 
 test("a missing JSON argument is refused", async () => {
-  const volume = kubelet.newVolume();
-  const result = await kubelet.call(["mount", volume.dir], volume);
+  const volume = suite.kubelet.newVolume();
+  const result = await suite.kubelet.call(["mount", volume.dir], volume);
   expect(expectSingleJson(result.combined)).toEqual({ status: "Failure", message: expect.stringContaining("<json-options>") });
   expect(result.code).toBe(1);
 });
 
 test("AzureStackCloud without a readable environment file is refused", async () => {
   for (const env of [{}, { AZURE_ENVIRONMENT_FILEPATH: "/nonexistent/azurestack.json" }] as Array<Record<string, string>>) {
-    const volume = kubelet.newVolume();
-    const result = await kubelet.mount(volume, withSp({ cloudname: "AzureStackCloud" }), env);
+    const volume = suite.kubelet.newVolume();
+    const result = await suite.kubelet.mount(volume, withSp({ cloudname: "AzureStackCloud" }), env);
     const answer = expectSingleJson(result.combined);
     expect(answer).toEqual({ status: "Failure", message: expect.stringContaining("AZURE_ENVIRONMENT_FILEPATH") });
     expect(findMount(volume.dir)).toBeUndefined();
@@ -100,7 +84,7 @@ test("AzureStackCloud without a readable environment file is refused", async () 
 test("a <dir> that is a file is refused and left alone", async () => {
   const file = join(mkdtempSync(join(tmpdir(), "kv-file-")), "not-a-dir");
   writeFileSync(file, "keep me");
-  const result = await kubelet.call(["mount", file, JSON.stringify(withSp({}))]);
+  const result = await suite.kubelet.call(["mount", file, JSON.stringify(withSp({}))]);
   expect(expectSingleJson(result.combined)).toEqual({ status: "Failure", message: expect.stringContaining("not a directory") });
   expect(findMount(file)).toBeUndefined();
 });

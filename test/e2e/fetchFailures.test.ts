@@ -2,45 +2,34 @@
 // the one Failure answer names every object that failed, why, and how to fix it.
 import { readdirSync } from "node:fs";
 import { expectSingleJson } from "../support/driver";
-import type { ServicePrincipal } from "../support/identities";
-import { Kubelet, kubeletOptions, type PodVolume } from "../support/kubelet";
+import { generateKeyPair } from "../support/fixtures";
+import { kubeletOptions, type PodVolume } from "../support/kubelet";
 import { findMount } from "../support/mounts";
-import { startAzureStandIn, type AzureStandIn } from "../support/standIn";
+import { standInSuite } from "../support/suite";
 
 const SECRET = "never-in-an-answer-or-log-3f9a";
 
-let azure: AzureStandIn;
-let kubelet: Kubelet;
-let sp: ServicePrincipal;
-
-beforeAll(async () => {
-  azure = await startAzureStandIn();
-  kubelet = new Kubelet(azure.env);
-  sp = azure.addServicePrincipal();
-  const vault = azure.addVault("contoso-kv");
+const suite = standInSuite();
+beforeAll(() => {
+  const { vault, sp } = suite;
   vault.addSecret("db-password", SECRET);
   vault.addSecret("api-token", SECRET);
-  vault.addKey("signing", (await import("../support/fixtures")).generateKeyPair("RSA-2048").privateKey);
-  vault.grant(sp.clientId, "secret");
+  vault.addKey("signing", generateKeyPair("RSA-2048").privateKey);
+  vault.revoke(sp.clientId, "key", "cert");
 });
-
-afterEach(() => azure.clearFaults());
-afterAll(async () => {
-  kubelet.cleanUp();
-  await azure.close();
-});
+afterEach(() => suite.azure.clearFaults());
 
 async function failedMount(options: Record<string, string>): Promise<{ message: string; volume: PodVolume }> {
-  const volume = kubelet.newVolume();
-  const result = await kubelet.mount(volume, kubeletOptions({ keyvaultname: "contoso-kv", tenantid: azure.tenantId, ...options }, sp));
+  const volume = suite.kubelet.newVolume();
+  const result = await suite.kubelet.mount(volume, kubeletOptions({ keyvaultname: "contoso-kv", tenantid: suite.azure.tenantId, ...options }, suite.sp));
   const answer = expectSingleJson(result.combined);
   expect(answer.status).toBe("Failure");
   expect(result.code).toBe(1);
   expect(findMount(volume.dir)).toBeUndefined();
   expect(readdirSync(volume.dir)).toEqual([]);
-  for (const leak of [SECRET, sp.clientSecret]) {
+  for (const leak of [SECRET, suite.sp.clientSecret]) {
     expect(result.combined).not.toContain(leak);
-    expect(kubelet.log(volume)).not.toContain(leak);
+    expect(suite.kubelet.log(volume)).not.toContain(leak);
   }
   expect(result.combined).not.toMatch(/\n\s+at /); // no stack trace
   return { message: String(answer.message), volume };
@@ -61,23 +50,23 @@ test("every failing object is named with its own cause: not found, forbidden wit
   });
   expect(message).toContain("3 object(s)");
   expect(message).toContain("secret/db-password@00000000000000000000000000000000: not found: version 00000000000000000000000000000000 of secret db-password");
-  expect(message).toContain(`key/signing: forbidden: service principal ${sp.clientId} lacks 'get' on keys in key vault contoso-kv`);
-  expect(message).toContain(`az keyvault set-policy --name contoso-kv --key-permissions get --spn ${sp.clientId}`);
+  expect(message).toContain(`key/signing: forbidden: service principal ${suite.sp.clientId} lacks 'get' on keys in key vault contoso-kv`);
+  expect(message).toContain(`az keyvault set-policy --name contoso-kv --key-permissions get --spn ${suite.sp.clientId}`);
   expect(message).toContain("cert/gone: forbidden");
 });
 
 test("a vault that keeps throttling is reported as throttled after the retries", async () => {
-  azure.injectFault({ throttle: 1000, retryAfterSeconds: 0 }, { vault: "contoso-kv" });
+  suite.azure.injectFault({ throttle: 1000, retryAfterSeconds: 0 }, { vault: "contoso-kv" });
   const { message } = await failedMount({ keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret" });
   expect(message).toContain("secret/db-password: throttled");
-  const throttled = azure.requests.filter((r) => r.status === 429).length;
+  const throttled = suite.azure.requests.filter((r) => r.status === 429).length;
   expect(throttled).toBeGreaterThan(1);
 });
 
 test("a wrong client secret is one identity failure, not one per object", async () => {
-  const volume = kubelet.newVolume();
-  const wrong = { clientId: sp.clientId, clientSecret: "definitely-not-the-secret" };
-  const result = await kubelet.mount(volume, kubeletOptions({ keyvaultname: "contoso-kv", tenantid: azure.tenantId, keyvaultobjectnames: "db-password;api-token", keyvaultobjecttypes: "secret;secret" }, wrong));
+  const volume = suite.kubelet.newVolume();
+  const wrong = { clientId: suite.sp.clientId, clientSecret: "definitely-not-the-secret" };
+  const result = await suite.kubelet.mount(volume, kubeletOptions({ keyvaultname: "contoso-kv", tenantid: suite.azure.tenantId, keyvaultobjectnames: "db-password;api-token", keyvaultobjecttypes: "secret;secret" }, wrong));
   const answer = expectSingleJson(result.combined);
   expect(answer).toEqual({ status: "Failure", message: expect.stringMatching(/^cannot get an access token: .*AADSTS7000215/) });
   expect(String(answer.message)).not.toContain("definitely-not-the-secret");
@@ -85,7 +74,7 @@ test("a wrong client secret is one identity failure, not one per object", async 
 });
 
 test("a vault whose connections keep resetting is a network failure after the retries", async () => {
-  azure.injectFault({ resets: 1000 }, { vault: "contoso-kv" });
+  suite.azure.injectFault({ resets: 1000 }, { vault: "contoso-kv" });
   const { message } = await failedMount({ keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret" });
   expect(message).toContain("secret/db-password: network: cannot reach key vault contoso-kv (ECONNRESET)");
 });

@@ -6,29 +6,22 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { expectSingleJson } from "../support/driver";
 import { generateCertificateChain, generateKeyPair, type CertificateChain, type KeyPair } from "../support/fixtures";
-import type { ServicePrincipal } from "../support/identities";
 import { Kubelet, kubeletOptions, type PodVolume } from "../support/kubelet";
 import { findMount } from "../support/mounts";
-import { startAzureStandIn, type AzureStandIn } from "../support/standIn";
-import type { Vault } from "../support/vault";
+import { startAzureStandIn } from "../support/standIn";
+import { standInSuite } from "../support/suite";
 
 const SECRET = "p@ss word\nwith ünïcode";
 const OLD_SECRET = "the first version";
 
-let azure: AzureStandIn;
-let kubelet: Kubelet;
-let sp: ServicePrincipal;
-let vault: Vault;
+const suite = standInSuite();
 let rsa: KeyPair;
 let ec: KeyPair;
 let tls: CertificateChain;
 let oldVersion: string;
 
 beforeAll(async () => {
-  azure = await startAzureStandIn();
-  kubelet = new Kubelet(azure.env);
-  sp = azure.addServicePrincipal();
-  vault = azure.addVault("contoso-kv");
+  const { vault } = suite;
   oldVersion = vault.addSecret("db-password", OLD_SECRET);
   vault.addSecret("db-password", SECRET);
   rsa = generateKeyPair("RSA-2048");
@@ -37,12 +30,6 @@ beforeAll(async () => {
   vault.addKey("signing-ec", ec.privateKey);
   tls = await generateCertificateChain("RSA-2048", "CN=web.contoso.com");
   vault.addCertificate("web-tls", { leaf: tls.leaf, chain: tls.chain, key: tls.leafKey.privateKey });
-  vault.grant(sp.clientId);
-});
-
-afterAll(async () => {
-  kubelet.cleanUp();
-  await azure.close();
 });
 
 const objects = {
@@ -56,7 +43,7 @@ function files(volume: PodVolume): Record<string, Buffer> {
 }
 
 async function mountOk(volume: PodVolume, options: Record<string, string>): Promise<void> {
-  const result = await kubelet.mount(volume, options);
+  const result = await suite.kubelet.mount(volume, options);
   expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
   expect(result.code).toBe(0);
 }
@@ -64,8 +51,8 @@ async function mountOk(volume: PodVolume, options: Record<string, string>): Prom
 describe("a service-principal mount", () => {
   let volume: PodVolume;
   beforeAll(async () => {
-    volume = kubelet.newVolume();
-    await mountOk(volume, kubeletOptions({ ...objects, tenantid: azure.tenantId }, sp));
+    volume = suite.kubelet.newVolume();
+    await mountOk(volume, kubeletOptions({ ...objects, tenantid: suite.azure.tenantId }, suite.sp));
   });
 
   it("is a tmpfs with mode 0755 and a size bound", () => {
@@ -91,28 +78,28 @@ describe("a service-principal mount", () => {
   });
 
   it("succeeds again without fetching when the directory is already mounted", async () => {
-    azure.resetStats();
-    await mountOk(volume, kubeletOptions({ ...objects, tenantid: azure.tenantId }, sp));
-    expect(azure.stats("keyvault").requests).toBe(0);
-    expect(azure.stats("aad").requests).toBe(0);
+    suite.azure.resetStats();
+    await mountOk(volume, kubeletOptions({ ...objects, tenantid: suite.azure.tenantId }, suite.sp));
+    expect(suite.azure.stats("keyvault").requests).toBe(0);
+    expect(suite.azure.stats("aad").requests).toBe(0);
   });
 
   it("never writes the secret value, client secret or a token to the log", () => {
-    const log = kubelet.log(volume);
+    const log = suite.kubelet.log(volume);
     expect(log).toContain('"event":"mounted"');
-    for (const secret of [SECRET, sp.clientSecret, Buffer.from(sp.clientSecret).toString("base64"), "Bearer "]) expect(log).not.toContain(secret);
+    for (const secret of [SECRET, suite.sp.clientSecret, Buffer.from(suite.sp.clientSecret).toString("base64"), "Bearer "]) expect(log).not.toContain(secret);
   });
 
   it("unmounts, removes the directory, and unmounts again happily", async () => {
-    expect(expectSingleJson((await kubelet.unmount(volume)).combined)).toEqual({ status: "Success" });
+    expect(expectSingleJson((await suite.kubelet.unmount(volume)).combined)).toEqual({ status: "Success" });
     expect(findMount(volume.dir)).toBeUndefined();
     expect(existsSync(volume.dir)).toBe(false);
-    expect((await kubelet.unmount(volume)).json).toEqual({ status: "Success" });
+    expect((await suite.kubelet.unmount(volume)).json).toEqual({ status: "Success" });
   });
 });
 
 test("aliases name the files and a pinned version is fetched, an empty entry meaning latest", async () => {
-  const volume = kubelet.newVolume();
+  const volume = suite.kubelet.newVolume();
   await mountOk(
     volume,
     kubeletOptions(
@@ -122,55 +109,55 @@ test("aliases name the files and a pinned version is fetched, an empty entry mea
         keyvaultobjecttypes: "secret;secret",
         keyvaultobjectaliases: "password-v1.txt;password",
         keyvaultobjectversions: `${oldVersion};`,
-        tenantid: azure.tenantId,
+        tenantid: suite.azure.tenantId,
       },
-      sp,
+      suite.sp,
     ),
   );
   expect(files(volume)).toEqual({ "password-v1.txt": Buffer.from(OLD_SECRET), password: Buffer.from(SECRET) });
 });
 
 test("the legacy singular keys of old manifests still work", async () => {
-  const volume = kubelet.newVolume();
-  await mountOk(volume, kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectname: "db-password", keyvaultobjecttype: "secret", keyvaultobjectversion: oldVersion, tenantid: azure.tenantId, resourcegroup: "rg", subscriptionid: "sub" }, sp));
+  const volume = suite.kubelet.newVolume();
+  await mountOk(volume, kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectname: "db-password", keyvaultobjecttype: "secret", keyvaultobjectversion: oldVersion, tenantid: suite.azure.tenantId, resourcegroup: "rg", subscriptionid: "sub" }, suite.sp));
   expect(files(volume)).toEqual({ "db-password": Buffer.from(OLD_SECRET) });
 });
 
 test("pod identity gets its token from NMI with the pod's name and namespace", async () => {
-  const identity = azure.addManagedIdentity();
-  azure.addPodIdentity("shop", "cart-7d9f", identity.clientId);
-  vault.grant(identity.clientId, "secret");
-  azure.resetStats();
-  const volume = kubelet.newVolume();
-  await mountOk(volume, kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", tenantid: azure.tenantId, usepodidentity: "true", nmiport: String(azure.nmiPort) }, undefined, { name: "cart-7d9f", namespace: "shop" }));
+  const identity = suite.azure.addManagedIdentity();
+  suite.azure.addPodIdentity("shop", "cart-7d9f", identity.clientId);
+  suite.vault.grant(identity.clientId, "secret");
+  suite.azure.resetStats();
+  const volume = suite.kubelet.newVolume();
+  await mountOk(volume, kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", tenantid: suite.azure.tenantId, usepodidentity: "true", nmiport: String(suite.azure.nmiPort) }, undefined, { name: "cart-7d9f", namespace: "shop" }));
   expect(files(volume)).toEqual({ "db-password": Buffer.from(SECRET) });
-  expect(azure.stats("nmi").requests).toBe(1);
-  expect(azure.stats("aad").requests).toBe(0);
+  expect(suite.azure.stats("nmi").requests).toBe(1);
+  expect(suite.azure.stats("aad").requests).toBe(0);
 });
 
 test.each([
   ["system-assigned", undefined],
   ["user-assigned", "9c1f7a52-3b4e-4d6a-8f0b-2e1d3c4b5a69"],
 ])("the node's %s managed identity gets its token from IMDS", async (_kind, clientId?: string) => {
-  const identity = azure.addManagedIdentity(clientId ? { clientId } : { systemAssigned: true });
-  vault.grant(identity.clientId, "cert");
-  azure.resetStats();
-  const volume = kubelet.newVolume();
+  const identity = suite.azure.addManagedIdentity(clientId ? { clientId } : { systemAssigned: true });
+  suite.vault.grant(identity.clientId, "cert");
+  suite.azure.resetStats();
+  const volume = suite.kubelet.newVolume();
   const clientIdOption: Record<string, string> = clientId ? { vmmanagedidentityclientid: clientId } : {};
-  await mountOk(volume, kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: "web-tls", keyvaultobjecttypes: "cert", tenantid: azure.tenantId, usevmmanagedidentity: "true", ...clientIdOption }));
+  await mountOk(volume, kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: "web-tls", keyvaultobjecttypes: "cert", tenantid: suite.azure.tenantId, usevmmanagedidentity: "true", ...clientIdOption }));
   expect(files(volume)).toEqual({ "web-tls": tls.leaf });
-  expect(azure.stats("imds").requests).toBe(1);
+  expect(suite.azure.stats("imds").requests).toBe(1);
 });
 
 test("a vault in AzureChinaCloud is reached through China's login and vault hosts", async () => {
-  const china = azure.addVault("contoso-cn", { cloud: "AzureChinaCloud" });
+  const china = suite.azure.addVault("contoso-cn", { cloud: "AzureChinaCloud" });
   china.addSecret("db-password", "in china");
-  china.grant(sp.clientId);
-  azure.resetStats();
-  const volume = kubelet.newVolume();
-  await mountOk(volume, kubeletOptions({ keyvaultname: "contoso-cn", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", tenantid: azure.tenantId, cloudname: "AzureChinaCloud" }, sp));
+  china.grant(suite.sp.clientId);
+  suite.azure.resetStats();
+  const volume = suite.kubelet.newVolume();
+  await mountOk(volume, kubeletOptions({ keyvaultname: "contoso-cn", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", tenantid: suite.azure.tenantId, cloudname: "AzureChinaCloud" }, suite.sp));
   expect(files(volume)).toEqual({ "db-password": Buffer.from("in china") });
-  const hosts = new Set(azure.requests.filter((r) => r.service !== "proxy").map((r) => r.host));
+  const hosts = new Set(suite.azure.requests.filter((r) => r.service !== "proxy").map((r) => r.host));
   expect(hosts).toEqual(new Set(["contoso-cn.vault.azure.cn", "login.partner.microsoftonline.cn"]));
 });
 

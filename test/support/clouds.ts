@@ -1,12 +1,9 @@
 // The Azure clouds the stand-in impersonates: which login hosts answer for each,
 // where its vaults live and which resource (token audience) its vaults accept.
 
-export type CloudName =
-  | "AzurePublicCloud"
-  | "AzureChinaCloud"
-  | "AzureUSGovernmentCloud"
-  | "AzureGermanCloud"
-  | "AzureStackCloud";
+import type { CloudName } from "../../src/options/volumeOptions";
+
+export type { CloudName };
 
 export interface Cloud {
   name: CloudName;

@@ -6,7 +6,7 @@ import {
   WELL_KNOWN_CLOUDS,
   type CloudEnvironment,
 } from "../../src/clouds";
-import { OptionError } from "../../src/errors";
+import { optionErrorOf } from "./optionErrorOf";
 
 const PATH = "/etc/kubernetes/azurestackcloud.json";
 
@@ -32,17 +32,6 @@ function stackFile(changes: Record<string, unknown>): string {
   const merged: Record<string, unknown> = { ...STACK_FILE, ...changes };
   for (const [key, value] of Object.entries(changes)) if (value === undefined) delete merged[key];
   return JSON.stringify(merged);
-}
-
-function optionErrorOf(run: () => unknown): OptionError {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (error) {
-    thrown = error;
-  }
-  if (!(thrown instanceof OptionError)) throw new Error(`expected an OptionError, got ${String(thrown)}`);
-  return thrown;
 }
 
 describe("well-known clouds", () => {

@@ -1,6 +1,6 @@
-import { OptionError } from "../../src/errors";
 import { parseMountArgument, parseVolumeOptions } from "../../src/options/parseVolumeOptions";
 import type { Identity, ObjectSpec, ObjectType, VolumeOptions } from "../../src/options/volumeOptions";
+import { optionErrorOf } from "./optionErrorOf";
 
 const base64 = (text: string | Buffer) => Buffer.from(text).toString("base64");
 
@@ -30,17 +30,6 @@ function options(changes: Record<string, unknown> = {}): Record<string, unknown>
   };
   for (const [key, value] of Object.entries(changes)) if (value === undefined) delete merged[key];
   return merged;
-}
-
-function optionErrorOf(run: () => unknown): OptionError {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (error) {
-    thrown = error;
-  }
-  if (!(thrown instanceof OptionError)) throw new Error(`expected an OptionError, got ${String(thrown)}`);
-  return thrown;
 }
 
 const servicePrincipal: Identity = { kind: "servicePrincipal", clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
