@@ -9,25 +9,35 @@ import { log, messageOf } from "./log";
 const USAGE = "usage: kv init | kv mount <dir> <json-options> | kv unmount <dir>";
 
 let answered = false;
+// Captured before anything can write: the one way to kubelet.
+const writeAnswer = process.stdout.write.bind(process.stdout);
 
 /** The single writer of the driver's answer. */
 function answer(result: DriverAnswer): never {
   if (!answered) {
     answered = true;
     // stdout is synchronous for pipes and files on Linux, so exiting right away loses nothing.
-    process.stdout.write(JSON.stringify(result) + "\n");
+    writeAnswer(JSON.stringify(result) + "\n");
   }
   log.info("answer", { status: result.status, ...("message" in result ? { message: result.message } : {}) });
   process.exit(exitCodeFor(result));
 }
 
-/** Keep libraries' stray output and Node's warnings out of the answer stream. */
-function silenceStrayOutput(): void {
+/**
+ * Everything else written to stdout or stderr (Node warnings, console calls, a library's
+ * DEBUG or verbose logging switched on in kubelet's environment) goes to the log instead.
+ */
+function divertStrayOutput(): void {
+  for (const stream of ["stdout", "stderr"] as const) {
+    process[stream].write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      log.debug("stray-output", { stream, text: String(chunk).slice(0, 2000) });
+      const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof process.stdout.write;
+  }
   process.removeAllListeners("warning");
   process.on("warning", (w) => log.warn("node-warning", { name: w.name, message: w.message }));
-  for (const method of ["log", "info", "warn", "error", "debug", "trace"] as const) {
-    console[method] = (...args: unknown[]) => log.debug("console", { method, text: args.map(String).join(" ") });
-  }
   process.on("uncaughtException", (error) => answer(answerFor(error)));
   process.on("unhandledRejection", (error) => answer(answerFor(error)));
 }
@@ -93,7 +103,7 @@ function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
-  silenceStrayOutput();
+  divertStrayOutput();
   try {
     await buildProgram().parseAsync(argv, { from: "user" });
   } catch (error) {

@@ -9,9 +9,13 @@ export type LogFields = Record<string, unknown>;
 
 let logFile: string | undefined = process.env.KV_DRIVER_LOG || DEFAULT_LOG_FILE;
 
+/** `scheme://user:password@host`: a proxy URL's credentials, which library debug output may print. */
+const URL_CREDENTIALS = /(\/\/)[^\s/@:"']+:[^\s/@"']+@/g;
+
 function write(level: LogLevel, event: string, fields: LogFields): void {
   if (!logFile) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, event, ...fields });
+  const entry = JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, event, ...fields });
+  const line = entry.replace(URL_CREDENTIALS, "$1<redacted>@");
   try {
     appendFileSync(logFile, line + "\n", { mode: 0o600 });
   } catch {

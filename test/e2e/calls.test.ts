@@ -49,3 +49,22 @@ test("a log file that cannot be written does not break a call", async () => {
   const result = await kubelet.call(["init"], undefined, { KV_DRIVER_LOG: "/proc/version/not-a-dir/kv.log" });
   expect(result.combined).toBe('{"status":"Success","capabilities":{"attach":false}}\n');
 });
+
+test("libraries' debug output switched on in kubelet's environment goes to the log, never to kubelet", async () => {
+  const volume = kubelet.newVolume();
+  const options = {
+    keyvaultname: "contoso-kv",
+    keyvaultobjectnames: "db-password",
+    keyvaultobjecttypes: "secret",
+    tenantid: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+    "kubernetes.io/secret/clientid": Buffer.from("client").toString("base64"),
+    "kubernetes.io/secret/clientsecret": Buffer.from("secret").toString("base64"),
+    mounttimeout: "2",
+  };
+  const noisy = { DEBUG: "*", AZURE_LOG_LEVEL: "verbose", TYPESPEC_RUNTIME_LOG_LEVEL: "verbose", HTTPS_PROXY: "http://proxyuser:proxy-password@127.0.0.1:9" };
+  const result = await kubelet.mount(volume, options, noisy);
+  expect(expectSingleJson(result.combined)).toMatchObject({ status: "Failure" });
+  const log = kubelet.log(volume);
+  expect(log).toContain('"event":"stray-output"');
+  expect(log).not.toContain("proxy-password");
+});
