@@ -1,15 +1,8 @@
-// Bundles the CLI into one CommonJS file: dist/kv.js.
-import { build } from "esbuild";
+// npm run build: the CLI bundle (`node dist/kv.js <call>`) and, from it, the driver
+// executable the installer image ships to nodes (dist/azure~kv/kv, kubelet's
+// `<plugin dir>/azure~kv/kv`). About 5 s, nearly all of it postject.
+import { bundle } from "./bundle.mjs";
+import { buildExecutable } from "./buildExecutable.mjs";
 
-await build({
-  entryPoints: ["src/cli.ts"],
-  outfile: "dist/kv.js",
-  bundle: true,
-  platform: "node",
-  target: "node20",
-  format: "cjs",
-  minify: true,
-  sourcemap: false,
-  legalComments: "none",
-  logLevel: "warning",
-});
+await bundle("src/cli.ts", "dist/kv.js");
+buildExecutable("dist/kv.js", "dist/azure~kv/kv");

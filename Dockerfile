@@ -1,0 +1,26 @@
+# The kv-flexvol installer image: the azure/kv driver executable and the script that
+# installs it on each node (deployment/kv-flexvol-installer.yaml runs it as a DaemonSet).
+#   docker build -t <registry>/kv-flexvol/installer:<version> .
+
+# Build stage: the driver executable is this image's node binary with the bundled CLI
+# injected (scripts/buildExecutable.mjs), so this node release is the one nodes run.
+FROM node:20.20.2-bookworm AS build
+USER node
+WORKDIR /home/node/kv-flexvol
+COPY --chown=node:node package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY --chown=node:node tsconfig.json ./
+COPY --chown=node:node scripts/ scripts/
+COPY --chown=node:node src/ src/
+RUN npm run build
+
+# Final stage: a shell and coreutils for install.sh; no Node.js. The image never runs the
+# driver itself, it only copies it to the node.
+FROM debian:12.12-slim
+COPY --from=build /home/node/kv-flexvol/dist/azure~kv/kv /opt/kv-flexvol/azure~kv/kv
+COPY installer/install.sh /opt/kv-flexvol/install.sh
+# Non-root by default, so the image does nothing harmful wherever it runs. The DaemonSet runs
+# it as uid 0 on purpose: kubelet's plugin dir on the node is root-owned 0755 and only its
+# owner may write there (no capability is needed, and the DaemonSet drops them all).
+USER 65532:65532
+ENTRYPOINT ["/opt/kv-flexvol/install.sh"]

@@ -1,0 +1,97 @@
+#!/bin/sh
+# Installs the azure/kv FlexVolume driver into kubelet's volume plugin dir and keeps it
+# there: the kv-flexvol-installer DaemonSet runs this on every node.
+#
+#   TARGET_DIR    the kubelet plugin dir as mounted in this container (required)
+#   SOURCE        the driver executable to install (default: the one in the image)
+#   POLL_SECONDS  how often to check that the installed driver is still intact (default 30)
+#
+# Kubelet execs <TARGET_DIR>/azure~kv/kv on every probe, so the file must never be seen
+# half-written: it is copied into a dot-prefixed temp dir (the prober skips dot entries),
+# checked against the source's sha256, and renamed into place in one step.
+set -eu
+
+log() { printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
+fail() { log "error: $*" >&2; exit 1; }
+
+[ -n "${TARGET_DIR:-}" ] || fail "TARGET_DIR is not set: set it to the kubelet volume plugin dir as mounted in this container (on AKS the host's /etc/kubernetes/volumeplugins)"
+SOURCE="${SOURCE:-/opt/kv-flexvol/azure~kv/kv}"
+POLL_SECONDS="${POLL_SECONDS:-30}"
+DRIVER_DIR="$TARGET_DIR/azure~kv"
+DRIVER="$DRIVER_DIR/kv"
+TEMP_PREFIX="$TARGET_DIR/.azure~kv.tmp."
+
+[ -d "$TARGET_DIR" ] || fail "TARGET_DIR $TARGET_DIR is not a directory: mount the kubelet volume plugin dir there"
+[ -w "$TARGET_DIR" ] || fail "TARGET_DIR $TARGET_DIR is not writable by uid $(id -u): the installer must run as the dir's owner (root on nodes)"
+if [ ! -f "$SOURCE" ] || [ ! -r "$SOURCE" ]; then fail "SOURCE $SOURCE is not a readable file"; fi
+case "$POLL_SECONDS" in
+  '' | *[!0-9]* | 0) fail "POLL_SECONDS must be a whole number of seconds above 0, got '$POLL_SECONDS'" ;;
+esac
+
+sha256() { sha256sum "$1" | cut -d ' ' -f 1; }
+
+# Changes whenever the file is replaced (inode), written (size, ctime) or chmod'ed (ctime),
+# so each poll costs one stat, not a 100 MB checksum. Empty when there is no file.
+fingerprint() { stat -c '%i %s %z' "$DRIVER" 2>/dev/null || true; }
+
+is_intact() {
+  [ -f "$DRIVER" ] && [ ! -L "$DRIVER" ] && [ "$(stat -c %a "$DRIVER")" = 755 ] &&
+    [ "$(sha256 "$DRIVER")" = "$WANT" ]
+}
+
+install_driver() {
+  staging="$(mktemp -d "${TEMP_PREFIX}XXXXXX")"
+  cp "$SOURCE" "$staging/kv"
+  got="$(sha256 "$staging/kv")"
+  [ "$got" = "$WANT" ] || fail "copy of $SOURCE has sha256 $got, expected $WANT"
+  chmod 0755 "$staging/kv"
+  mkdir -p "$DRIVER_DIR"
+  mv -f "$staging/kv" "$DRIVER" # rename(2): same file system, so atomic
+  rmdir "$staging"
+  staging=""
+}
+
+# Reinstalls when the driver is missing or differs from SOURCE; logs only what changed.
+reconcile() {
+  now="$(fingerprint)"
+  [ -n "$now" ] && [ "$now" = "$checked" ] && return 0
+  if [ -z "$now" ]; then
+    install_driver
+    log "installed $DRIVER (sha256 $WANT)"
+  elif is_intact; then
+    log "up to date: $DRIVER (sha256 $WANT)"
+  else
+    install_driver
+    log "replaced changed $DRIVER (sha256 $WANT)"
+  fi
+  checked="$(fingerprint)"
+}
+
+staging=""
+sleeper=""
+cleanup() {
+  [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true
+  [ -z "$staging" ] || rm -rf "$staging"
+}
+trap cleanup EXIT
+# Kubelet sends SIGTERM on pod deletion and rollouts: stop at once, and successfully.
+trap 'log "stopping on signal"; exit 0' TERM INT
+
+# A previous installer killed mid-copy (SIGKILL, node crash) leaves its temp dir behind.
+for stale in "$TEMP_PREFIX"*; do
+  [ -e "$stale" ] || continue
+  rm -rf "$stale"
+  log "removed stale $stale"
+done
+
+WANT="$(sha256 "$SOURCE")"
+checked=""
+log "keeping $DRIVER in sync with $SOURCE, checking every ${POLL_SECONDS}s"
+while :; do
+  reconcile
+  # In the background so the TERM trap runs as soon as the signal arrives, not after the sleep.
+  sleep "$POLL_SECONDS" &
+  sleeper=$!
+  wait "$sleeper" || true
+  sleeper=""
+done

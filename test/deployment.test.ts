@@ -1,0 +1,170 @@
+// The manifests in deployment/: valid Kubernetes objects, an installer DaemonSet whose
+// parts agree with each other, and example pods whose flexVolume options pass the
+// driver's own validation exactly as kubelet would hand them over.
+import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { parseVolumeOptions } from "../src/options/parseVolumeOptions";
+
+const DEPLOYMENT = resolve(__dirname, "..", "deployment");
+const DRIVER = "azure/kv";
+
+// Manifests are checked field by field below; `any` keeps those lookups readable.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Doc = any;
+interface Manifest {
+  file: string;
+  doc: Doc;
+}
+
+const files = readdirSync(DEPLOYMENT).filter((name) => name.endsWith(".yaml")).sort();
+const manifests: Manifest[] = files.flatMap((file) =>
+  parseAllDocuments(readFileSync(join(DEPLOYMENT, file), "utf8")).map((parsed) => ({ file, doc: parsed.toJS() as Doc })),
+);
+const named = (kind: string, name: string): Doc =>
+  manifests.find(({ doc }) => doc.kind === kind && doc.metadata.name === name)?.doc;
+const describeDoc = ({ file, doc }: Manifest) => `${file}: ${doc.kind} ${doc.metadata?.name}`;
+
+test.each(files)("%s is YAML without errors or warnings", (file) => {
+  for (const parsed of parseAllDocuments(readFileSync(join(DEPLOYMENT, file), "utf8"))) {
+    expect([...parsed.errors, ...parsed.warnings].map(String)).toEqual([]);
+    expect(parsed.toJS()).toEqual(expect.objectContaining({ apiVersion: expect.any(String), kind: expect.any(String) }));
+  }
+});
+
+/** kubernetes-models lays its classes out as <group>/<version>/<Kind> (the core group is just v1). */
+function modelClass(apiVersion: string, kind: string): new (data: unknown) => { validate(): void } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(`kubernetes-models/${apiVersion}/${kind}`)[kind];
+}
+
+test.each(manifests.map((m) => [describeDoc(m), m] as const))("%s validates against the Kubernetes schema", (_name, { doc }) => {
+  const Model = modelClass(doc.apiVersion, doc.kind);
+  expect(() => new Model(doc).validate()).not.toThrow();
+});
+
+describe("the installer DaemonSet", () => {
+  const daemonSet = named("DaemonSet", "kv-flexvol-installer");
+  const pod = daemonSet.spec.template.spec;
+  const [container] = pod.containers;
+  const env = Object.fromEntries(container.env.map((e: Doc) => [e.name, e.value]));
+  const pluginVolume = pod.volumes.find((v: Doc) => v.hostPath);
+
+  test("mounts kubelet's plugin dir (AKS: /etc/kubernetes/volumeplugins) at TARGET_DIR", () => {
+    expect(pluginVolume.hostPath).toEqual({ path: "/etc/kubernetes/volumeplugins", type: "Directory" });
+    const mount = container.volumeMounts.find((m: Doc) => m.name === pluginVolume.name);
+    expect(mount.mountPath).toBe(env.TARGET_DIR);
+  });
+
+  test("is Ready only once the driver is installed", () => {
+    expect(container.readinessProbe.exec.command).toEqual(["test", "-x", `${env.TARGET_DIR}/azure~kv/kv`]);
+  });
+
+  test("runs on every Linux node, whatever its taints, before ordinary pods", () => {
+    expect(pod.nodeSelector).toEqual({ "kubernetes.io/os": "linux" });
+    expect(pod.tolerations).toContainEqual({ operator: "Exists" });
+    expect(pod.priorityClassName).toBe("system-node-critical");
+    expect(daemonSet.spec.updateStrategy.type).toBe("RollingUpdate");
+  });
+
+  test("selects its own pods and pins its image", () => {
+    expect(daemonSet.spec.template.metadata.labels).toMatchObject(daemonSet.spec.selector.matchLabels);
+    expect(container.image).toMatch(/:[0-9][^:/]*$/);
+    expect(container.resources.requests).toBeDefined();
+    expect(container.resources.limits).toBeDefined();
+  });
+
+  test("has root's uid and nothing else: no capabilities, no escalation, read-only image", () => {
+    expect(container.securityContext).toMatchObject({
+      runAsUser: 0,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(container.securityContext.privileged).toBeUndefined();
+  });
+
+  test("lives in namespace kv, which Pod Security Admission lets use hostPath", () => {
+    expect(daemonSet.metadata.namespace).toBe("kv");
+    expect(named("Namespace", "kv").metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+  });
+
+  test("gets exactly the PodSecurityPolicy made for it, where PSP still exists", () => {
+    const psp = named("PodSecurityPolicy", "kv-flexvol-installer");
+    expect(psp.spec.allowedHostPaths).toContainEqual({ pathPrefix: pluginVolume.hostPath.path });
+    expect(psp.spec.volumes).toEqual(["hostPath"]);
+    const binding = named("RoleBinding", "psp:kv-flexvol-installer");
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: pod.serviceAccountName, namespace: "kv" }]);
+    expect(named("ServiceAccount", pod.serviceAccountName).metadata.namespace).toBe("kv");
+    expect(named("ClusterRole", binding.roleRef.name).rules[0].resourceNames).toEqual([psp.metadata.name]);
+  });
+});
+
+describe("the example pods' flexVolume options pass the driver's validation", () => {
+  interface ExamplePod {
+    file: string;
+    podName: string;
+    namespace: string;
+    spec: Doc;
+  }
+  const examplePods: ExamplePod[] = manifests.flatMap(({ file, doc }): ExamplePod[] => {
+    const namespace = doc.metadata.namespace ?? "default";
+    if (doc.kind === "Pod") return [{ file, podName: doc.metadata.name, namespace, spec: doc.spec }];
+    // A Deployment's pods are named <deployment>-<replicaset hash>-<suffix>.
+    if (doc.kind === "Deployment") return [{ file, podName: `${doc.metadata.name}-7c5d9f8b6d-x4k2q`, namespace, spec: doc.spec.template.spec }];
+    return [];
+  });
+  const kvVolumes = examplePods.flatMap((pod) =>
+    pod.spec.volumes.filter((v: Doc) => v.flexVolume?.driver === DRIVER).map((volume: Doc) => [pod.file, pod, volume] as const),
+  );
+
+  /** The Secret's values as kubelet passes them: `kubernetes.io/secret/<key>`, base64. */
+  function secretOptions(name: string, namespace: string): Record<string, string> {
+    const secret = manifests.find(({ doc }) => doc.kind === "Secret" && doc.metadata.name === name && (doc.metadata.namespace ?? "default") === namespace)?.doc;
+    if (!secret) throw new Error(`secretRef ${namespace}/${name}: no such Secret in deployment/`);
+    expect(secret.type).toBe(DRIVER); // kubelet refuses any other type for this driver
+    const data: Record<string, string> = { ...secret.data };
+    for (const [key, value] of Object.entries<string>(secret.stringData ?? {})) data[key] = Buffer.from(value).toString("base64");
+    return Object.fromEntries(Object.entries(data).map(([key, value]) => [`kubernetes.io/secret/${key}`, value]));
+  }
+
+  /** What kubelet passes to `kv mount`: its own keys, the secretRef's, then the volume's options. */
+  function kubeletOptions(pod: ExamplePod, volume: Doc): Record<string, string> {
+    return {
+      "kubernetes.io/fsType": "",
+      "kubernetes.io/readwrite": volume.flexVolume.readOnly ? "ro" : "rw",
+      "kubernetes.io/pvOrVolumeName": volume.name,
+      "kubernetes.io/pod.name": pod.podName,
+      "kubernetes.io/pod.namespace": pod.namespace,
+      "kubernetes.io/pod.uid": randomUUID(),
+      "kubernetes.io/serviceAccount.name": pod.spec.serviceAccountName ?? "default",
+      ...(volume.flexVolume.secretRef ? secretOptions(volume.flexVolume.secretRef.name, pod.namespace) : {}),
+      ...volume.flexVolume.options,
+    };
+  }
+
+  const expectedIdentity: Record<string, string> = {
+    "nginx-flex-kv.yaml": "servicePrincipal",
+    "nginx-flex-kv-deployment.yaml": "servicePrincipal",
+    "nginx-flex-kv-podidentity.yaml": "podIdentity",
+    "nginx-flex-kv-managedidentity.yaml": "managedIdentity",
+  };
+
+  test("every example file has an azure/kv volume", () => {
+    expect([...new Set(kvVolumes.map(([file]) => file))].sort()).toEqual(Object.keys(expectedIdentity).sort());
+  });
+
+  test.each(kvVolumes)("%s", (file, pod, volume) => {
+    const options = parseVolumeOptions(kubeletOptions(pod, volume));
+
+    expect(options.identity.kind).toBe(expectedIdentity[file]);
+    expect(options.objects.map((o) => `${o.type}/${o.name}`)).toEqual(["secret/db-password", "key/tls-key", "cert/tls-cert"]);
+    const mount = pod.spec.containers.flatMap((c: Doc) => c.volumeMounts).find((m: Doc) => m.name === volume.name);
+    expect(mount.readOnly).toBe(true);
+  });
+
+  test("the pod-identity example carries the label an AzureIdentityBinding selects", () => {
+    expect(named("Pod", "nginx-flex-kv-podid").metadata.labels.aadpodidbinding).toMatch(/^[a-z0-9-]+$/);
+  });
+});
