@@ -1,7 +1,7 @@
 // Turns the CLI bundle into the driver executable kubelet runs on nodes without Node.js:
 // a Node single executable application, i.e. a copy of this node binary with the bundle
-// and its V8 code cache injected. docs/install.md says why this and not the alternatives,
-// with the start-up times behind `useCodeCache`.
+// and its V8 code cache injected. The README ("Why a Node.js single executable") says why
+// this and not the alternatives, with the start-up times behind `useCodeCache`.
 import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -31,7 +31,7 @@ export function buildExecutable(bundle, output, { useCodeCache = true } = {}) {
         output: blob,
         // Without this every call prints an ExperimentalWarning on stderr.
         disableExperimentalSEAWarning: true,
-        // About 15 ms less per call (docs/install.md). useSnapshot is not an option on
+        // About 15 ms less per call (README). useSnapshot is not an option on
         // Node 20: the snapshot builder cannot load `http`, which the Azure SDK needs.
         useCodeCache,
       }),
