@@ -1,7 +1,7 @@
 // Entry point kubelet execs: `kv init | mount <dir> <json-options> | unmount <dir>`.
 // Every call ends with exactly one JSON answer on stdout; nothing else reaches
 // stdout or stderr (kubelet parses the combined output).
-import { Command, CommanderError } from "commander";
+import type { Command } from "commander";
 import { NotSupportedError } from "./errors";
 import { answerFor, DriverAnswer, exitCodeFor, INIT_ANSWER, SUCCESS } from "./flexvolume";
 import { log, messageOf } from "./log";
@@ -55,14 +55,12 @@ async function run(call: string, work: () => Promise<DriverAnswer>): Promise<nev
   }
 }
 
-function buildProgram(): Command {
-  const program = new Command("kv")
+function buildProgram(Program: typeof Command): Command {
+  const program = new Program("kv")
     .exitOverride()
     .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
     .helpCommand(false)
     .helpOption(false);
-
-  program.command("init").allowExcessArguments().action(() => run("init", async () => INIT_ANSWER));
 
   program
     .command("mount")
@@ -103,9 +101,18 @@ function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // `kv check` is an operator's command that talks to a terminal; every other call is kubelet's.
+  if (argv[0] === "check") {
+    const { runCheck } = await import("./check/command");
+    process.exit(await runCheck(argv.slice(1)));
+  }
   divertStrayOutput();
+  // kubelet runs init at every probe of the plugin directory: answer it before loading
+  // the argument parser (half of init's time over a bare node start). Extra arguments are ignored.
+  if (argv[0] === "init") return run("init", async () => INIT_ANSWER);
+  const { Command: Program, CommanderError } = await import("commander");
   try {
-    await buildProgram().parseAsync(argv, { from: "user" });
+    await buildProgram(Program).parseAsync(argv, { from: "user" });
   } catch (error) {
     const message = error instanceof CommanderError ? `${error.message.replace(/^error: /, "")}; ${USAGE}` : messageOf(error);
     answer(answerFor(new NotSupportedError(message)));

@@ -49,6 +49,11 @@ export class FetchError extends Error {
   }
 }
 
+/** An object arrived but cannot become the file asked for (bad encoding, not a certificate, ...). */
+export class ContentError extends Error {
+  override readonly name = "ContentError";
+}
+
 /** Mounting, writing or unmounting the tmpfs failed. */
 export class VolumeError extends Error {
   override readonly name = "VolumeError";

@@ -1,18 +1,15 @@
 // `kv mount <dir> <json-options>`: validate everything, fetch every object, and only
 // then mount a tmpfs at <dir> and write the files. On any failure nothing stays mounted.
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
-import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
 import { mkdir } from "node:fs/promises";
 import { routeAzureLogs } from "./azureLogs";
-import { resolveCloud, vaultUrl, type CloudEnvironment } from "./clouds";
-import { createIdentity } from "./identity/credential";
-import { shareToken } from "./identity/sharedToken";
+import { resolveCloud, type CloudEnvironment } from "./clouds";
 import { log, messageOf } from "./log";
 import { parseMountArgument, parseVolumeOptions } from "./options/parseVolumeOptions";
 import type { VolumeOptions } from "./options/volumeOptions";
-import type { FailureContext } from "./vault/failures";
 import { fetchObjects, type VolumeFile } from "./vault/fetchObjects";
-import { createKeyVault } from "./vault/sdkKeyVault";
+import { openVault } from "./vault/openVault";
 import { requireDirectoryOrAbsent, requireMountDir } from "./volume/mountDir";
 import { lockMountDir } from "./volume/mountLock";
 import { isMounted, mountTmpfs, tmpfsSize, unmountTmpfs } from "./volume/tmpfs";
@@ -22,21 +19,7 @@ const FETCH_CONCURRENCY = 16;
 
 async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment, deadline: AbortSignal): Promise<VolumeFile[]> {
   // One connection pool and one token for every request of this mount.
-  const httpClient = createDefaultHttpClient();
-  const identity = createIdentity(options.identity, options.tenantId, cloud, httpClient);
-  const vault = createKeyVault(vaultUrl(options, cloud), shareToken(identity.credential), {
-    httpClient,
-    disableChallengeResourceVerification: cloud.name === "AzureStackCloud",
-  });
-  const context: FailureContext = {
-    vaultName: options.vaultName,
-    get principal() {
-      return identity.describe();
-    },
-    get clientId() {
-      return identity.clientId();
-    },
-  };
+  const { vault, context } = openVault(options, cloud);
   return fetchObjects(vault, options.objects, context, {
     concurrency: FETCH_CONCURRENCY,
     abortSignal: deadline,
@@ -62,6 +45,9 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
   const cloud = resolveCloud(options.cloudName, process.env, (path) => readFileSync(path, "utf8"));
   await requireDirectoryOrAbsent(dir);
   const deadline = AbortSignal.timeout(options.mountTimeoutSeconds * 1000);
+  // Every request in flight (up to FETCH_CONCURRENCY, a few SDK layers each) listens on
+  // the deadline: far more than the 10 listeners after which Node warns of a leak.
+  setMaxListeners(FETCH_CONCURRENCY * 8, deadline);
   const release = await lockMountDir(dir, deadline);
   try {
     if (await isMounted(dir)) {

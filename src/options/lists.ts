@@ -5,6 +5,7 @@
 // is the one entry too many. Any other empty entry is kept, so `;v2` pins only the second version.
 
 import { OptionError } from "../errors";
+import { quote } from "./text";
 
 const SEPARATOR = ";";
 
@@ -40,6 +41,11 @@ export function perNameEntries(list: PerNameList, names: { key: string; count: n
     );
   }
   return fitting;
+}
+
+/** The error for one bad entry of a list: `entry 2 ("x") <problem>; <fix>`. */
+export function entryError(key: string, index: number, entry: string, problem: string, fix: string): OptionError {
+  return new OptionError(key, `entry ${index + 1} (${quote(entry)}) ${problem}; ${fix}`);
 }
 
 function plural(count: number, one: string, many: string): string {

@@ -1,8 +1,9 @@
-// The objects to fetch: names, types, aliases and versions zipped into one spec per object.
+// The objects to fetch: names, types, aliases, versions, formats and encodings zipped into one spec per object.
 
 import { OptionError } from "../errors";
 import { KEY } from "./keys";
-import { nameEntries, perNameEntries } from "./lists";
+import { parseObjectOutputs } from "./formats";
+import { entryError, nameEntries, perNameEntries } from "./lists";
 import { fileNameProblem, objectNameProblem, objectVersionProblem } from "./names";
 import { firstGiven, optionValue, type RawOptions } from "./rawOptions";
 import { quote } from "./text";
@@ -25,7 +26,7 @@ function checkEntries(
 ): void {
   entries.forEach((entry, index) => {
     const problem = problemOf(entry);
-    if (problem) throw new OptionError(key, `entry ${index + 1} (${quote(entry)}) ${problem}; ${fix}`);
+    if (problem) throw entryError(key, index, entry, problem, fix);
   });
 }
 
@@ -55,11 +56,14 @@ export function parseObjects(options: RawOptions, names: GivenOption, types: Giv
   const versionFix = "copy the version id from the vault, or leave the entry empty for the latest";
   checkEntries(versions.key, objectVersions ?? [], versionProblem, versionFix);
 
-  const objects = objectNames.map((name, index) => ({
-    type: objectTypes[index].toLowerCase() as ObjectType,
+  const named = objectNames.map((name, index) => ({ type: objectTypes[index].toLowerCase() as ObjectType, name }));
+  const outputs = parseObjectOutputs(options, names.key, named);
+  const objects = named.map(({ type, name }, index) => ({
+    type,
     name,
     fileName: fileNames?.[index] ?? name,
     version: objectVersions?.[index] ?? "",
+    ...outputs[index],
   }));
   checkDistinctFileNames(objects, fileNames ? aliases.key : names.key);
   return objects;

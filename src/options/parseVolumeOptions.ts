@@ -4,6 +4,7 @@
 
 import { CLOUD_NAMES } from "../clouds";
 import { OptionError } from "../errors";
+import { parseFileMode } from "./fileMode";
 import { wholeNumber } from "./numbers";
 import { parseIdentity } from "./identity";
 import { JSON_OPTIONS, KEY } from "./keys";
@@ -31,7 +32,6 @@ export function parseMountArgument(json: string | undefined): unknown {
   return parsed;
 }
 
-const DEFAULT_FILE_MODE = 0o644;
 const DEFAULT_CLOUD: CloudName = "AzurePublicCloud";
 
 /** A required option: the keys it may be given under (legacy last) and what it is, for "missing" messages. */
@@ -74,6 +74,7 @@ export function parseVolumeOptions(raw: unknown): VolumeOptions {
   const cloudName = parseCloudName(optionValue(options, KEY.cloudName));
   const identity = parseIdentity(options);
   const fsGroup = parseFsGroup(options);
+  const fileMode = parseFileMode(options, fsGroup);
   const mountTimeoutSeconds = parseMountTimeout(options);
   return {
     vaultName: vaultName.value,
@@ -81,7 +82,7 @@ export function parseVolumeOptions(raw: unknown): VolumeOptions {
     cloudName,
     identity,
     objects,
-    fileMode: DEFAULT_FILE_MODE,
+    fileMode,
     mountTimeoutSeconds,
     ...(fsGroup === undefined ? {} : { fsGroup }),
   };

@@ -2,6 +2,15 @@
 
 export type ObjectType = "secret" | "key" | "cert";
 
+/**
+ * How an object's file is written (keyvaultobjectformats). "default" keeps the Go driver's bytes;
+ * "pem" and "pfx" fit only some types (see options/formats.ts).
+ */
+export type ObjectFormat = "default" | "pem" | "pfx";
+
+/** How a secret's value is encoded in the vault (keyvaultobjectencodings); the file gets the decoded bytes. */
+export type ObjectEncoding = "utf-8" | "base64" | "hex";
+
 /** One Key Vault object to put into the volume. */
 export interface ObjectSpec {
   type: ObjectType;
@@ -11,6 +20,9 @@ export interface ObjectSpec {
   fileName: string;
   /** Pinned version; empty means latest. */
   version: string;
+  format: ObjectFormat;
+  /** Always "utf-8" for keys and certificates. */
+  encoding: ObjectEncoding;
 }
 
 export type Identity =
@@ -31,7 +43,7 @@ export interface VolumeOptions {
   cloudName: CloudName;
   identity: Identity;
   objects: ObjectSpec[];
-  /** File mode of every written file. */
+  /** File mode of every written file (filepermission; group-readable when there is an fsGroup). */
   fileMode: number;
   /** The whole mount's deadline (option mounttimeout). */
   mountTimeoutSeconds: number;

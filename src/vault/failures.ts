@@ -1,7 +1,6 @@
 // Turns what went wrong fetching one object into a cause and a fix an operator can act on.
-import type { FailureCause, ObjectFailure } from "../errors";
+import { ContentError, type FailureCause, type ObjectFailure } from "../errors";
 import type { ObjectSpec, ObjectType } from "../options/volumeOptions";
-import { ContentError } from "./objectContent";
 
 export interface FailureContext {
   vaultName: string;

@@ -25,11 +25,11 @@ const CREDENTIAL_ERRORS = new Set(["AuthenticationError", "AuthenticationRequire
 async function fetchContent(vault: KeyVault, spec: ObjectSpec, read: ReadOptions): Promise<Buffer> {
   switch (spec.type) {
     case "secret":
-      return secretContent(await vault.getSecret(spec.name, read));
+      return secretContent(await vault.getSecret(spec.name, read), spec);
     case "key":
-      return keyContent(await vault.getKey(spec.name, read));
+      return keyContent(await vault.getKey(spec.name, read), spec.format);
     case "cert":
-      return certificateContent(await vault.getCertificate(spec.name, read));
+      return certificateContent(await vault.getCertificate(spec.name, read), spec.format);
   }
 }
 
@@ -38,6 +38,26 @@ function asIdentityError(error: unknown): IdentityError | undefined {
   if (error instanceof IdentityError) return error;
   if (error instanceof Error && CREDENTIAL_ERRORS.has(error.name)) return new IdentityError(error.message.split("\n")[0]);
   return undefined;
+}
+
+/** One object's file content, or why it has none. */
+export type ObjectOutcome =
+  | { ok: true; content: Buffer }
+  | {
+      ok: false;
+      failure: ObjectFailure;
+      /** Set when the token failed: the same failure for every object. */
+      identityError?: IdentityError;
+    };
+
+/** Fetches one object and turns it into its file content; never throws. */
+export async function fetchObject(vault: KeyVault, spec: ObjectSpec, context: FailureContext, abortSignal?: AbortSignal): Promise<ObjectOutcome> {
+  try {
+    return { ok: true, content: await fetchContent(vault, spec, { version: spec.version, abortSignal }) };
+  } catch (error) {
+    log.debug("fetch-error", { object: spec.name, type: spec.type, name: (error as Error).name, code: (error as { code?: string }).code, status: (error as { statusCode?: number }).statusCode });
+    return { ok: false, failure: describeFailure(error, spec, context), identityError: asIdentityError(error) };
+  }
 }
 
 /** When the deadline passes: every object not yet fetched is named as pending. */
@@ -59,14 +79,13 @@ export async function fetchObjects(vault: KeyVault, specs: readonly ObjectSpec[]
     while (next < specs.length && !identityError && !abortSignal?.aborted) {
       const index = next++;
       const spec = specs[index];
-      try {
-        const content = await fetchContent(vault, spec, { version: spec.version, abortSignal });
-        files[index] = { fileName: spec.fileName, content };
-      } catch (error) {
+      const outcome = await fetchObject(vault, spec, context, abortSignal);
+      if (outcome.ok) {
+        files[index] = { fileName: spec.fileName, content: outcome.content };
+      } else {
         if (abortSignal?.aborted) return;
-        log.debug("fetch-error", { object: spec.name, type: spec.type, name: (error as Error).name, code: (error as { code?: string }).code, status: (error as { statusCode?: number }).statusCode });
-        identityError ??= asIdentityError(error);
-        failures.push(describeFailure(error, spec, context));
+        identityError ??= outcome.identityError;
+        failures.push(outcome.failure);
       }
     }
   };

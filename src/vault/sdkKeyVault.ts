@@ -2,17 +2,20 @@
 // (so one token) for the whole mount.
 import type { TokenCredential } from "@azure/core-auth";
 import { isRestError, RestError, type HttpClient } from "@azure/core-rest-pipeline";
-import { CertificateClient } from "@azure/keyvault-certificates";
-import { KeyClient } from "@azure/keyvault-keys";
-import { SecretClient } from "@azure/keyvault-secrets";
+import type { CertificateClient } from "@azure/keyvault-certificates";
+import type { KeyClient } from "@azure/keyvault-keys";
+import type { SecretClient } from "@azure/keyvault-secrets";
 import { RETRY_OPTIONS } from "../identity/retry";
 import type { KeyVault, ReadOptions, VaultCertificate, VaultKey, VaultSecret } from "./keyVault";
+import { mayAuthorizeUpFront, tokenUpFrontPolicy, type TokenUpFront } from "./tokenUpFront";
 
 export interface VaultClientOptions {
   /** Shared with the credential: one connection pool per mount. */
   httpClient?: HttpClient;
   /** AzureStack vaults may name a resource that is not a suffix of the vault's host. */
   disableChallengeResourceVerification?: boolean;
+  /** The token's resource and tenant, when known before Key Vault's challenge names them. */
+  tokenUpFront?: TokenUpFront;
 }
 
 interface CallOptions {
@@ -36,24 +39,32 @@ async function withStatus<T>({ version, abortSignal }: ReadOptions, call: (optio
 }
 
 export function createKeyVault(vaultUrl: string, credential: TokenCredential, options: VaultClientOptions = {}): KeyVault {
-  const clientOptions = { retryOptions: RETRY_OPTIONS, ...options };
-  let secrets: SecretClient | undefined;
-  let keys: KeyClient | undefined;
-  let certificates: CertificateClient | undefined;
+  const { tokenUpFront, ...sdkOptions } = options;
+  const upFront = tokenUpFront && mayAuthorizeUpFront(vaultUrl, tokenUpFront.resource) ? tokenUpFront : undefined;
+  const clientOptions = {
+    retryOptions: RETRY_OPTIONS,
+    ...sdkOptions,
+    additionalPolicies: upFront ? [{ policy: tokenUpFrontPolicy(credential, upFront), position: "perCall" as const }] : [],
+  };
+  // Each client's package is loaded when the mount first asks for its kind of object:
+  // a mount of secrets alone never evaluates the key and certificate packages.
+  let secrets: Promise<SecretClient> | undefined;
+  let keys: Promise<KeyClient> | undefined;
+  let certificates: Promise<CertificateClient> | undefined;
   return {
     async getSecret(name: string, read: ReadOptions): Promise<VaultSecret> {
-      const client = (secrets ??= new SecretClient(vaultUrl, credential, clientOptions));
+      const client = await (secrets ??= import("@azure/keyvault-secrets").then(({ SecretClient }) => new SecretClient(vaultUrl, credential, clientOptions)));
       const secret = await withStatus(read, (options) => client.getSecret(name, options));
       return { value: secret.value ?? "", contentType: secret.properties.contentType };
     },
     async getKey(name: string, read: ReadOptions): Promise<VaultKey> {
-      const client = (keys ??= new KeyClient(vaultUrl, credential, clientOptions));
+      const client = await (keys ??= import("@azure/keyvault-keys").then(({ KeyClient }) => new KeyClient(vaultUrl, credential, clientOptions)));
       const key = await withStatus(read, (options) => client.getKey(name, options));
       const { kty = "", n, e, crv, x, y } = key.key ?? {};
       return { kty, n, e, crv, x, y };
     },
     async getCertificate(name: string, read: ReadOptions): Promise<VaultCertificate> {
-      const client = (certificates ??= new CertificateClient(vaultUrl, credential, clientOptions));
+      const client = await (certificates ??= import("@azure/keyvault-certificates").then(({ CertificateClient }) => new CertificateClient(vaultUrl, credential, clientOptions)));
       const certificate = await withStatus(read, ({ version, ...options }) =>
         version ? client.getCertificateVersion(name, version, options) : client.getCertificate(name, options),
       );

@@ -4,7 +4,7 @@ import { fetchObjects } from "../../src/vault/fetchObjects";
 import type { KeyVault } from "../../src/vault/keyVault";
 
 const context = { vaultName: "contoso-kv", principal: "service principal 1111", clientId: "1111" };
-const spec = (type: ObjectSpec["type"], name: string, version = ""): ObjectSpec => ({ type, name, fileName: name, version });
+const spec = (type: ObjectSpec["type"], name: string, version = ""): ObjectSpec => ({ type, name, fileName: name, version, format: "default", encoding: "utf-8" });
 const restError = (statusCode: number, code?: string) => Object.assign(new Error(`HTTP ${statusCode}`), { name: "RestError", statusCode, code });
 
 /** An in-memory vault: our own KeyVault interface, not the SDK. */

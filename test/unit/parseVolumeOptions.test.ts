@@ -42,8 +42,8 @@ describe("parseVolumeOptions accepts", () => {
       cloudName: "AzurePublicCloud",
       identity: servicePrincipal,
       objects: [
-        { type: "secret", name: "db-password", fileName: "db-password", version: "" },
-        { type: "cert", name: "tls", fileName: "tls", version: "" },
+        { type: "secret", name: "db-password", fileName: "db-password", version: "", format: "default", encoding: "utf-8" },
+        { type: "cert", name: "tls", fileName: "tls", version: "", format: "default", encoding: "utf-8" },
       ],
       fileMode: 0o644,
       mountTimeoutSeconds: 60,
@@ -51,8 +51,8 @@ describe("parseVolumeOptions accepts", () => {
     expect(parseVolumeOptions(options())).toEqual(expected);
   });
 
-  const objects = (...specs: [ObjectType, string, string, string][]): ObjectSpec[] =>
-    specs.map(([type, name, fileName, version]) => ({ type, name, fileName, version }));
+  const objects = (...specs: [ObjectType, string, string, string, Partial<ObjectSpec>?][]): ObjectSpec[] =>
+    specs.map(([type, name, fileName, version, output]) => ({ type, name, fileName, version, format: "default", encoding: "utf-8", ...output }));
 
   test.each<[string, Record<string, unknown>, Partial<VolumeOptions>]>([
     [
@@ -185,6 +185,40 @@ describe("parseVolumeOptions accepts", () => {
     ["fsGroup from an older kubelet", { "kubernetes.io/fsGroup": "0" }, { fsGroup: 0 }],
     ["mounterArgs.FsGroup over the older key", { "kubernetes.io/mounterArgs.FsGroup": "7", "kubernetes.io/fsGroup": "8" }, { fsGroup: 7 }],
     ["a mount deadline in seconds", { mounttimeout: "5" }, { mountTimeoutSeconds: 5 }],
+    // formats and encodings
+    [
+      "every format that fits its type, in any letter case",
+      { keyvaultobjectnames: "s;k;c;p", keyvaultobjecttypes: "secret;key;cert;secret", keyvaultobjectformats: "PEM;pem;Pem;pfx" },
+      { objects: objects(["secret", "s", "s", "", { format: "pem" }], ["key", "k", "k", "", { format: "pem" }], ["cert", "c", "c", "", { format: "pem" }], ["secret", "p", "p", "", { format: "pfx" }]) },
+    ],
+    [
+      "formats, an empty entry keeping the default, with a trailing ';'",
+      { keyvaultobjectformats: ";pem;" },
+      { objects: objects(["secret", "db-password", "db-password", ""], ["cert", "tls", "tls", "", { format: "pem" }]) },
+    ],
+    [
+      "encodings for secrets, empty and utf-8 entries as the default for any type",
+      { keyvaultobjectnames: "a;b;c;d;e", keyvaultobjecttypes: "secret;secret;secret;key;cert", keyvaultobjectencodings: "base64;HEX;;utf-8; UTF-8 " },
+      {
+        objects: objects(
+          ["secret", "a", "a", "", { encoding: "base64" }],
+          ["secret", "b", "b", "", { encoding: "hex" }],
+          ["secret", "c", "c", ""],
+          ["key", "d", "d", ""],
+          ["cert", "e", "e", ""],
+        ),
+      },
+    ],
+    ["a format next to the default encoding", { keyvaultobjectformats: "pfx;", keyvaultobjectencodings: "utf-8;" }, { objects: objects(["secret", "db-password", "db-password", "", { format: "pfx" }], ["cert", "tls", "tls", ""]) }],
+    // file modes
+    ["filepermission with a leading 0", { filepermission: "0640" }, { fileMode: 0o640 }],
+    ["filepermission as three digits", { filepermission: "400" }, { fileMode: 0o400 }],
+    ["filepermission with a 0o prefix", { filepermission: "0o755" }, { fileMode: 0o755 }],
+    ["an empty filepermission as 0644", { filepermission: "" }, { fileMode: 0o644 }],
+    ["filepermission made group-readable for the pod's fsGroup", { filepermission: "0600", "kubernetes.io/mounterArgs.FsGroup": "2000" }, { fileMode: 0o640, fsGroup: 2000 }],
+    ["an owner-only filepermission made group-readable for an older kubelet's fsGroup", { filepermission: "0400", "kubernetes.io/fsGroup": "3000" }, { fileMode: 0o440 }],
+    ["the default mode with an fsGroup (already group-readable)", { "kubernetes.io/mounterArgs.FsGroup": "2000" }, { fileMode: 0o644 }],
+    ["filepermission kept as given without an fsGroup", { filepermission: "0600" }, { fileMode: 0o600 }],
   ])("%s", (_title, changes, expected) => {
     expect(parseVolumeOptions(options(changes))).toMatchObject(expected);
   });
@@ -197,6 +231,8 @@ describe("parseVolumeOptions accepts", () => {
     expect(parseVolumeOptions(options())).not.toHaveProperty("fsGroup");
   });
 });
+
+const FORMATS_BY_TYPE = "formats by type: secret: pem or pfx (for a certificate's backing secret), key: pem, cert: pem";
 
 // Each: what is wrong, the changes that make it so, the option the error must name, fragments its problem must hold.
 const BAD_OPTIONS: [string, Record<string, unknown>, string, string[]][] = [
@@ -300,6 +336,31 @@ const BAD_OPTIONS: [string, Record<string, unknown>, string, string[]][] = [
   ["a client id that is not base64", { "kubernetes.io/secret/clientid": "not base64!" }, "kubernetes.io/secret/clientid", ["not base64"]],
   ["an empty client secret", { "kubernetes.io/secret/clientsecret": base64("\n") }, "kubernetes.io/secret/clientsecret", ["is empty", '"azure/kv"']],
   ["an empty client id", { "kubernetes.io/secret/clientid": base64("\r\n") }, "kubernetes.io/secret/clientid", ["is empty"]],
+  // formats
+  ["an unknown format", { keyvaultobjectformats: "jks;" }, "keyvaultobjectformats", ["entry 1", '"jks"', "is not a format", FORMATS_BY_TYPE, "leave the entry empty for the default"]],
+  ["DER asked for by name", { keyvaultobjectformats: ";der" }, "keyvaultobjectformats", ["entry 2", '"der"', "is not a format"]],
+  ["pfx on a certificate", { keyvaultobjectformats: ";pfx" }, "keyvaultobjectformats", ["entry 2", '"pfx"', 'does not fit cert "tls"', FORMATS_BY_TYPE]],
+  ["pfx on a key", { keyvaultobjectnames: "signing", keyvaultobjecttypes: "key", keyvaultobjectformats: "PFX" }, "keyvaultobjectformats", ["entry 1", 'does not fit key "signing"', FORMATS_BY_TYPE]],
+  ["fewer formats than names", { keyvaultobjectformats: "pem" }, "keyvaultobjectformats", ["has 1 entry but keyvaultobjectnames has 2", "one format per name", "an empty entry keeps the default"]],
+  ["more formats than names", { keyvaultobjectformats: "pem;pem;pem" }, "keyvaultobjectformats", ["has 3 entries but keyvaultobjectnames has 2"]],
+  ["formats counted against legacy names", { keyvaultobjectnames: undefined, keyvaultobjecttypes: undefined, keyvaultobjectname: "a", keyvaultobjecttype: "cert", keyvaultobjectformats: "pem;pem" }, "keyvaultobjectformats", ["but keyvaultobjectname has 1"]],
+  // encodings
+  ["an unknown encoding", { keyvaultobjectencodings: "base32;" }, "keyvaultobjectencodings", ["entry 1", '"base32"', "is not an encoding", "utf-8, base64, hex", "empty for utf-8"]],
+  ["an encoding on a certificate", { keyvaultobjectencodings: ";base64" }, "keyvaultobjectencodings", ["entry 2", '"base64"', 'secrets only, not to cert "tls"', "leave the entry empty"]],
+  ["an encoding on a key", { keyvaultobjectnames: "signing", keyvaultobjecttypes: "key", keyvaultobjectencodings: "hex" }, "keyvaultobjectencodings", ['secrets only, not to key "signing"']],
+  ["an encoding with format pem", { keyvaultobjectformats: "pem;", keyvaultobjectencodings: "base64;" }, "keyvaultobjectencodings", ["entry 1", 'cannot be combined with format "pem" of secret "db-password"', "content type"]],
+  ["an encoding with format pfx", { keyvaultobjectformats: "pfx;", keyvaultobjectencodings: "hex;" }, "keyvaultobjectencodings", ['format "pfx"']],
+  ["fewer encodings than names", { keyvaultobjectencodings: "base64" }, "keyvaultobjectencodings", ["has 1 entry but keyvaultobjectnames has 2", "one encoding per name", "an empty entry means utf-8"]],
+  // file mode
+  ["a setuid filepermission", { filepermission: "4755" }, "filepermission", ['"4755"', "setuid, setgid or sticky", "at most 0777", '"0640"']],
+  ["a sticky filepermission with 0o", { filepermission: "0o1644" }, "filepermission", ["setuid, setgid or sticky"]],
+  ["a filepermission the owner cannot read", { filepermission: "0200" }, "filepermission", ['"0200"', "unreadable by their owner", "0400"]],
+  ["a group-only filepermission", { filepermission: "040", "kubernetes.io/mounterArgs.FsGroup": "2000" }, "filepermission", ["unreadable by their owner"]],
+  ["a symbolic filepermission", { filepermission: "rw-r--r--" }, "filepermission", ['"rw-r--r--"', "not an octal file mode", '"0640"']],
+  ["a filepermission with an 8", { filepermission: "0684" }, "filepermission", ["not an octal file mode"]],
+  ["a filepermission with five digits", { filepermission: "00644" }, "filepermission", ["not an octal file mode"]],
+  ["a hexadecimal filepermission", { filepermission: "0x1a4" }, "filepermission", ["not an octal file mode"]],
+  ["an unquoted YAML filepermission (a number)", { filepermission: 420 }, "filepermission", ["must be a string", "got a number", "quote"]],
   // fsGroup
   ["a negative fsGroup", { "kubernetes.io/mounterArgs.FsGroup": "-1" }, "kubernetes.io/mounterArgs.FsGroup", ['"-1"', "0 to 2147483647"]],
   ["an fsGroup above 2147483647", { "kubernetes.io/mounterArgs.FsGroup": "2147483648" }, "kubernetes.io/mounterArgs.FsGroup", ["0 to 2147483647"]],

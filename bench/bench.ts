@@ -1,0 +1,95 @@
+// `npm run bench`: times the real driver artifacts (`node dist/kv.js` and, when built,
+// the single executable dist/azure~kv/kv) as kubelet runs them, against the local Azure
+// stand-in, and prints the table that bench/results.md keeps. docs/performance.md
+// explains the rows, the lower bound and the targets.
+import { setMaxListeners } from "node:events";
+import { existsSync, writeFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { parseBenchOptions, type BenchOptions } from "./options";
+import { renderResults } from "./report";
+import type { Artifact, Row } from "./rows";
+import { StandInVault } from "./standInVault";
+import { canMeasureRss, driverCommand, median, timedRun, type TimedResult } from "./timedRun";
+
+const REPO = resolve(__dirname, "..");
+
+function artifacts(options: BenchOptions): Artifact[] {
+  const bundle = resolve(REPO, "dist/kv.js");
+  const executable = resolve(REPO, "dist/azure~kv/kv");
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`);
+  return [
+    { label: "node dist/kv.js", path: bundle, ours: true },
+    ...(existsSync(executable) ? [{ label: "dist/azure~kv/kv", path: executable, ours: true }] : []),
+    ...(options.compare ? [{ label: basename(options.compare), path: options.compare, ours: false }] : []),
+  ];
+}
+
+/** A call that did not answer Success makes its timing meaningless: stop with what it said. */
+function requireSuccess(result: TimedResult, what: string): void {
+  const answer = result.output.trim();
+  if (result.exitCode !== 0 || !answer.includes('"Success"')) throw new Error(`${what} failed (exit ${result.exitCode}): ${answer.slice(0, 400)}`);
+}
+
+async function main(): Promise<void> {
+  // Each request the stand-in delays listens on one AbortSignal (test/support/traffic.ts): 100 at once are expected here.
+  setMaxListeners(256);
+  const options = parseBenchOptions(process.argv.slice(2));
+  if (process.getuid?.() !== 0) throw new Error("the bench mounts tmpfs volumes: run it as root");
+  if (!canMeasureRss) process.stderr.write("note: /usr/bin/time (Debian package `time`) is missing: peak RSS is not measured\n");
+  const drivers = artifacts(options);
+  const vault = await StandInVault.start(Math.max(...options.sizes));
+  const rows: Row[] = [
+    ...drivers.map((artifact): Row => ({ call: "init", artifact, objects: 0, latencyMs: 0, samples: [] })),
+    ...options.latenciesMs.flatMap((latencyMs) =>
+      options.sizes.flatMap((objects) => drivers.map((artifact): Row => ({ call: "mount", artifact, objects, latencyMs, samples: [] }))),
+    ),
+  ];
+  const bare = { plain: [] as number[], standIn: [] as number[] };
+  try {
+    // Runs are the outer loop, so drift on the machine touches every row alike; run 0 warms caches up.
+    for (let run = 0; run <= options.runs; run++) {
+      process.stderr.write(run === 0 ? "warming up" : ` ${run}`);
+      const plain = await timedRun({ file: process.execPath, args: ["-e", "0"], env: vault.plainEnv() });
+      const standIn = await timedRun({ file: process.execPath, args: ["-e", "0"], env: vault.env() });
+      if (run > 0) bare.plain.push(plain.ms), bare.standIn.push(standIn.ms);
+      for (const row of rows.filter((r) => !r.failure)) {
+        try {
+          const result = row.call === "init" ? await timeInit(row, vault) : await timeMount(row, vault);
+          if (run > 0) row.samples.push(result);
+        } catch (error) {
+          if (row.artifact.ours) throw error;
+          row.failure = error instanceof Error ? error.message : String(error);
+        }
+      }
+    }
+    process.stderr.write("\n");
+  } finally {
+    await vault.close();
+  }
+  const markdown = renderResults({ bare: { plainMs: median(bare.plain), standInMs: median(bare.standIn) }, rows }, options);
+  process.stdout.write(markdown);
+  writeFileSync(options.resultsFile, markdown);
+}
+
+async function timeInit(row: Row, vault: StandInVault) {
+  const result = await timedRun(driverCommand(row.artifact.path, ["init"], vault.plainEnv()));
+  requireSuccess(result, `${row.artifact.label} init`);
+  return { ms: result.ms, peakRssMb: result.peakRssMb };
+}
+
+async function timeMount(row: Row, vault: StandInVault) {
+  vault.setLatency(row.latencyMs);
+  const { dir, args } = vault.newMount(row.objects);
+  try {
+    const result = await timedRun(driverCommand(row.artifact.path, args, vault.env()));
+    requireSuccess(result, `${row.artifact.label} mount of ${row.objects} secrets`);
+    return { ms: result.ms, peakRssMb: result.peakRssMb, traffic: vault.traffic() };
+  } finally {
+    vault.removeMount(dir);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`\nbench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

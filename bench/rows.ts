@@ -1,0 +1,55 @@
+// What the bench measures: one row per call, artifact, object count and latency; each
+// row keeps its timed samples and knows the lower bound it is compared with.
+import { median } from "./timedRun";
+import type { MountTraffic } from "./standInVault";
+
+/**
+ * Round trips a mount must spend on its token before the first read: the token request.
+ * Key Vault's 401 challenge is not counted: it can be skipped (the driver does).
+ */
+export const TOKEN_ROUND_TRIPS = 1;
+
+export interface Artifact {
+  /** How the table names it, e.g. `node dist/kv.js`. */
+  label: string;
+  path: string;
+  /** This repository's driver, as opposed to a --compare executable. */
+  ours: boolean;
+}
+
+export interface Sample {
+  ms: number;
+  peakRssMb?: number;
+  traffic?: MountTraffic;
+}
+
+export interface Row {
+  call: "init" | "mount";
+  artifact: Artifact;
+  objects: number;
+  latencyMs: number;
+  samples: Sample[];
+  /** Why a --compare executable's row stopped (ours must never fail: the bench stops instead). */
+  failure?: string;
+}
+
+export const medianMs = (row: Row) => median(row.samples.map((s) => s.ms));
+
+export function medianOf(row: Row, pick: (sample: Sample) => number | undefined): number | undefined {
+  const values = row.samples.map(pick).filter((v): v is number => v !== undefined);
+  return values.length ? median(values) : undefined;
+}
+
+/** `node -e 0`, in the environment of each kind of call. */
+export interface BareStarts {
+  /** A node's plain environment, as kubelet runs `init`. */
+  plainMs: number;
+  /** The stand-in's environment: NODE_EXTRA_CA_CERTS alone costs Node about 20 ms at start. */
+  standInMs: number;
+}
+
+/** The runtime's bare start, plus for a mount: its token round trip and one round trip per batch of reads. */
+export function lowerBoundMs(row: Row, bare: BareStarts, concurrency: number): number {
+  if (row.call === "init") return bare.plainMs;
+  return bare.standInMs + (TOKEN_ROUND_TRIPS + Math.ceil(row.objects / concurrency)) * row.latencyMs;
+}

@@ -1,0 +1,93 @@
+// The Azure side of the bench: the test stand-in (test/support/standIn.ts) with one
+// vault of secrets a service principal may read, and the volume directories kubelet
+// would make for each mount.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { kubeletOptions } from "../test/support/kubelet";
+import { findMount } from "../test/support/mounts";
+import { startAzureStandIn, type AzureStandIn } from "../test/support/standIn";
+import type { ServicePrincipal } from "../test/support/identities";
+
+const VAULT = "bench-kv";
+
+export interface MountTraffic {
+  keyVaultRequests: number;
+  aadRequests: number;
+  /** Most Key Vault requests the stand-in had in flight at once. */
+  peakConcurrency: number;
+}
+
+export class StandInVault {
+  private readonly root = mkdtempSync(join(tmpdir(), "kv-bench-"));
+  private volumes = 0;
+
+  private constructor(
+    private readonly azure: AzureStandIn,
+    private readonly sp: ServicePrincipal,
+    private readonly names: string[],
+  ) {}
+
+  static async start(secrets: number): Promise<StandInVault> {
+    const azure = await startAzureStandIn();
+    const sp = azure.addServicePrincipal();
+    const vault = azure.addVault(VAULT);
+    const names = Array.from({ length: secrets }, (_, i) => `bench-secret-${String(i).padStart(3, "0")}`);
+    // Not a real secret: a 64-byte stand-in value, about the size of a password or API key.
+    for (const name of names) vault.addSecret(name, name.padEnd(64, "."));
+    vault.grant(sp.clientId);
+    return new StandInVault(azure, sp, names);
+  }
+
+  /** A node's environment for calls that reach no Azure endpoint (init): just the log file. */
+  plainEnv(): Record<string, string> {
+    return { KV_DRIVER_LOG: join(this.root, "kv-driver.log") };
+  }
+
+  /** The driver's environment for mounts: the stand-in's proxy, CA and IMDS address, and the log file. */
+  env(): Record<string, string> {
+    // SSL_CERT_FILE: a Go driver (--compare) trusts the stand-in's CA through it; Node ignores it.
+    return { ...this.plainEnv(), ...this.azure.env, SSL_CERT_FILE: this.azure.env.NODE_EXTRA_CA_CERTS };
+  }
+
+  /** Every Key Vault and Azure AD request waits `ms` before it is answered. */
+  setLatency(ms: number): void {
+    this.azure.clearFaults();
+    if (ms > 0) this.azure.injectFault({ latencyMs: ms });
+  }
+
+  /** A fresh volume dir (0750, as kubelet makes it) and the mount call's arguments for `count` secrets. */
+  newMount(count: number): { dir: string; args: string[] } {
+    const dir = join(this.root, `volume-${this.volumes++}`);
+    mkdirSync(dir, { mode: 0o750 });
+    const names = this.names.slice(0, count);
+    const options = kubeletOptions(
+      { keyvaultname: VAULT, keyvaultobjectnames: names.join(";"), keyvaultobjecttypes: names.map(() => "secret").join(";"), tenantid: this.azure.tenantId },
+      this.sp,
+    );
+    this.azure.resetStats();
+    return { dir, args: ["mount", dir, JSON.stringify(options)] };
+  }
+
+  traffic(): MountTraffic {
+    return {
+      keyVaultRequests: this.azure.stats("keyvault").requests,
+      aadRequests: this.azure.stats("aad").requests,
+      peakConcurrency: this.azure.stats("keyvault").peakInFlight,
+    };
+  }
+
+  /** Unmounts without the driver (any driver under test may be the one that failed). */
+  removeMount(dir: string): void {
+    while (findMount(dir)) {
+      if (spawnSync("umount", ["-l", dir]).status !== 0) throw new Error(`cannot unmount ${dir}`);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.azure.close();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

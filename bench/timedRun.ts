@@ -1,0 +1,65 @@
+// Runs one process the way kubelet does (stdout and stderr piped) and measures its wall
+// time and peak RSS.
+//
+// Peak RSS comes from the kernel: GNU time (`/usr/bin/time -f %M`, Debian package
+// `time`) reports the child's ru_maxrss from wait4(). Polling /proc/<pid>/status from
+// outside misses short peaks and races the exit; Node has no API for a child's rusage.
+// Every command, the bare `node -e 0` included, goes through the same wrapper, so its
+// fork+exec (well under a millisecond) is in every number alike.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+
+const GNU_TIME = "/usr/bin/time";
+
+export interface Command {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface TimedResult {
+  ms: number;
+  /** Peak resident set size in MB; undefined without GNU time. */
+  peakRssMb?: number;
+  exitCode: number | null;
+  output: string;
+}
+
+export const canMeasureRss = existsSync(GNU_TIME);
+const rssDir = mkdtempSync(join(tmpdir(), "kv-bench-rss-"));
+process.on("exit", () => rmSync(rssDir, { recursive: true, force: true }));
+let rssFiles = 0;
+
+/** `<driver> ...args`: a .js driver runs under this node, like test/support/driver.ts. */
+export function driverCommand(driver: string, args: string[], env: Record<string, string>): Command {
+  return driver.endsWith(".js") ? { file: process.execPath, args: [driver, ...args], env } : { file: driver, args, env };
+}
+
+export function timedRun({ file, args, env }: Command): Promise<TimedResult> {
+  const rssFile = join(rssDir, `${rssFiles++}`);
+  const [command, argv] = canMeasureRss ? [GNU_TIME, ["-f", "%M", "-o", rssFile, file, ...args]] : [file, args];
+  return new Promise((done, fail) => {
+    const output: Buffer[] = [];
+    const started = performance.now();
+    const child = spawn(command, argv, { env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.on("data", (d: Buffer) => output.push(d));
+    child.stderr.on("data", (d: Buffer) => output.push(d));
+    child.on("error", fail);
+    child.on("exit", () => {
+      const ms = performance.now() - started;
+      child.on("close", (exitCode) => {
+        const kilobytes = canMeasureRss ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) : NaN;
+        done({ ms, exitCode, output: Buffer.concat(output).toString("utf8"), peakRssMb: Number.isFinite(kilobytes) ? kilobytes / 1024 : undefined });
+      });
+    });
+  });
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}

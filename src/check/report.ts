@@ -1,0 +1,117 @@
+// Renders a CheckReport for people (text) or programs (--json). Shows names, files, causes and
+// fixes, never a secret: a volume's identity is described by its client id only.
+import type { Identity, ObjectSpec, VolumeOptions } from "../options/volumeOptions";
+import { objectLabel } from "../vault/failures";
+import { reportIsOk, type CheckReport, type ObjectResult, type VolumeCheck } from "./checkResult";
+
+const octal = (mode: number) => `0${mode.toString(8).padStart(3, "0")}`;
+
+function workloadTitle({ volume }: VolumeCheck): string {
+  const { kind, name, namespace } = volume.workload;
+  return `${kind} ${namespace ? `${namespace}/` : ""}${name}, volume ${JSON.stringify(volume.volumeName)}`;
+}
+
+function identityText(identity: Identity, check: VolumeCheck): string {
+  switch (identity.kind) {
+    case "servicePrincipal":
+      if (check.secretRef.kind === "placeholder") return `service principal from Secret ${JSON.stringify(check.secretRef.name)} (not at hand)`;
+      return `service principal ${identity.clientId}${check.secretRef.kind === "secret" ? ` (Secret ${JSON.stringify(check.secretRef.secret.name)})` : ""}`;
+    case "podIdentity":
+      return `pod identity (NMI port ${identity.nmiPort})`;
+    case "managedIdentity":
+      return identity.clientId ? `user-assigned managed identity ${identity.clientId}` : "the node's system-assigned managed identity";
+  }
+}
+
+function objectText(spec: ObjectSpec): string {
+  const output = [spec.format === "default" ? "" : spec.format, spec.encoding === "utf-8" ? "" : `${spec.encoding}-encoded`].filter(Boolean);
+  return `${objectLabel(spec)}${output.length ? ` (${output.join(", ")})` : ""}`;
+}
+
+function resultText(result: ObjectResult | undefined): string {
+  if (!result) return "";
+  return result.ok ? `ok (${result.bytes} byte${result.bytes === 1 ? "" : "s"})` : `${result.failure.cause}: ${result.failure.detail}`;
+}
+
+function notes(check: VolumeCheck): string[] {
+  if (check.secretRef.kind !== "placeholder") return [];
+  return [`secretRef Secret ${JSON.stringify(check.secretRef.name)} is not in the manifest: its clientid and clientsecret were not checked (pass --secret-file)`];
+}
+
+function validVolumeLines(check: VolumeCheck, options: VolumeOptions): string[] {
+  const group = options.fsGroup === undefined ? "" : `, group ${options.fsGroup}`;
+  const lines = [`  vault ${options.vaultName} (${options.cloudName}), ${identityText(options.identity, check)}, files mode ${octal(options.fileMode)}${group}`];
+  const { fetch } = check;
+  if (fetch?.status === "skipped") lines.push(`  not fetched: ${fetch.reason}`);
+  if (fetch?.status === "failed") lines.push(`  fetch FAILED: ${fetch.reason}`);
+  if (fetch?.status === "fetched") lines.push(`  fetched as ${fetch.principal}:`);
+  const results = fetch?.status === "fetched" ? fetch.objects : [];
+  const rows = options.objects.map((spec, index) => [objectText(spec), `-> ${spec.fileName}`, resultText(results[index])]);
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column].length)));
+  for (const row of rows) lines.push(`  ${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2]}`.trimEnd());
+  return lines;
+}
+
+function summary(report: CheckReport): string {
+  const valid = report.volumes.filter((check) => !check.problem).length;
+  const parts = [`${report.volumes.length} azure/kv volume(s): ${valid} valid, ${report.volumes.length - valid} invalid`];
+  if (report.fetched) {
+    const results = report.volumes.flatMap((check) => (check.fetch?.status === "fetched" ? check.fetch.objects : []));
+    const unfetched = report.volumes.filter((check) => check.fetch && check.fetch.status !== "fetched").length;
+    parts.push(`${results.filter((result) => result.ok).length} of ${results.length} object(s) fetched${unfetched ? `, ${unfetched} volume(s) not fetched` : ""}`);
+  }
+  return `${parts.join("; ")}. ${reportIsOk(report) ? "All is well." : "Problems found."}`;
+}
+
+export function renderText(report: CheckReport): string {
+  const lines = report.problems.map((problem) => `manifest problem: ${problem}`);
+  if (report.volumes.length === 0) lines.push(`no flexVolume with driver azure/kv in ${report.source === "-" ? "standard input" : report.source}`);
+  for (const check of report.volumes) {
+    lines.push(`${workloadTitle(check)}: ${check.problem ? "INVALID" : "valid"}`);
+    if (check.problem) lines.push(`  ${check.problem}`);
+    else if (check.options) lines.push(...validVolumeLines(check, check.options));
+    lines.push(...notes(check).map((note) => `  note: ${note}`));
+  }
+  lines.push("", summary(report));
+  return lines.join("\n") + "\n";
+}
+
+function objectJson(spec: ObjectSpec, result: ObjectResult | undefined) {
+  return {
+    object: objectLabel(spec),
+    type: spec.type,
+    name: spec.name,
+    ...(spec.version ? { version: spec.version } : {}),
+    file: spec.fileName,
+    format: spec.format,
+    encoding: spec.encoding,
+    ...(result ? (result.ok ? { status: "ok", bytes: result.bytes } : { status: result.failure.cause, detail: result.failure.detail }) : {}),
+  };
+}
+
+function volumeJson(check: VolumeCheck) {
+  const { options, fetch } = check;
+  const results = fetch?.status === "fetched" ? fetch.objects : [];
+  return {
+    workload: check.volume.workload,
+    volume: check.volume.volumeName,
+    valid: !check.problem,
+    ...(check.problem ? { problem: check.problem } : {}),
+    notes: notes(check),
+    ...(options
+      ? {
+          vault: options.vaultName,
+          cloud: options.cloudName,
+          identity: identityText(options.identity, check),
+          fileMode: octal(options.fileMode),
+          ...(options.fsGroup === undefined ? {} : { fsGroup: options.fsGroup }),
+          objects: options.objects.map((spec, index) => objectJson(spec, results[index])),
+        }
+      : {}),
+    ...(fetch ? { fetch: fetch.status === "fetched" ? { status: fetch.status, principal: fetch.principal } : fetch } : {}),
+  };
+}
+
+export function renderJson(report: CheckReport): string {
+  return JSON.stringify({ ok: reportIsOk(report), source: report.source, problems: report.problems, volumes: report.volumes.map(volumeJson) }, null, 2) + "\n";
+}

@@ -1,0 +1,7 @@
+// Node 20 loads undici (its fetch, with http2, worker_threads and web streams: about
+// 15 ms of a mount's CPU) the first time anything reads the global FormData. The SDK's
+// formDataPolicy reads it for every request only to ask whether the body is FormData;
+// the driver never sends one. Shadowing the global keeps all of that unloaded.
+export function keepUndiciUnloaded(): void {
+  Object.defineProperty(globalThis, "FormData", { value: undefined, configurable: true, writable: true });
+}

@@ -1,0 +1,85 @@
+// A certificate's backing secret (the secret Key Vault keeps next to every certificate, holding
+// its private key and chain) as the files TLS servers want: one PEM with the private key, the
+// leaf certificate, then the chain (`pem`), or the PKCS#12 bytes themselves (`pfx`).
+import type { KeyObject, X509Certificate } from "node:crypto";
+import { ContentError } from "../errors";
+import { decodeStdBase64 } from "../options/base64";
+import type { CertificateMaterial } from "./certificateMaterial";
+import type { VaultSecret } from "./keyVault";
+import { readPemFile } from "./pemFile";
+import { readPkcs12 } from "./pkcs12";
+
+export const PKCS12_CONTENT_TYPE = "application/x-pkcs12";
+export const PEM_CONTENT_TYPE = "application/x-pem-file";
+
+interface CertificateBundle {
+  privateKey: KeyObject;
+  /** The certificate of `privateKey`. */
+  leaf: X509Certificate;
+  /** The leaf's issuer, its issuer, ...; then any other certificate, in the secret's order. */
+  chain: X509Certificate[];
+}
+
+function contentTypeOf(secret: VaultSecret): typeof PKCS12_CONTENT_TYPE | typeof PEM_CONTENT_TYPE {
+  const contentType = (secret.contentType ?? "").trim().toLowerCase();
+  if (contentType === PKCS12_CONTENT_TYPE || contentType === PEM_CONTENT_TYPE) return contentType;
+  throw new ContentError(
+    `the secret's content type is ${contentType ? JSON.stringify(contentType) : "not set"}, not ${PKCS12_CONTENT_TYPE} or ${PEM_CONTENT_TYPE}: ` +
+      "formats pem and pfx read the secret that backs a Key Vault certificate (it has the certificate's name); " +
+      "leave the format entry empty for this secret's value as it is",
+  );
+}
+
+/** The PKCS#12 file of a certificate's backing secret (its value is that file, base64). */
+export function certificatePfx(secret: VaultSecret): Buffer {
+  if (contentTypeOf(secret) === PEM_CONTENT_TYPE) {
+    throw new ContentError(
+      `the certificate was imported as PEM (${PEM_CONTENT_TYPE}), so the vault holds no PKCS#12 file for it; use format pem`,
+    );
+  }
+  const pfx = decodeStdBase64(secret.value);
+  if (!pfx) throw new ContentError(`the secret's value is not base64, as a ${PKCS12_CONTENT_TYPE} secret's value must be`);
+  return pfx;
+}
+
+function readMaterial(secret: VaultSecret): CertificateMaterial {
+  return contentTypeOf(secret) === PKCS12_CONTENT_TYPE ? readPkcs12(certificatePfx(secret)) : readPemFile(secret.value);
+}
+
+/**
+ * The leaf is the certificate of the one private key; the chain climbs from it through issuers.
+ * Certificates off that path (a second root, a cross-signed copy) follow in their original order.
+ */
+function bundleOf({ privateKeys, certificates }: CertificateMaterial): CertificateBundle {
+  if (privateKeys.length !== 1) {
+    throw new ContentError(
+      privateKeys.length === 0
+        ? "the secret holds no private key (is the certificate's key marked not exportable?); use type cert for the certificate alone"
+        : `the secret holds ${privateKeys.length} private keys; a certificate's secret has one`,
+    );
+  }
+  const [privateKey] = privateKeys;
+  const leaf = certificates.find((certificate) => certificate.checkPrivateKey(privateKey));
+  if (!leaf) throw new ContentError("no certificate in the secret matches its private key");
+
+  const unused = certificates.filter((certificate) => certificate !== leaf);
+  // A self-signed root is its own issuer: the climb stops there.
+  const issuerOf = (child: X509Certificate) =>
+    child.checkIssued(child) ? undefined : unused.find((candidate) => child.checkIssued(candidate) && child.verify(candidate.publicKey));
+  const chain: X509Certificate[] = [];
+  for (let issuer = issuerOf(leaf); issuer; issuer = issuerOf(issuer)) {
+    chain.push(issuer);
+    unused.splice(unused.indexOf(issuer), 1);
+  }
+  return { privateKey, leaf, chain: [...chain, ...unused] };
+}
+
+function bundlePem({ privateKey, leaf, chain }: CertificateBundle): Buffer {
+  const key = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  return Buffer.from(key + [leaf, ...chain].map((certificate) => certificate.toString()).join(""));
+}
+
+/** `pem` of a certificate's backing secret: private key (PKCS#8), leaf certificate, then the chain. */
+export function certificateSecretPem(secret: VaultSecret): Buffer {
+  return bundlePem(bundleOf(readMaterial(secret)));
+}

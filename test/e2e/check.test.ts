@@ -1,0 +1,240 @@
+// `kv check` through the bundled CLI: manifests with valid and broken azure/kv volumes, usage
+// errors, and --fetch against the stand-in (ok, forbidden with its fix, not found, throttled,
+// network, a bad token, pod identity). Exit status 0 all well, 1 problems, 2 usage.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { driverPath, runDriver, type DriverResult } from "../support/driver";
+import { generateKeyPair } from "../support/fixtures";
+import type { ServicePrincipal } from "../support/identities";
+import { standInSuite } from "../support/suite";
+
+const SECRET_VALUE = "db-password-value-never-printed-5b7a";
+const dir = mkdtempSync(join(tmpdir(), "kv-check-"));
+const suite = standInSuite();
+/** May get secrets and certificates of contoso-kv, not keys. */
+let checker: ServicePrincipal;
+
+beforeAll(() => {
+  const { vault, azure } = suite;
+  vault.addSecret("db-password", SECRET_VALUE);
+  vault.addSecret("api-token", SECRET_VALUE);
+  vault.addSecret("flaky", SECRET_VALUE);
+  vault.addKey("signing", generateKeyPair("EC-P-256").privateKey);
+  checker = azure.addServicePrincipal();
+  vault.grant(checker.clientId, "secret", "cert");
+});
+afterEach(() => suite.azure.clearFaults());
+
+const base64 = (text: string) => Buffer.from(text).toString("base64");
+
+function write(name: string, documents: object[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, documents.map((document) => stringify(document)).join("---\n"));
+  return path;
+}
+
+function kvVolume(name: string, options: Record<string, unknown>, secretRef?: string): object {
+  return { name, flexVolume: { driver: "azure/kv", ...(secretRef ? { secretRef: { name: secretRef } } : {}), options } };
+}
+
+const podSpec = (volumes: object[], fsGroup?: number) => ({ ...(fsGroup === undefined ? {} : { securityContext: { fsGroup } }), containers: [{ name: "app", image: "app" }], volumes });
+const template = (volumes: object[]) => ({ template: { spec: podSpec(volumes) } });
+
+function workload(kind: string, name: string, volumes: object[], namespace = "shop"): object {
+  const metadata = { name, namespace };
+  if (kind === "Pod") return { apiVersion: "v1", kind, metadata, spec: podSpec(volumes, 2000) };
+  if (kind === "CronJob") return { apiVersion: "batch/v1", kind, metadata, spec: { schedule: "@daily", jobTemplate: { spec: template(volumes) } } };
+  return { apiVersion: kind === "Job" ? "batch/v1" : "apps/v1", kind, metadata, spec: template(volumes) };
+}
+
+function secretManifest(name: string, sp: { clientId: string; clientSecret: string }, type = "azure/kv"): object {
+  return { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "shop" }, type, data: { clientid: base64(sp.clientId), clientsecret: base64(sp.clientSecret) } };
+}
+
+const objects = (names: string, types: string, more: Record<string, string> = {}) => ({
+  keyvaultname: "contoso-kv",
+  keyvaultobjectnames: names,
+  keyvaultobjecttypes: types,
+  tenantid: suite.azure.tenantId,
+  ...more,
+});
+
+function check(...args: string[]): Promise<DriverResult> {
+  return runDriver(["check", ...args], { ...suite.azure.env, KV_DRIVER_LOG: join(dir, "kv-driver.log") });
+}
+
+/** The --json report, after checking the output holds no secret. */
+function report(result: DriverResult, ...secrets: string[]): { ok: boolean; problems: string[]; volumes: Record<string, any>[] } {
+  for (const secret of [SECRET_VALUE, ...secrets]) expect(result.combined).not.toContain(secret);
+  return JSON.parse(result.stdout);
+}
+
+describe("kv check without --fetch", () => {
+  test("every workload kind, in several documents and a List: all valid, exit 0", async () => {
+    const volume = (n: string) => kvVolume("secrets", objects("db-password", "secret", { keyvaultobjectaliases: n }), "kv-creds");
+    const kinds = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"];
+    const manifest = write("all-kinds.yaml", [
+      workload("Pod", "web-0", [volume("a"), { name: "scratch", emptyDir: {} }]),
+      { apiVersion: "v1", kind: "List", items: kinds.map((kind) => workload(kind, kind.toLowerCase(), [volume("b")])) },
+      { apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { ports: [{ port: 80 }] } },
+      secretManifest("kv-creds", checker),
+    ]);
+    const text = await check(manifest);
+    expect(text.stderr).toBe("");
+    expect(text.stdout).toContain('Pod shop/web-0, volume "secrets": valid');
+    expect(text.stdout).toContain('CronJob shop/cronjob, volume "secrets": valid');
+    expect(text.stdout).toContain(`service principal ${checker.clientId} (Secret "kv-creds"), files mode 0644, group 2000`);
+    expect(text.stdout).toContain("7 azure/kv volume(s): 7 valid, 0 invalid. All is well.");
+    expect(text.code).toBe(0);
+
+    const json = await check(manifest, "--json");
+    const parsed = report(json, checker.clientSecret, base64(checker.clientSecret));
+    expect(parsed.ok).toBe(true);
+    expect(parsed.volumes.map((v) => v.workload.kind)).toEqual(["Pod", ...kinds]);
+    expect(parsed.volumes[0]).toMatchObject({ volume: "secrets", valid: true, vault: "contoso-kv", fileMode: "0644", fsGroup: 2000, notes: [] });
+    expect(parsed.volumes[0].objects).toEqual([{ object: "secret/db-password", type: "secret", name: "db-password", file: "a", format: "default", encoding: "utf-8" }]);
+    expect(json.code).toBe(0);
+  });
+
+  test("broken volumes: each one's problem, in the driver's words, and exit 1", async () => {
+    const manifest = write("broken.yaml", [
+      workload("Deployment", "pfx-cert", [kvVolume("tls", objects("web-tls", "cert", { keyvaultobjectformats: "pfx", usevmmanagedidentity: "true" }))]),
+      workload("Pod", "no-tenant", [kvVolume("secrets", { ...objects("db-password", "secret", { usevmmanagedidentity: "true" }), tenantid: undefined })]),
+      workload("Pod", "unquoted", [kvVolume("secrets", objects("db-password", "secret", { usepodidentity: true as unknown as string }))]),
+      workload("Pod", "mode", [kvVolume("secrets", objects("db-password", "secret", { usevmmanagedidentity: "true", filepermission: "4755" }))]),
+      workload("Pod", "opaque", [kvVolume("secrets", objects("db-password", "secret"), "opaque-creds")]),
+      workload("Pod", "good", [kvVolume("secrets", objects("db-password", "secret", { usevmmanagedidentity: "true" }))]),
+      secretManifest("opaque-creds", checker, "Opaque"),
+    ]);
+    const result = await check(manifest);
+    const lines = result.stdout;
+    expect(lines).toContain('Deployment shop/pfx-cert, volume "tls": INVALID\n  option keyvaultobjectformats: entry 1 ("pfx") does not fit cert "web-tls"; formats by type: secret: pem or pfx');
+    expect(lines).toContain('Pod shop/no-tenant, volume "secrets": INVALID\n  option tenantid: is required');
+    expect(lines).toContain("option usepodidentity: must be a string, got a boolean");
+    expect(lines).toContain('option filepermission: "4755" sets setuid, setgid or sticky bits');
+    expect(lines).toContain('Secret "opaque-creds" has type "Opaque", but kubelet passes a flexVolume\'s secretRef only from a Secret of type "azure/kv"');
+    expect(lines).toContain('Pod shop/good, volume "secrets": valid');
+    expect(lines).toContain("6 azure/kv volume(s): 1 valid, 5 invalid. Problems found.");
+    expect(result.combined).not.toContain(checker.clientSecret);
+    expect(result.code).toBe(1);
+  });
+
+  test("a YAML error is reported by file line without quoting the document, and fails the check", async () => {
+    const path = join(dir, "bad.yaml");
+    const before = `${stringify(workload("Pod", "web", [kvVolume("s", objects("db-password", "secret", { usevmmanagedidentity: "true" }))]))}---\n`;
+    writeFileSync(path, `${before}kind: Secret\ndata:\n  clientsecret: ${SECRET_VALUE}: oops\n`);
+    const result = await check(path, "--json");
+    const parsed = report(result);
+    const line = before.split("\n").length + 2;
+    expect(parsed.problems).toEqual([expect.stringMatching(new RegExp(`^${path}, document 2: .+ at line ${line}, column \\d+$`))]);
+    expect(parsed.volumes).toHaveLength(1);
+    expect(result.code).toBe(1);
+  });
+
+  test("a manifest from standard input without azure/kv volumes is not a pass", () => {
+    const driver = driverPath();
+    const [file, args] = driver.endsWith(".js") ? [process.execPath, [driver]] : [driver, []];
+    const result = spawnSync(file, [...args, "check", "-"], { input: stringify(workload("Pod", "web", [{ name: "x", emptyDir: {} }])), encoding: "utf8", env: { PATH: process.env.PATH, KV_DRIVER_LOG: join(dir, "kv-driver.log") } });
+    expect(result.stdout).toContain("no flexVolume with driver azure/kv in standard input");
+    expect(result.status).toBe(1);
+  });
+
+  test.each<[string, string[], string]>([
+    ["no manifest", [], "missing required argument 'manifest'"],
+    ["an unreadable manifest", ["/nonexistent/deploy.yaml"], "cannot read /nonexistent/deploy.yaml: ENOENT"],
+    ["an unknown flag", ["x.yaml", "--fetchh"], "unknown option '--fetchh'"],
+    ["--client-id without --client-secret", ["x.yaml", "--fetch", "--client-id", "00000000-0000-0000-0000-000000000001"], "--client-id and --client-secret go together"],
+    ["credentials without --fetch", ["x.yaml", "--use-managed-identity"], "credentials are only used to fetch: add --fetch"],
+    ["two sources of credentials", ["x.yaml", "--fetch", "--use-managed-identity", "--secret-file", "s.yaml"], "give one source of credentials"],
+    ["a client id that is no GUID", ["x.yaml", "--fetch", "--client-id", "a b", "--client-secret", "s"], "--client-id must be a client id"],
+    ["a managed identity client id without the flag", ["x.yaml", "--fetch", "--managed-identity-client-id", "abc"], "needs --use-managed-identity"],
+  ])("usage error: %s (exit 2, message on stderr)", async (_title, args, message) => {
+    const result = await check(...args);
+    expect(result.stderr).toContain(message);
+    expect(result.stdout).toBe("");
+    expect(result.code).toBe(2);
+  });
+
+  test("--help prints the usage on stdout and exits 0", async () => {
+    const result = await check("--help");
+    expect(result.stdout).toMatch(/^Usage: kv check \[options\] <manifest>/);
+    expect(result.stdout).toContain("Exit status: 0 all is well, 1 problems found, 2 usage error.");
+    expect(result.code).toBe(0);
+  });
+});
+
+describe("kv check --fetch", () => {
+  const manifest = () =>
+    write("fetch.yaml", [
+      workload("Deployment", "web", [kvVolume("secrets", objects("db-password;signing;missing;api-token;flaky", "secret;key;secret;secret;secret"), "kv-creds")]),
+    ]);
+
+  test("reports each object: ok, forbidden with the fix, not found, throttled, network; exit 1", async () => {
+    suite.azure.injectFault({ throttle: 1000, retryAfterSeconds: 0 }, { vault: "contoso-kv", name: "api-token" });
+    suite.azure.injectFault({ resets: 1000 }, { vault: "contoso-kv", name: "flaky" });
+    const secretFile = write("kv-creds.yaml", [secretManifest("kv-creds", checker)]);
+    const result = await check(manifest(), "--fetch", "--secret-file", secretFile, "--json");
+    const parsed = report(result, checker.clientSecret);
+    const statuses = parsed.volumes[0].objects.map((o: Record<string, unknown>) => [o.object, o.status]);
+    expect(statuses).toEqual([
+      ["secret/db-password", "ok"],
+      ["key/signing", "forbidden"],
+      ["secret/missing", "not found"],
+      ["secret/api-token", "throttled"],
+      ["secret/flaky", "network"],
+    ]);
+    expect(parsed.volumes[0].objects[0].bytes).toBe(Buffer.byteLength(SECRET_VALUE));
+    expect(parsed.volumes[0].objects[1].detail).toContain(`az keyvault set-policy --name contoso-kv --key-permissions get --spn ${checker.clientId}`);
+    expect(parsed.volumes[0].fetch).toEqual({ status: "fetched", principal: `service principal ${checker.clientId}` });
+    expect(parsed.ok).toBe(false);
+    expect(result.code).toBe(1);
+  });
+
+  test("as the service principal on the command line, everything readable: exit 0, the text report", async () => {
+    const result = await check(write("ok.yaml", [workload("Pod", "web", [kvVolume("secrets", objects("db-password;api-token", "secret;secret"), "kv-creds")])]), "--fetch", "--client-id", checker.clientId, "--client-secret", checker.clientSecret);
+    expect(result.stdout).toContain(`fetched as service principal ${checker.clientId}:`);
+    expect(result.stdout).toMatch(/secret\/db-password +-> db-password +ok \(\d+ bytes\)/);
+    expect(result.stdout).toContain("2 of 2 object(s) fetched. All is well.");
+    expect(result.combined).not.toContain(SECRET_VALUE);
+    expect(result.code).toBe(0);
+  });
+
+  test("as the machine's managed identity (IMDS)", async () => {
+    const identity = suite.azure.addManagedIdentity({ systemAssigned: true });
+    suite.vault.grant(identity.clientId, "secret");
+    const result = await check(manifest(), "--fetch", "--use-managed-identity", "--json");
+    const statuses = report(result).volumes[0].objects.map((o: Record<string, unknown>) => o.status);
+    expect(statuses.slice(0, 3)).toEqual(["ok", "forbidden", "not found"]);
+  });
+
+  test("a wrong client secret is one token failure for the volume", async () => {
+    const wrong = { clientId: checker.clientId, clientSecret: "not-the-right-secret-1234" };
+    const result = await check(manifest(), "--fetch", "--secret-file", write("wrong.yaml", [secretManifest("kv-creds", wrong)]));
+    expect(result.stdout).toMatch(/fetch FAILED: cannot get an access token as service principal .*AADSTS7000215/);
+    expect(result.combined).not.toContain(wrong.clientSecret);
+    expect(result.code).toBe(1);
+  });
+
+  test("pod identity and a Secret that is not at hand are skipped, saying why, and fail the check", async () => {
+    const path = write("skipped.yaml", [
+      workload("Pod", "nmi", [kvVolume("secrets", objects("db-password", "secret", { usepodidentity: "true" }))]),
+      workload("Pod", "sp", [kvVolume("secrets", objects("db-password", "secret"), "elsewhere")]),
+    ]);
+    const result = await check(path, "--fetch");
+    expect(result.stdout).toContain("not fetched: pod identity tokens come from NMI, which answers only pods inside the cluster");
+    expect(result.stdout).toContain('not fetched: the secretRef Secret "elsewhere" is not in the manifest; pass it with --secret-file');
+    expect(result.stdout).toContain("0 of 0 object(s) fetched, 2 volume(s) not fetched. Problems found.");
+    expect(suite.azure.stats("nmi").requests).toBe(0);
+    expect(result.code).toBe(1);
+  });
+
+  test("content that cannot become the file asked for is reported as invalid content", async () => {
+    const path = write("content.yaml", [workload("Pod", "web", [kvVolume("tls", objects("db-password", "secret", { keyvaultobjectformats: "pem" }), "kv-creds")]), secretManifest("kv-creds", checker)]);
+    const result = await check(path, "--fetch", "--json");
+    expect(report(result, checker.clientSecret).volumes[0].objects[0]).toMatchObject({ status: "invalid content", detail: expect.stringContaining("content type is not set") });
+    expect(result.code).toBe(1);
+  });
+});
