@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import { NotSupportedError } from "./errors";
 import { answerFor, DriverAnswer, exitCodeFor, INIT_ANSWER, SUCCESS } from "./flexvolume";
-import { log, messageOf } from "./log";
+import { log, messageOf, stopLogging } from "./log";
 
 const USAGE = "usage: kv init | kv mount <dir> <json-options> | kv unmount <dir>";
 
@@ -103,6 +103,7 @@ function buildProgram(Program: typeof Command): Command {
 async function main(argv: string[]): Promise<void> {
   // `kv check` is an operator's command that talks to a terminal; every other call is kubelet's.
   if (argv[0] === "check") {
+    stopLogging();
     const { runCheck } = await import("./check/command");
     process.exit(await runCheck(argv.slice(1)));
   }

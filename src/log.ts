@@ -32,6 +32,11 @@ export const log = {
   error: (event: string, fields: LogFields = {}) => write("error", event, fields),
 };
 
+/** For `kv check`, an operator's command: the node's driver log is kubelet's calls only. */
+export function stopLogging(): void {
+  logFile = undefined;
+}
+
 /** The message of anything thrown, for logs and answers. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

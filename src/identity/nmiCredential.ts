@@ -3,7 +3,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest, proxyPolicyName } from "@azure/core-rest-pipeline";
 import { IdentityError } from "../errors";
-import { RETRY_OPTIONS } from "./retry";
+import { NMI_RETRY_OPTIONS } from "./retry";
 
 export interface NmiTarget {
   port: number;
@@ -25,7 +25,7 @@ export function resourceOf(scopes: string | string[]): string {
 export class NmiCredential implements TokenCredential {
   /** The client id NMI reported for the pod's identity, for permission hints. */
   clientId: string | undefined;
-  private readonly pipeline = createPipelineFromOptions({ retryOptions: RETRY_OPTIONS });
+  private readonly pipeline = createPipelineFromOptions({ retryOptions: NMI_RETRY_OPTIONS });
   private readonly httpClient = createDefaultHttpClient();
 
   constructor(private readonly target: NmiTarget) {

@@ -6,8 +6,6 @@ import { ContentError } from "../errors";
 import { decodeStdBase64 } from "../options/base64";
 import type { CertificateMaterial } from "./certificateMaterial";
 import type { VaultSecret } from "./keyVault";
-import { readPemFile } from "./pemFile";
-import { readPkcs12 } from "./pkcs12";
 
 export const PKCS12_CONTENT_TYPE = "application/x-pkcs12";
 export const PEM_CONTENT_TYPE = "application/x-pem-file";
@@ -42,8 +40,14 @@ export function certificatePfx(secret: VaultSecret): Buffer {
   return pfx;
 }
 
+/** node-forge takes 10-30 ms to load, so only a mount that unpacks a certificate loads it. */
 function readMaterial(secret: VaultSecret): CertificateMaterial {
-  return contentTypeOf(secret) === PKCS12_CONTENT_TYPE ? readPkcs12(certificatePfx(secret)) : readPemFile(secret.value);
+  if (contentTypeOf(secret) === PKCS12_CONTENT_TYPE) {
+    const { readPkcs12 } = require("./pkcs12") as typeof import("./pkcs12");
+    return readPkcs12(certificatePfx(secret));
+  }
+  const { readPemFile } = require("./pemFile") as typeof import("./pemFile");
+  return readPemFile(secret.value);
 }
 
 /**
