@@ -52,19 +52,24 @@ install_driver() {
 }
 
 # Reinstalls when the driver is missing or differs from SOURCE; logs only what changed.
+# `checked` is a fingerprint taken before a successful check, so a change made at any
+# moment after it (even while this runs) alters the fingerprint and is checked next poll.
 reconcile() {
   now="$(fingerprint)"
   [ -n "$now" ] && [ "$now" = "$checked" ] && return 0
   if [ -z "$now" ]; then
     install_driver
     log "installed $DRIVER (sha256 $WANT)"
+    ours=1
   elif is_intact; then
-    log "up to date: $DRIVER (sha256 $WANT)"
+    checked="$now"
+    [ "$ours" = 1 ] || log "up to date: $DRIVER (sha256 $WANT)"
+    ours=0
   else
     install_driver
     log "replaced changed $DRIVER (sha256 $WANT)"
+    ours=1
   fi
-  checked="$(fingerprint)"
 }
 
 staging=""
@@ -86,6 +91,7 @@ done
 
 WANT="$(sha256 "$SOURCE")"
 checked=""
+ours=0 # the driver in place is the one this loop just installed
 log "keeping $DRIVER in sync with $SOURCE, checking every ${POLL_SECONDS}s"
 while :; do
   reconcile
