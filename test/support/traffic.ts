@@ -1,6 +1,7 @@
 // What every stand-in request goes through: it is recorded and counted, and the
 // faults a test injected (latency, throttling, server errors, resets, hangs) are
 // applied to it before the service itself sees it.
+import { setMaxListeners } from "node:events";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { resetConnection, sendJson } from "./http";
@@ -66,6 +67,11 @@ export class Traffic {
   private readonly faults: ActiveFault[] = [];
   private readonly counters = new Map<ServiceKind, ServiceStats>();
   private readonly closing = new AbortController();
+
+  constructor() {
+    // Every delayed or hanging request waits on `closing`: many at once is expected, not a leak.
+    setMaxListeners(0, this.closing.signal);
+  }
 
   /**
    * Faults hit every matching request before the service sees it, the SDK's first
