@@ -1,9 +1,7 @@
 // `npm run demo`: the driver mounting a Key Vault volume exactly as kubelet would
 // call it, against local stand-ins for Azure (see test/support/standIn.ts).
 //
-// Mounting a tmpfs needs root. Not root? The demo re-runs itself inside a new user
-// and mount namespace (`unshare -rm`) where it is root, when the kernel allows it.
-import { spawnSync } from "node:child_process";
+// Mounting a tmpfs needs root: `npm run demo` runs this through scripts/asRoot.mjs.
 import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,26 +14,7 @@ import { startAzureStandIn } from "../test/support/standIn";
 const DEMO_SECRET = "correct-horse-battery-staple (a demo value)";
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
-function ensureRoot(): void {
-  if (process.getuid?.() === 0) return;
-  const probe = spawnSync("unshare", ["-rm", "true"], { stdio: "ignore" });
-  if (probe.status !== 0 || process.env.KV_DEMO_REEXEC) {
-    console.error(
-      "The demo mounts a tmpfs, which needs root or unprivileged user namespaces (unshare -rm); " +
-        "neither is available here. Run it as root.",
-    );
-    process.exit(1);
-  }
-  console.log("(not root: re-running inside `unshare -rm`, a private user + mount namespace)\n");
-  const again = spawnSync("unshare", ["-rm", process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: "inherit",
-    env: { ...process.env, KV_DEMO_REEXEC: "1" },
-  });
-  process.exit(again.status ?? 1);
-}
-
 async function main(): Promise<void> {
-  ensureRoot();
   if (!existsSync(driverPath())) {
     console.error(`${driverPath()} is missing: run \`npm run build\` first.`);
     process.exit(1);
