@@ -4,13 +4,15 @@
 import { build } from "esbuild";
 
 /**
- * Optional requires that resolve to an empty module in the bundle. `debug` (pulled in by
+ * Modules that resolve to an empty module in the bundle. `debug` (pulled in by
  * the proxy agents) tries `require("supports-color")` in a try/catch. Left to esbuild, it
  * is bundled only if some dev dependency happens to install it, and otherwise stays a
  * runtime require, which the single executable answers with a warning on stderr: that
- * warning would break kubelet's parsing of the call's output.
+ * warning would break kubelet's parsing of the call's output. `jsonwebtoken` (with semver
+ * and lodash) is MSAL's, used only to sign client-certificate assertions, which the driver
+ * never makes: left out, every mount loads about 10 ms less.
  */
-const OMITTED = ["supports-color"];
+const OMITTED = ["supports-color", "jsonwebtoken"];
 
 const omitOptionalRequires = {
   name: "omit-optional-requires",
