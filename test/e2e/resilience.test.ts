@@ -117,6 +117,26 @@ test("pod identity whose NMI is not ready for the first requests is retried unti
   expect(nmi).toEqual([500, 500, 200]);
 }, MOUNT_CALL_TIMEOUT_MS);
 
+test("the node's managed identity whose IMDS answers 503 at first is retried until it answers", async () => {
+  const identity = suite.azure.addManagedIdentity({ clientId: "0d3f5b7a-9c1e-4a2b-8d6f-1e3c5a7b9d2f" });
+  suite.vault.grant(identity.clientId, "secret");
+  suite.azure.injectFault({ serverErrors: 2, serverErrorStatus: 503 }, { service: "imds" });
+  const names = NAMES.slice(0, 2);
+  const volume = kubelet.newVolume();
+  const options = kubeletOptions({
+    keyvaultname: "contoso-kv",
+    keyvaultobjectnames: names.join(";"),
+    keyvaultobjecttypes: "secret;secret",
+    tenantid: suite.azure.tenantId,
+    usevmmanagedidentity: "true",
+    vmmanagedidentityclientid: identity.clientId,
+  });
+  const result = await kubelet.mount(volume, options);
+  expectMountedWith(volume, result, names);
+  const imds = suite.azure.requests.filter((r) => r.service === "imds").map((r) => r.status);
+  expect(imds).toEqual([503, 503, 200]);
+}, MOUNT_CALL_TIMEOUT_MS);
+
 test("two concurrent mounts of one dir both answer Success and leave exactly one tmpfs", async () => {
   // Slow answers keep the first call fetching while the second one arrives.
   suite.azure.injectFault({ latencyMs: 50 }, { service: "keyvault" });
