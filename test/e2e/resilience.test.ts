@@ -33,11 +33,14 @@ afterEach(() => {
   kubelet.cleanUp();
 });
 
+/** The pod's flexVolume options for the secrets `names` in contoso-kv. */
+function podOptions(names: readonly string[], extra: Record<string, string> = {}): Record<string, string> {
+  return { keyvaultname: "contoso-kv", keyvaultobjectnames: names.join(";"), keyvaultobjecttypes: names.map(() => "secret").join(";"), tenantid: suite.azure.tenantId, ...extra };
+}
+
+/** As kubelet passes them for the suite's service principal. */
 function secretsOptions(names: readonly string[], extra: Record<string, string> = {}): Record<string, string> {
-  return kubeletOptions(
-    { keyvaultname: "contoso-kv", keyvaultobjectnames: names.join(";"), keyvaultobjecttypes: names.map(() => "secret").join(";"), tenantid: suite.azure.tenantId, ...extra },
-    suite.sp,
-  );
+  return kubeletOptions(podOptions(names, extra), suite.sp);
 }
 
 /** How many mounts are stacked at `dir`: kubelet's retries must never stack a second tmpfs. */
@@ -106,11 +109,7 @@ test("pod identity whose NMI is not ready for the first requests is retried unti
   suite.azure.setNmiNotReady(2);
   const names = NAMES.slice(0, 3);
   const volume = kubelet.newVolume();
-  const options = kubeletOptions(
-    { keyvaultname: "contoso-kv", keyvaultobjectnames: names.join(";"), keyvaultobjecttypes: "secret;secret;secret", tenantid: suite.azure.tenantId, usepodidentity: "true", nmiport: String(suite.azure.nmiPort) },
-    undefined,
-    { name: "cart-0", namespace: "shop" },
-  );
+  const options = kubeletOptions(podOptions(names, { usepodidentity: "true", nmiport: String(suite.azure.nmiPort) }), undefined, { name: "cart-0", namespace: "shop" });
   const result = await kubelet.mount(volume, options);
   expectMountedWith(volume, result, names);
   const nmi = suite.azure.requests.filter((r) => r.service === "nmi").map((r) => r.status);
@@ -123,14 +122,7 @@ test("the node's managed identity whose IMDS answers 503 at first is retried unt
   suite.azure.injectFault({ serverErrors: 2, serverErrorStatus: 503 }, { service: "imds" });
   const names = NAMES.slice(0, 2);
   const volume = kubelet.newVolume();
-  const options = kubeletOptions({
-    keyvaultname: "contoso-kv",
-    keyvaultobjectnames: names.join(";"),
-    keyvaultobjecttypes: "secret;secret",
-    tenantid: suite.azure.tenantId,
-    usevmmanagedidentity: "true",
-    vmmanagedidentityclientid: identity.clientId,
-  });
+  const options = kubeletOptions(podOptions(names, { usevmmanagedidentity: "true", vmmanagedidentityclientid: identity.clientId }));
   const result = await kubelet.mount(volume, options);
   expectMountedWith(volume, result, names);
   const imds = suite.azure.requests.filter((r) => r.service === "imds").map((r) => r.status);
@@ -195,7 +187,7 @@ test("403 and 404 from Key Vault are answered at once, never retried", async () 
 test("a 400 from Azure AD (unknown client) is answered at once, never retried", async () => {
   const volume = kubelet.newVolume();
   const stranger = { clientId: "0b9c2f1e-7a6d-4e5c-9b8a-1f2e3d4c5b6a", clientSecret: "not-a-known-secret" };
-  const options = kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: NAMES.slice(0, 3).join(";"), keyvaultobjecttypes: "secret;secret;secret", tenantid: suite.azure.tenantId }, stranger);
+  const options = kubeletOptions(podOptions(NAMES.slice(0, 3)), stranger);
   const answer = expectSingleJson((await kubelet.mount(volume, options)).combined);
   expect(answer).toEqual({ status: "Failure", message: expect.stringContaining("AADSTS700016") });
   expect(suite.azure.requests.filter((r) => r.service === "aad").map((r) => r.status)).toEqual([400]);
