@@ -4,7 +4,7 @@
 // cache injected. The README ("Why a Node.js single executable") says why this and not
 // the alternatives, with the start-up times behind the code cache.
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,11 +14,12 @@ const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 const POSTJECT_CLI = createRequire(import.meta.url).resolve("postject/dist/cli.js");
 const SEA_MAIN = fileURLToPath(new URL("seaMain.cjs", import.meta.url));
 /**
- * The call run at build time before the bundle's code cache is written: it reaches the
- * mount code (and fails at option validation, with no network), so the cache holds those
- * functions compiled, not just the top level of each module.
+ * The call run at build time before the bundle's code cache is written: a real mount
+ * against the test stand-in of Azure (trainingMount.ts), so the cache holds the functions
+ * a mount runs compiled, not just the top level of each module.
  */
-const WARM_UP = ["mount", "/nonexistent", "{}"];
+const TRAINING_MOUNT = fileURLToPath(new URL("trainingMount.ts", import.meta.url));
+const TSX_CLI = createRequire(import.meta.url).resolve("tsx/cli");
 
 /**
  * @param {string} bundle  the CommonJS bundle (dist/kv.js)
@@ -34,9 +35,7 @@ export function buildExecutable(bundle, output, { useCodeCache = true } = {}) {
     const config = join(work, "sea-config.json");
     const blob = join(work, "sea.blob");
     const codeCache = join(work, "kv.js.cache");
-    // The warm-up call answers Failure on stdout and exits 1; only the cache file counts.
-    run([process.execPath, SEA_MAIN, resolve(bundle), codeCache, ...WARM_UP], { check: false });
-    if (!existsSync(codeCache)) throw new Error(`no code cache written for ${bundle}`);
+    run([process.execPath, TSX_CLI, TRAINING_MOUNT, SEA_MAIN, resolve(bundle), codeCache]);
     writeFileSync(
       config,
       JSON.stringify({
@@ -67,12 +66,11 @@ export function buildExecutable(bundle, output, { useCodeCache = true } = {}) {
 }
 
 /** Runs a build step quietly (postject's ELF library prints harmless warnings); shows its output only if it fails. */
-function run([command, ...args], { check = true } = {}) {
+function run([command, ...args]) {
   try {
-    // KV_DRIVER_LOG: the warm-up call must not write to the build machine's driver log.
+    // KV_DRIVER_LOG: the training mount must not write to the build machine's driver log.
     execFileSync(command, args, { stdio: "pipe", env: { ...process.env, KV_DRIVER_LOG: "/dev/null" } });
   } catch (error) {
-    if (!check && error.status !== null) return;
     process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
     throw new Error(`build step failed: ${[command, ...args].join(" ")}`);
   }

@@ -40,7 +40,8 @@ function run(script) {
  * Build time, under the node that builds the executable: `node seaMain.cjs <bundle>
  * <cache file> <call...>` runs the bundle for `call` and writes its code cache when the
  * call exits. V8 compiles a function when it is first called and the cache holds what
- * was compiled by then, so a warm-up call that reaches the mount code puts it in the cache.
+ * was compiled by then, so the build's training mount (trainingMount.ts) puts a whole
+ * mount's code in the cache.
  */
 function makeCodeCache() {
   const { readFileSync, writeFileSync } = require("node:fs");

@@ -31,7 +31,7 @@ async function populate(dir: string, files: readonly VolumeFile[], options: Volu
   await mkdir(dir, { recursive: true, mode: 0o750 });
   await mountTmpfs(dir, tmpfsSize(files.map((file) => file.content.length)));
   try {
-    await writeVolume(dir, files, { mode: options.fileMode, gid: options.fsGroup });
+    writeVolume(dir, files, { mode: options.fileMode, gid: options.fsGroup });
   } catch (error) {
     log.error("write-failed", { dir, error: messageOf(error) });
     await unmountTmpfs(dir);
