@@ -19,7 +19,7 @@ const FETCH_CONCURRENCY = 16;
 
 async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment, deadline: AbortSignal): Promise<VolumeFile[]> {
   // One connection pool and one token for every request of this mount.
-  const { vault, context } = openVault(options, cloud);
+  const { vault, context } = openVault(options, cloud, Math.min(options.objects.length, FETCH_CONCURRENCY));
   return fetchObjects(vault, options.objects, context, {
     concurrency: FETCH_CONCURRENCY,
     abortSignal: deadline,

@@ -2,8 +2,8 @@
 // pool, one identity and one shared token for every request.
 import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
 import { vaultUrl, type CloudEnvironment } from "../clouds";
-import { keepAliveThroughProxy } from "../http/keepAliveThroughProxy";
 import { keepUndiciUnloaded } from "../http/keepUndiciUnloaded";
+import { pooledHttpClient } from "../http/pooledHttpClient";
 import { createIdentity } from "../identity/credential";
 import { shareToken } from "../identity/sharedToken";
 import type { VolumeOptions } from "../options/volumeOptions";
@@ -17,12 +17,21 @@ export interface VaultSession {
   context: FailureContext;
 }
 
-export function openVault(options: Pick<VolumeOptions, "vaultName" | "tenantId" | "identity">, cloud: CloudEnvironment): VaultSession {
+/**
+ * `connectionsAhead`: how many connections to the vault the caller will use at once (a
+ * mount's fetch pool); they are opened while the token is requested.
+ */
+export function openVault(
+  options: Pick<VolumeOptions, "vaultName" | "tenantId" | "identity">,
+  cloud: CloudEnvironment,
+  connectionsAhead?: number,
+): VaultSession {
   keepUndiciUnloaded();
-  const httpClient = keepAliveThroughProxy(createDefaultHttpClient());
+  const httpClient = pooledHttpClient(createDefaultHttpClient());
   const identity = createIdentity(options.identity, options.tenantId, cloud, httpClient);
   const vault = createKeyVault(vaultUrl(options, cloud), shareToken(identity.credential), {
     httpClient,
+    connectionsAhead,
     disableChallengeResourceVerification: cloud.name === "AzureStackCloud",
     tokenUpFront: { resource: cloud.keyVaultResource, tenantId: options.tenantId },
   });

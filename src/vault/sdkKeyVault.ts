@@ -1,17 +1,20 @@
 // KeyVault backed by the Azure SDK: one client per object kind, sharing one credential
 // (so one token) for the whole mount.
 import type { TokenCredential } from "@azure/core-auth";
-import { isRestError, RestError, type HttpClient } from "@azure/core-rest-pipeline";
+import { isRestError, RestError, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { CertificateClient } from "@azure/keyvault-certificates";
 import type { KeyClient } from "@azure/keyvault-keys";
 import type { SecretClient } from "@azure/keyvault-secrets";
+import { openAheadPolicy, type PooledHttpClient } from "../http/pooledHttpClient";
 import { RETRY_OPTIONS } from "../identity/retry";
 import type { KeyVault, ReadOptions, VaultCertificate, VaultKey, VaultSecret } from "./keyVault";
 import { mayAuthorizeUpFront, tokenUpFrontPolicy, type TokenUpFront } from "./tokenUpFront";
 
 export interface VaultClientOptions {
   /** Shared with the credential: one connection pool per mount. */
-  httpClient?: HttpClient;
+  httpClient?: PooledHttpClient;
+  /** Connections to open to the vault as its first request leaves (a mount's fetch pool size). */
+  connectionsAhead?: number;
   /** AzureStack vaults may name a resource that is not a suffix of the vault's host. */
   disableChallengeResourceVerification?: boolean;
   /** The token's resource and tenant, when known before Key Vault's challenge names them. */
@@ -39,12 +42,17 @@ async function withStatus<T>({ version, abortSignal }: ReadOptions, call: (optio
 }
 
 export function createKeyVault(vaultUrl: string, credential: TokenCredential, options: VaultClientOptions = {}): KeyVault {
-  const { tokenUpFront, ...sdkOptions } = options;
+  const { tokenUpFront, connectionsAhead, ...sdkOptions } = options;
   const upFront = tokenUpFront && mayAuthorizeUpFront(vaultUrl, tokenUpFront.resource) ? tokenUpFront : undefined;
+  // In this order: the connections are opened before the request waits for the token.
+  const policies: PipelinePolicy[] = [
+    ...(connectionsAhead && options.httpClient ? [openAheadPolicy(options.httpClient, connectionsAhead)] : []),
+    ...(upFront ? [tokenUpFrontPolicy(credential, upFront)] : []),
+  ];
   const clientOptions = {
     retryOptions: RETRY_OPTIONS,
     ...sdkOptions,
-    additionalPolicies: upFront ? [{ policy: tokenUpFrontPolicy(credential, upFront), position: "perCall" as const }] : [],
+    additionalPolicies: policies.map((policy) => ({ policy, position: "perCall" as const })),
   };
   // Each client's package is loaded when the mount first asks for its kind of object:
   // a mount of secrets alone never evaluates the key and certificate packages.

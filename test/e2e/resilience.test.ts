@@ -168,6 +168,19 @@ test("a 20-object mount asks Azure AD once, sends no unauthenticated request, an
   expect(tunnels.length).toBeLessThanOrEqual(1 + 16);
 }, MOUNT_CALL_TIMEOUT_MS);
 
+test("a 20-object mount opens its 16 vault tunnels while the token is requested, and they resume the first one's TLS session", async () => {
+  // Time enough for the tunnels to be set up before the token arrives.
+  suite.azure.injectFault({ latencyMs: 500 }, { service: "aad" });
+  const volume = kubelet.newVolume();
+  expectMountedWith(volume, await kubelet.mount(volume, secretsOptions(NAMES)), NAMES);
+  const vaultHost = "contoso-kv.vault.azure.net";
+  expect(suite.azure.tlsSessions.filter((s) => s.host === vaultHost).map((s) => s.resumed)).toEqual([false, ...Array(15).fill(true)]);
+  // In the stand-in's order of arrival: every tunnel to the vault before the first Key Vault request.
+  const arrivals = suite.azure.requests.map((r) => (r.service === "proxy" && r.host === `${vaultHost}:443` ? "tunnel" : r.service));
+  expect(arrivals.filter((a) => a === "tunnel")).toHaveLength(16);
+  expect(arrivals.lastIndexOf("tunnel")).toBeLessThan(arrivals.indexOf("keyvault"));
+}, MOUNT_CALL_TIMEOUT_MS);
+
 test("403 and 404 from Key Vault are answered at once, never retried", async () => {
   suite.vault.addKey("signing", (await import("../support/fixtures")).generateKeyPair("EC-P-256").privateKey);
   const reader = suite.azure.addServicePrincipal();

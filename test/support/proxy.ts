@@ -59,6 +59,7 @@ async function tunnel(o: ProxyOptions, sockets: SocketTracker, req: IncomingMess
   if (head.length) socket.unshift(head);
   const tls = new TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols: ["http/1.1"] });
   tls.on("error", () => tls.destroy());
+  tls.once("secure", () => o.traffic.recordTlsSession(host, tls.isSessionReused()));
   layerSocket(tls, socket);
   sockets.add(tls);
   o.inner.emit("connection", tls);

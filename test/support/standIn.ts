@@ -20,7 +20,7 @@ import { handleKeyVault, keyVaultTarget } from "./keyVault";
 import { NmiContext, handleNmi } from "./nmi";
 import { startConnectProxy } from "./proxy";
 import { TokenIssuer } from "./tokens";
-import { Fault, FaultScope, RequestRecord, ServiceKind, ServiceStats, Traffic } from "./traffic";
+import { Fault, FaultScope, RequestRecord, ServiceKind, ServiceStats, TlsSessionRecord, Traffic } from "./traffic";
 import { Vault } from "./vault";
 
 export interface StandInOptions {
@@ -56,6 +56,8 @@ export interface AzureStandIn {
   clearFaults(): void;
   /** Every request seen, in arrival order (CONNECTs as service "proxy"). */
   readonly requests: readonly RequestRecord[];
+  /** Every TLS session the proxy set up, in order (reset with the stats). */
+  readonly tlsSessions: readonly TlsSessionRecord[];
   stats(service: ServiceKind): ServiceStats;
   resetStats(): void;
 
@@ -149,6 +151,7 @@ export async function startAzureStandIn(options: StandInOptions = {}): Promise<A
     injectFault: (fault, scope) => traffic.injectFault(fault, scope),
     clearFaults: () => traffic.clearFaults(),
     requests: traffic.requests,
+    tlsSessions: traffic.tlsSessions,
     stats: (service) => ({ ...traffic.stats(service) }),
     resetStats: () => traffic.resetStats(),
     async close() {

@@ -33,6 +33,13 @@ export interface RequestRecord {
   target?: Target;
 }
 
+/** A TLS session the proxy set up for a tunnel to an Azure host. */
+export interface TlsSessionRecord {
+  host: string;
+  /** The client resumed an earlier session (no certificate exchange). */
+  resumed: boolean;
+}
+
 export interface Fault {
   /** Every matching request waits this long before anything else happens. */
   latencyMs?: number;
@@ -64,6 +71,7 @@ interface ActiveFault extends Fault {
 
 export class Traffic {
   readonly requests: RequestRecord[] = [];
+  readonly tlsSessions: TlsSessionRecord[] = [];
   private readonly faults: ActiveFault[] = [];
   private readonly counters = new Map<ServiceKind, ServiceStats>();
   private readonly closing = new AbortController();
@@ -95,6 +103,7 @@ export class Traffic {
   /** Starts counting afresh and forgets recorded requests; in-flight ones stay counted. */
   resetStats(): void {
     this.requests.length = 0;
+    this.tlsSessions.length = 0;
     for (const s of this.counters.values()) {
       s.requests = 0;
       s.peakInFlight = s.inFlight;
@@ -103,6 +112,10 @@ export class Traffic {
 
   recordProxy(method: string, host: string, status: number): void {
     this.requests.push({ service: "proxy", method, host, path: "", time: Date.now(), status });
+  }
+
+  recordTlsSession(host: string, resumed: boolean): void {
+    this.tlsSessions.push({ host, resumed });
   }
 
   /** Records the request, applies faults, then lets `handle` answer it. */

@@ -1,0 +1,115 @@
+// The keep-alive TLS connections of one mount to one endpoint: either direct or through
+// one HTTPS_PROXY. Two things the agents the SDK picks do not do:
+//  - open connections before any request needs them (`openAhead`), so a vault's TCP,
+//    CONNECT and TLS round trips overlap the token request instead of following it;
+//  - resume the first connection's TLS session on the others. Node's https.Agent does
+//    that for direct connections; https-proxy-agent does not for tunnels. A resumed
+//    session skips the certificate exchange and its checks on both ends.
+import { Agent, type AgentConnectOpts } from "agent-base";
+import { EventEmitter } from "node:events";
+import type { ClientRequest } from "node:http";
+import { isIP } from "node:net";
+import type { Duplex } from "node:stream";
+import { connect as connectTls, createSecureContext, TLSSocket, type SecureContext } from "node:tls";
+import type { HttpsProxyAgent } from "https-proxy-agent";
+
+type HttpsConnectOpts = Extract<AgentConnectOpts, { secureEndpoint: true }>;
+
+/** A connection opened ahead: dialled once, either by `openAhead` or by the request that takes it. */
+interface EarlyConnection {
+  dial(): Promise<TLSSocket | undefined>;
+}
+
+function endpointOf(options: { host?: string | null; port?: number | string | null }): string {
+  return `${options.host}:${options.port || 443}`;
+}
+
+function once<T>(start: () => Promise<T>): () => Promise<T> {
+  let started: Promise<T> | undefined;
+  return () => (started ??= start());
+}
+
+/** The socket once its TLS handshake is done; undefined if the connection failed. */
+function whenSecure(socket: Duplex): Promise<TLSSocket | undefined> {
+  if (!(socket instanceof TLSSocket)) {
+    // https-proxy-agent's stand-in for a refused CONNECT: the request that needs it dials itself and gets the proxy's answer.
+    socket.destroy();
+    return Promise.resolve(undefined);
+  }
+  // Failures of a connection nobody uses yet must not crash the call; a request that takes it gets its own error listeners.
+  socket.on("error", () => undefined);
+  return new Promise((settle) => {
+    socket.once("secureConnect", () => settle(socket));
+    socket.once("close", () => settle(undefined));
+  });
+}
+
+export class TlsPool extends Agent {
+  /** The latest TLS session per endpoint, offered by every new connection to it. */
+  private readonly sessions = new Map<string, Buffer>();
+  private readonly early = new Map<string, EarlyConnection[]>();
+  /**
+   * One for all connections: without it Node builds one per connection from the request's
+   * options, which carry no TLS settings here, so each would be this same default context.
+   */
+  private secureContext?: SecureContext;
+
+  /** @param tunnel the proxy's agent; without one, connections are direct. */
+  constructor(private readonly tunnel?: HttpsProxyAgent<string>) {
+    super({ keepAlive: true });
+  }
+
+  /**
+   * This pool is only given https requests. agent-base would guess otherwise from the
+   * call stack, and pool freed connections under a name no request asks for.
+   */
+  override isSecureEndpoint(): boolean {
+    return true;
+  }
+
+  override async connect(req: ClientRequest, options: AgentConnectOpts): Promise<Duplex> {
+    const early = this.early.get(endpointOf(options))?.shift();
+    const socket = early && (await early.dial());
+    if (socket && !socket.destroyed) {
+      // What https-proxy-agent does for the request it tunnels for (the early one had none).
+      req.once("socket", (s: Duplex) => s.resume());
+      return socket;
+    }
+    return this.dial(req, options as HttpsConnectOpts);
+  }
+
+  /**
+   * Opens `count` connections to `url`'s host before any request asks: one first, and
+   * the rest once its TLS session arrives, to resume it. Requests take them in order; a
+   * request that finds one still waiting for that session dials it at once.
+   */
+  openAhead(url: URL, count: number): void {
+    const options: HttpsConnectOpts = { host: url.hostname, port: Number(url.port) || 443, secureEndpoint: true };
+    const dialEarly = () => this.dial(new EventEmitter() as ClientRequest, options).then(whenSecure, () => undefined);
+    const first = once(dialEarly);
+    const rest = Array.from({ length: count - 1 }, () => ({ dial: once(dialEarly) }));
+    this.early.set(endpointOf(options), [{ dial: first }, ...rest]);
+    void first().then((socket) => {
+      const dialRest = () => rest.forEach((connection) => void connection.dial());
+      if (!socket) return dialRest();
+      if (this.sessions.has(endpointOf(options))) return dialRest();
+      socket.once("session", dialRest);
+      socket.once("close", dialRest);
+    });
+  }
+
+  private async dial(req: ClientRequest, options: HttpsConnectOpts): Promise<Duplex> {
+    const endpoint = endpointOf(options);
+    this.secureContext ??= createSecureContext();
+    const withSession = { ...options, session: this.sessions.get(endpoint), secureContext: this.secureContext };
+    const host = options.host ?? "";
+    // noDelay (the tunnel's agent sets it on its proxy socket): a resumed TLS 1.3 handshake
+    // ends with the client's Finished, which the server has no answer to carry the ACK
+    // for, so Nagle held the first request back until the server's delayed ACK (40 ms).
+    const socket = this.tunnel
+      ? await this.tunnel.connect(req, withSession)
+      : connectTls({ ...withSession, servername: isIP(host) ? undefined : host }).setNoDelay(true);
+    if (socket instanceof TLSSocket) socket.on("session", (session: Buffer) => this.sessions.set(endpoint, session));
+    return socket;
+  }
+}

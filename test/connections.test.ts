@@ -1,0 +1,75 @@
+// The driver's connections to a vault (src/http/tlsPool.ts, pooledHttpClient.ts) over
+// real TLS and direct, as on a node without HTTPS_PROXY: opened while the mount's token
+// request is out, the first one's TLS session resumed by the others, and early ones that
+// died replaced by the requests. The path through a proxy is covered end to end
+// (test/e2e/resilience.test.ts).
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TLSSocket } from "node:tls";
+import { TestCa } from "./support/ca";
+import { closeServer, listen, SocketTracker } from "./support/http";
+import { runPoolProbe } from "./support/poolProbe";
+
+interface VaultTraffic {
+  /** In order of their handshakes. */
+  connections: { resumed: boolean; at: number }[];
+  requestsAt: number[];
+}
+
+let dir: string;
+let ca: TestCa;
+const servers: { server: Server; sockets: SocketTracker }[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "kv-connections-"));
+  ca = await TestCa.create(dir);
+});
+
+afterEach(async () => {
+  for (const { server, sockets } of servers.splice(0)) {
+    sockets.destroyAll();
+    await closeServer(server);
+  }
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A TLS server for https://localhost:<port>; `dropIdle` closes every connection that no request has used yet. */
+async function startVault({ dropIdle = false } = {}): Promise<{ url: string; traffic: VaultTraffic }> {
+  const context = await ca.secureContextFor("localhost");
+  const traffic: VaultTraffic = { connections: [], requestsAt: [] };
+  const server = createServer({ SNICallback: (_name, done) => done(null, context) }, (_req, res) => {
+    traffic.requestsAt.push(performance.now());
+    res.writeHead(200, { "content-type": "application/json" }).end("{}");
+  });
+  const sockets = new SocketTracker();
+  servers.push({ server, sockets });
+  server.on("secureConnection", (socket: TLSSocket) => {
+    sockets.add(socket);
+    traffic.connections.push({ resumed: socket.isSessionReused(), at: performance.now() });
+    if (dropIdle && traffic.requestsAt.length === 0) setTimeout(() => socket.destroy(), 20);
+  });
+  const port = await listen(server, "127.0.0.1");
+  return { url: `https://localhost:${port}`, traffic };
+}
+
+const env = () => ({ NODE_EXTRA_CA_CERTS: ca.pemPath });
+
+test("the connections are opened while the token is awaited, and resume the first one's TLS session", async () => {
+  const { url, traffic } = await startVault();
+  const statuses = await runPoolProbe(url, 8, 1_000, env());
+  expect(statuses).toEqual(Array(8).fill(200));
+  expect(traffic.connections.map((c) => c.resumed)).toEqual([false, ...Array(7).fill(true)]);
+  const firstRequest = Math.min(...traffic.requestsAt);
+  expect(traffic.connections.every((c) => c.at < firstRequest)).toBe(true);
+});
+
+test("early connections that died before any request are replaced by the requests", async () => {
+  const { url, traffic } = await startVault({ dropIdle: true });
+  const statuses = await runPoolProbe(url, 4, 1_000, env());
+  expect(statuses).toEqual(Array(4).fill(200));
+  // The 4 opened ahead, then one per request.
+  expect(traffic.connections).toHaveLength(8);
+});

@@ -1,0 +1,52 @@
+// A mount's connection handling in a process of its own (Node reads NODE_EXTRA_CA_CERTS,
+// HTTPS_PROXY and NO_PROXY when it starts): the driver's pooled HTTP client behind the
+// SDK's default pipeline, where the first request opens `count` connections ahead and
+// every request then waits `waitMs` (the mount's token request) before it is sent.
+//   node --import tsx test/support/poolProbe.ts <url> <count> <waitMs>
+// Prints one JSON line: the HTTP status of each request.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export async function runPoolProbe(url: string, count: number, waitMs: number, env: Record<string, string>): Promise<number[]> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "poolProbe.ts"), url, String(count), String(waitMs)], {
+    cwd: join(__dirname, "..", ".."),
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d));
+  child.stderr.on("data", (d: Buffer) => (err += d));
+  await new Promise((done) => child.on("close", done));
+  try {
+    return JSON.parse(out.trim().split("\n").pop() ?? "") as number[];
+  } catch {
+    throw new Error(`pool probe printed no result; stderr: ${err.slice(0, 2000)}`);
+  }
+}
+
+async function probe(url: string, count: number, waitMs: number): Promise<number[]> {
+  const { createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest } = await import("@azure/core-rest-pipeline");
+  const { openAheadPolicy, pooledHttpClient } = await import("../../src/http/pooledHttpClient");
+  const client = pooledHttpClient(createDefaultHttpClient());
+  const pipeline = createPipelineFromOptions({ retryOptions: { maxRetries: 0 } });
+  const tokenRequest = sleep(waitMs);
+  pipeline.addPolicy(openAheadPolicy(client, count));
+  pipeline.addPolicy({ name: "token", sendRequest: async (request, next) => (await tokenRequest, next(request)) });
+  const responses = await Promise.all(
+    Array.from({ length: count }, (_, i) => pipeline.sendRequest(client, createPipelineRequest({ url: `${url}/object-${i}` }))),
+  );
+  return responses.map((response) => response.status);
+}
+
+if (require.main === module) {
+  const [url, count, waitMs] = process.argv.slice(2);
+  probe(url, Number(count), Number(waitMs)).then(
+    (statuses) => process.stdout.write(JSON.stringify(statuses) + "\n"),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
