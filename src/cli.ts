@@ -1,7 +1,6 @@
 // Entry point kubelet execs: `kv init | mount <dir> <json-options> | unmount <dir>`.
 // Every call ends with exactly one JSON answer on stdout; nothing else reaches
 // stdout or stderr (kubelet parses the combined output).
-import type { Command } from "commander";
 import { NotSupportedError } from "./errors";
 import { answerFor, DriverAnswer, exitCodeFor, INIT_ANSWER, SUCCESS } from "./flexvolume";
 import { log, messageOf, stopLogging } from "./log";
@@ -55,69 +54,41 @@ async function run(call: string, work: () => Promise<DriverAnswer>): Promise<nev
   }
 }
 
-function buildProgram(Program: typeof Command): Command {
-  const program = new Program("kv")
-    .exitOverride()
-    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
-    .helpCommand(false)
-    .helpOption(false);
-
-  program
-    .command("mount")
-    .argument("[dir]")
-    .argument("[json-options]")
-    .allowExcessArguments()
-    .action((dir?: string, json?: string) =>
-      // Loaded lazily: init and unmount never pay for the Azure SDK.
-      run("mount", async () => {
+/** kubelet's calls: a fixed positional protocol, so no argument parser on the pod start-up path. */
+function kubeletCall(call: string | undefined, args: string[]): Promise<never> {
+  switch (call) {
+    case "init":
+      return run("init", async () => INIT_ANSWER);
+    case "mount":
+      return run("mount", async () => {
+        // Loaded lazily: init and unmount never pay for the Azure SDK.
         const { mountVolume } = await import("./mount");
-        await mountVolume(dir, json);
+        await mountVolume(args[0], args[1]);
         return SUCCESS;
-      }),
-    );
-
-  program
-    .command("unmount")
-    .argument("[dir]")
-    .allowExcessArguments()
-    .action((dir?: string) =>
-      run("unmount", async () => {
+      });
+    case "unmount":
+      return run("unmount", async () => {
         const { unmountVolume } = await import("./unmount");
-        await unmountVolume(dir);
+        await unmountVolume(args[0]);
         return SUCCESS;
-      }),
-    );
-
-  // attach, detach, waitforattach, getvolumename, ...: kubelet falls back to its defaults.
-  program
-    .argument("[call]")
-    .argument("[args...]")
-    .action((call?: string) =>
-      run(call ?? "", async () => {
+      });
+    default:
+      // attach, detach, waitforattach, getvolumename, ...: kubelet falls back to its defaults.
+      return run(call ?? "", async () => {
         throw new NotSupportedError(call ? `call '${call}' is not supported; ${USAGE}` : USAGE);
-      }),
-    );
-  return program;
+      });
+  }
 }
 
-async function main(argv: string[]): Promise<void> {
+async function main([call, ...args]: string[]): Promise<void> {
   // `kv check` is an operator's command that talks to a terminal; every other call is kubelet's.
-  if (argv[0] === "check") {
+  if (call === "check") {
     stopLogging();
     const { runCheck } = await import("./check/command");
-    process.exit(await runCheck(argv.slice(1)));
+    process.exit(await runCheck(args));
   }
   divertStrayOutput();
-  // kubelet runs init at every probe of the plugin directory: answer it before loading
-  // the argument parser (half of init's time over a bare node start). Extra arguments are ignored.
-  if (argv[0] === "init") return run("init", async () => INIT_ANSWER);
-  const { Command: Program, CommanderError } = await import("commander");
-  try {
-    await buildProgram(Program).parseAsync(argv, { from: "user" });
-  } catch (error) {
-    const message = error instanceof CommanderError ? `${error.message.replace(/^error: /, "")}; ${USAGE}` : messageOf(error);
-    answer(answerFor(new NotSupportedError(message)));
-  }
+  await kubeletCall(call, args);
 }
 
 void main(process.argv.slice(2));

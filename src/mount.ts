@@ -1,8 +1,7 @@
 // `kv mount <dir> <json-options>`: validate everything, fetch every object, and only
 // then mount a tmpfs at <dir> and write the files. On any failure nothing stays mounted.
 import { setMaxListeners } from "node:events";
-import { readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdirSync, readFileSync } from "node:fs";
 import { routeAzureLogs } from "./azureLogs";
 import { resolveCloud, type CloudEnvironment } from "./clouds";
 import { log, messageOf } from "./log";
@@ -28,7 +27,7 @@ async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment,
 }
 
 async function populate(dir: string, files: readonly VolumeFile[], options: VolumeOptions): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o750 });
+  mkdirSync(dir, { recursive: true, mode: 0o750 });
   await mountTmpfs(dir, tmpfsSize(files.map((file) => file.content.length)));
   try {
     writeVolume(dir, files, { mode: options.fileMode, gid: options.fsGroup });
@@ -43,14 +42,14 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
   const dir = requireMountDir(dirArgument);
   const options = parseVolumeOptions(parseMountArgument(json));
   const cloud = resolveCloud(options.cloudName, process.env, (path) => readFileSync(path, "utf8"));
-  await requireDirectoryOrAbsent(dir);
+  requireDirectoryOrAbsent(dir);
   const deadline = AbortSignal.timeout(options.mountTimeoutSeconds * 1000);
   // Every request in flight (up to FETCH_CONCURRENCY, a few SDK layers each) listens on
   // the deadline: far more than the 10 listeners after which Node warns of a leak.
   setMaxListeners(FETCH_CONCURRENCY * 8, deadline);
   const release = await lockMountDir(dir, deadline);
   try {
-    if (await isMounted(dir)) {
+    if (isMounted(dir)) {
       log.info("already-mounted", { dir });
       return;
     }

@@ -7,7 +7,7 @@ import { isMounted, unmountTmpfs } from "./volume/tmpfs";
 
 export async function unmountVolume(dirArgument: string | undefined): Promise<void> {
   const dir = requireMountDir(dirArgument);
-  if (await isMounted(dir)) {
+  if (isMounted(dir)) {
     await unmountTmpfs(dir);
     log.info("unmounted", { dir });
   } else {

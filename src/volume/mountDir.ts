@@ -1,5 +1,5 @@
 // Checks on the `<dir>` argument kubelet passes to mount and unmount.
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { OptionError, VolumeError } from "../errors";
 
@@ -11,10 +11,12 @@ export function requireMountDir(dir: string | undefined): string {
 }
 
 /** A `<dir>` that exists must be a directory: mounting over a file would hide it. */
-export async function requireDirectoryOrAbsent(dir: string): Promise<void> {
-  const stats = await stat(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return undefined;
-    throw new VolumeError(`cannot inspect ${dir}: ${error.message}`);
-  });
+export function requireDirectoryOrAbsent(dir: string): void {
+  let stats;
+  try {
+    stats = statSync(dir, { throwIfNoEntry: false });
+  } catch (error) {
+    throw new VolumeError(`cannot inspect ${dir}: ${(error as Error).message}`);
+  }
   if (stats && !stats.isDirectory()) throw new VolumeError(`${dir} exists and is not a directory; remove it or pass a directory`);
 }

@@ -1,9 +1,9 @@
 // kubelet may call mount for the same <dir> again while the first call still runs (it
 // retries on its own schedule). One lock per <dir> makes the calls take turns: the
-// second then finds the volume mounted and succeeds without fetching.
+// second then finds the volume mounted and succeeds without fetching. The file calls
+// are synchronous: each is one quick syscall, and nothing else is in flight yet.
 import { createHash } from "node:crypto";
-import { mkdirSync, accessSync, constants } from "node:fs";
-import { open, readFile, unlink } from "node:fs/promises";
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { VolumeError } from "../errors";
@@ -34,10 +34,23 @@ function isAlive(pid: number): boolean {
   }
 }
 
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already
+  }
+}
+
 /** Removes a lock whose holder died, so a crashed call never blocks a volume forever. */
-async function removeIfStale(path: string): Promise<void> {
-  const holder = Number(await readFile(path, "utf8").catch(() => ""));
-  if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) await unlink(path).catch(() => undefined);
+function removeIfStale(path: string): void {
+  let holder = NaN;
+  try {
+    holder = Number(readFileSync(path, "utf8"));
+  } catch {
+    // released meanwhile
+  }
+  if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) removeQuietly(path);
 }
 
 export type Release = () => Promise<void>;
@@ -47,15 +60,18 @@ export async function lockMountDir(dir: string, signal?: AbortSignal): Promise<R
   const path = join(lockDirectory(), createHash("sha256").update(resolve(dir)).digest("hex").slice(0, 32) + ".lock");
   for (;;) {
     try {
-      const handle = await open(path, "wx", 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => unlink(path).catch(() => undefined);
+      const fd = openSync(path, "wx", 0o600);
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
+      return async () => removeQuietly(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw new VolumeError(`cannot lock ${dir}: ${(error as Error).message}`);
     }
     if (signal?.aborted) throw new VolumeError(`another call is still working on ${dir}; kubelet will retry`);
-    await removeIfStale(path);
+    removeIfStale(path);
     await new Promise((wake) => setTimeout(wake, POLL_MS));
   }
 }

@@ -1,7 +1,7 @@
 // Mounting and unmounting the tmpfs that holds a volume's files. The files live in
 // memory only, never on the node's disk.
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { VolumeError } from "../errors";
@@ -12,8 +12,8 @@ const PAGE = 4096;
 /** Room for the kernel's own bookkeeping and for kubelet to relabel or chown. */
 const HEADROOM = 1024 * 1024;
 
-export async function isMounted(dir: string): Promise<boolean> {
-  const text = await readFile("/proc/self/mountinfo", "utf8");
+export function isMounted(dir: string): boolean {
+  const text = readFileSync("/proc/self/mountinfo", "utf8");
   return findMount(parseMountInfo(text), resolve(dir)) !== undefined;
 }
 
