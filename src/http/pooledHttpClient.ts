@@ -38,7 +38,9 @@ export function pooledHttpClient(inner: HttpClient): PooledHttpClient {
 /**
  * Opens the mount's connections to the vault when its first request is on its way: it
  * then waits for the token (tokenUpFront.ts) while they are set up. Placed after the
- * SDK's proxy policy, so the request already names its route.
+ * SDK's proxy policy, so the request already names its route. Deferred to the next turn
+ * of the event loop, so the token request, already being built, leaves first: it is on
+ * the mount's critical path, the connections are not.
  */
 export function openAheadPolicy(client: PooledHttpClient, connections: number): PipelinePolicy {
   let opened = false;
@@ -47,7 +49,7 @@ export function openAheadPolicy(client: PooledHttpClient, connections: number): 
     sendRequest(request, next) {
       if (!opened) {
         opened = true;
-        client.openAhead(request, connections);
+        setImmediate(() => client.openAhead(request, connections));
       }
       return next(request);
     },
