@@ -7,14 +7,12 @@ import { resolveCloud, type CloudEnvironment } from "./clouds";
 import { log, messageOf } from "./log";
 import { parseMountArgument, parseVolumeOptions } from "./options/parseVolumeOptions";
 import type { VolumeOptions } from "./options/volumeOptions";
-import { fetchObjects, type VolumeFile } from "./vault/fetchObjects";
+import { FETCH_CONCURRENCY, fetchObjects, type VolumeFile } from "./vault/fetchObjects";
 import { openVault } from "./vault/openVault";
 import { requireDirectoryOrAbsent, requireMountDir } from "./volume/mountDir";
 import { lockMountDir } from "./volume/mountLock";
 import { isMounted, mountTmpfs, tmpfsSize, unmountTmpfs } from "./volume/tmpfs";
 import { writeVolume } from "./volume/writeVolume";
-
-const FETCH_CONCURRENCY = 16;
 
 async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment, deadline: AbortSignal): Promise<VolumeFile[]> {
   // One connection pool and one token for every request of this mount.

@@ -6,6 +6,10 @@ import type { ObjectSpec } from "../options/volumeOptions";
 import { describeFailure, objectLabel, type FailureContext } from "./failures";
 import type { KeyVault, ReadOptions } from "./keyVault";
 import { certificateContent, keyContent, secretContent } from "./objectContent";
+import { forEachConcurrently } from "./workPool";
+
+/** Objects of a volume fetched at once, over as many connections. */
+export const FETCH_CONCURRENCY = 16;
 
 export interface VolumeFile {
   fileName: string;
@@ -73,23 +77,17 @@ export async function fetchObjects(vault: KeyVault, specs: readonly ObjectSpec[]
   const failures: ObjectFailure[] = [];
   const { abortSignal } = options;
   let identityError: IdentityError | undefined;
-  let next = 0;
 
-  const worker = async () => {
-    while (next < specs.length && !identityError && !abortSignal?.aborted) {
-      const index = next++;
-      const spec = specs[index];
-      const outcome = await fetchObject(vault, spec, context, abortSignal);
-      if (outcome.ok) {
-        files[index] = { fileName: spec.fileName, content: outcome.content };
-      } else {
-        if (abortSignal?.aborted) return;
-        identityError ??= outcome.identityError;
-        failures.push(outcome.failure);
-      }
+  const fetchOne = async (spec: ObjectSpec, index: number) => {
+    const outcome = await fetchObject(vault, spec, context, abortSignal);
+    if (outcome.ok) {
+      files[index] = { fileName: spec.fileName, content: outcome.content };
+    } else if (!abortSignal?.aborted) {
+      identityError ??= outcome.identityError;
+      failures.push(outcome.failure);
     }
   };
-  const all = Promise.all(Array.from({ length: Math.min(options.concurrency, specs.length) }, worker));
+  const all = forEachConcurrently(specs, options.concurrency, fetchOne, () => identityError !== undefined || abortSignal?.aborted === true);
   // Not every request honours the signal (token requests may not): stop waiting at once.
   const deadline = new Promise<void>((resolve) => abortSignal?.addEventListener("abort", () => resolve(), { once: true }));
   await Promise.race([all, deadline]);

@@ -193,6 +193,19 @@ describe("kv check --fetch", () => {
     expect(result.code).toBe(1);
   });
 
+  test("fetches a volume's objects at once, as a mount does, and reports them in the manifest's order", async () => {
+    suite.azure.injectFault({ latencyMs: 200 }, { service: "keyvault" });
+    suite.azure.resetStats();
+    const path = write("at-once.yaml", [workload("Pod", "web", [kvVolume("secrets", objects("db-password;api-token;flaky", "secret;secret;secret"), "kv-creds")])]);
+    const parsed = report(await check(path, "--fetch", "--client-id", checker.clientId, "--client-secret", checker.clientSecret, "--json"), checker.clientSecret);
+    expect(parsed.volumes[0].objects.map((o: Record<string, unknown>) => [o.object, o.status])).toEqual([
+      ["secret/db-password", "ok"],
+      ["secret/api-token", "ok"],
+      ["secret/flaky", "ok"],
+    ]);
+    expect(suite.azure.stats("keyvault").peakInFlight).toBe(3);
+  });
+
   test("as the service principal on the command line, everything readable: exit 0, the text report", async () => {
     const result = await check(write("ok.yaml", [workload("Pod", "web", [kvVolume("secrets", objects("db-password;api-token", "secret;secret"), "kv-creds")])]), "--fetch", "--client-id", checker.clientId, "--client-secret", checker.clientSecret);
     expect(result.stdout).toContain(`fetched as service principal ${checker.clientId}:`);
