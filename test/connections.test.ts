@@ -13,6 +13,8 @@ import { closeServer, listen, SocketTracker } from "./support/http";
 import { runPoolProbe } from "./support/poolProbe";
 
 interface VaultTraffic {
+  /** TCP connections accepted, TLS handshake or not. */
+  accepted: number;
   /** In order of their handshakes. */
   connections: { resumed: boolean; at: number }[];
   requestsAt: number[];
@@ -36,16 +38,20 @@ afterEach(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A TLS server for https://localhost:<port>; `dropIdle` closes every connection that no request has used yet. */
-async function startVault({ dropIdle = false } = {}): Promise<{ url: string; traffic: VaultTraffic }> {
-  const context = await ca.secureContextFor("localhost");
-  const traffic: VaultTraffic = { connections: [], requestsAt: [] };
+/**
+ * A TLS server for https://localhost:<port>. `dropIdle` closes every connection that no
+ * request has used yet; `certificateFor` serves a certificate for another host name.
+ */
+async function startVault({ dropIdle = false, certificateFor = "localhost" } = {}): Promise<{ url: string; traffic: VaultTraffic }> {
+  const context = await ca.secureContextFor(certificateFor);
+  const traffic: VaultTraffic = { accepted: 0, connections: [], requestsAt: [] };
   const server = createServer({ SNICallback: (_name, done) => done(null, context) }, (_req, res) => {
     traffic.requestsAt.push(performance.now());
     res.writeHead(200, { "content-type": "application/json" }).end("{}");
   });
   const sockets = new SocketTracker();
   servers.push({ server, sockets });
+  server.on("connection", () => traffic.accepted++);
   server.on("secureConnection", (socket: TLSSocket) => {
     sockets.add(socket);
     traffic.connections.push({ resumed: socket.isSessionReused(), at: performance.now() });
@@ -72,4 +78,13 @@ test("early connections that died before any request are replaced by the request
   expect(statuses).toEqual(Array(4).fill(200));
   // The 4 opened ahead, then one per request.
   expect(traffic.connections).toHaveLength(8);
+});
+
+test("a route whose first early connection fails opens no more ahead: each request fails on its own", async () => {
+  const { url, traffic } = await startVault({ certificateFor: "not-this-host.example" });
+  const outcomes = await runPoolProbe(url, 4, 500, env());
+  expect(outcomes).toEqual(Array(4).fill("ERR_TLS_CERT_ALTNAME_INVALID"));
+  // The one opened ahead, then one per request: none of the other three opened ahead in vain.
+  expect(traffic.accepted).toBe(5);
+  expect(traffic.connections).toHaveLength(0);
 });

@@ -81,18 +81,26 @@ export class TlsPool extends Agent {
   /**
    * Opens `count` connections to `url`'s host before any request asks: one first, and
    * the rest once its TLS session arrives, to resume it. Requests take them in order; a
-   * request that finds one still waiting for that session dials it at once.
+   * request that finds one still waiting for that session dials it at once. If the first
+   * fails (a proxy that refuses the host, a certificate that does not verify), no more
+   * are opened ahead: each request then dials, and fails, on its own, with its own error.
    */
   openAhead(url: URL, count: number): void {
+    if (count < 1) return;
     const options: HttpsConnectOpts = { host: url.hostname, port: Number(url.port) || 443, secureEndpoint: true };
+    const endpoint = endpointOf(options);
     const dialEarly = () => this.dial(new EventEmitter() as ClientRequest, options).then(whenSecure, () => undefined);
     const first = once(dialEarly);
     const rest = Array.from({ length: count - 1 }, () => ({ dial: once(dialEarly) }));
-    this.early.set(endpointOf(options), [{ dial: first }, ...rest]);
+    const queue = [{ dial: first }, ...rest];
+    this.early.set(endpoint, queue);
     void first().then((socket) => {
+      if (!socket) {
+        queue.length = 0;
+        return;
+      }
       const dialRest = () => rest.forEach((connection) => void connection.dial());
-      if (!socket) return dialRest();
-      if (this.sessions.has(endpointOf(options))) return dialRest();
+      if (this.sessions.has(endpoint)) return dialRest();
       socket.once("session", dialRest);
       socket.once("close", dialRest);
     });

@@ -3,12 +3,12 @@
 // SDK's default pipeline, where the first request opens `count` connections ahead and
 // every request then waits `waitMs` (the mount's token request) before it is sent.
 //   node --import tsx test/support/poolProbe.ts <url> <count> <waitMs>
-// Prints one JSON line: the HTTP status of each request.
+// Prints one JSON line: the HTTP status of each request, or the code of its error.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-export async function runPoolProbe(url: string, count: number, waitMs: number, env: Record<string, string>): Promise<number[]> {
+export async function runPoolProbe(url: string, count: number, waitMs: number, env: Record<string, string>): Promise<(number | string)[]> {
   const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "poolProbe.ts"), url, String(count), String(waitMs)], {
     cwd: join(__dirname, "..", ".."),
     env: { PATH: process.env.PATH ?? "", ...env },
@@ -20,13 +20,13 @@ export async function runPoolProbe(url: string, count: number, waitMs: number, e
   child.stderr.on("data", (d: Buffer) => (err += d));
   await new Promise((done) => child.on("close", done));
   try {
-    return JSON.parse(out.trim().split("\n").pop() ?? "") as number[];
+    return JSON.parse(out.trim().split("\n").pop() ?? "") as (number | string)[];
   } catch {
     throw new Error(`pool probe printed no result; stderr: ${err.slice(0, 2000)}`);
   }
 }
 
-async function probe(url: string, count: number, waitMs: number): Promise<number[]> {
+async function probe(url: string, count: number, waitMs: number): Promise<(number | string)[]> {
   const { createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest } = await import("@azure/core-rest-pipeline");
   const { openAheadPolicy, pooledHttpClient } = await import("../../src/http/pooledHttpClient");
   const client = pooledHttpClient(createDefaultHttpClient());
@@ -34,10 +34,14 @@ async function probe(url: string, count: number, waitMs: number): Promise<number
   const tokenRequest = sleep(waitMs);
   pipeline.addPolicy(openAheadPolicy(client, count));
   pipeline.addPolicy({ name: "token", sendRequest: async (request, next) => (await tokenRequest, next(request)) });
-  const responses = await Promise.all(
-    Array.from({ length: count }, (_, i) => pipeline.sendRequest(client, createPipelineRequest({ url: `${url}/object-${i}` }))),
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      pipeline.sendRequest(client, createPipelineRequest({ url: `${url}/object-${i}` })).then(
+        (response) => response.status,
+        (error: { code?: string; name?: string }) => error.code ?? error.name ?? "error",
+      ),
+    ),
   );
-  return responses.map((response) => response.status);
 }
 
 if (require.main === module) {
