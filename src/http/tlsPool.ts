@@ -1,10 +1,12 @@
-// The keep-alive TLS connections of one mount to one endpoint: either direct or through
-// one HTTPS_PROXY. Two things the agents the SDK picks do not do:
+// The keep-alive TLS connections of one mount, either direct or through one HTTPS_PROXY.
+// What the agents the SDK picks do not do:
 //  - open connections before any request needs them (`openAhead`), so a vault's TCP,
 //    CONNECT and TLS round trips overlap the token request instead of following it;
 //  - resume the first connection's TLS session on the others. Node's https.Agent does
 //    that for direct connections; https-proxy-agent does not for tunnels. A resumed
-//    session skips the certificate exchange and its checks on both ends.
+//    session skips the certificate exchange and its checks on both ends;
+//  - turn Nagle's algorithm off (see `dial`).
+// docs/performance.md has what each was measured to give.
 import { Agent, type AgentConnectOpts } from "agent-base";
 import { EventEmitter } from "node:events";
 import type { ClientRequest } from "node:http";
