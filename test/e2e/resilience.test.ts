@@ -2,7 +2,7 @@
 // a vault that hangs past the deadline, connection resets, NMI not yet ready,
 // concurrent calls, the fetch pool, and errors that must not be retried.
 // Counts come from the stand-in (what the driver really sent); no timing targets here.
-import { readdirSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { expectSingleJson, type DriverResult } from "../support/driver";
 import { Kubelet, kubeletOptions, type PodVolume } from "../support/kubelet";
@@ -138,6 +138,19 @@ test("two concurrent mounts of one dir both answer Success and leave exactly one
   expectMountedWith(volume, second, NAMES);
   // The second call found the volume mounted and fetched nothing.
   expect(suite.azure.requests.filter((r) => r.service === "keyvault" && r.status === 200)).toHaveLength(NAMES.length);
+}, MOUNT_CALL_TIMEOUT_MS);
+
+test("an unmount that arrives while the mount of its dir is still fetching waits for it, and leaves nothing mounted", async () => {
+  // The mount is still waiting for Key Vault when the unmount starts.
+  suite.azure.injectFault({ latencyMs: 1_000 }, { service: "keyvault" });
+  const volume = kubelet.newVolume();
+  const mounting = kubelet.mount(volume, secretsOptions(NAMES.slice(0, 3)));
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const unmounted = await kubelet.unmount(volume);
+  expect(expectSingleJson((await mounting).combined)).toEqual({ status: "Success" });
+  expect(expectSingleJson(unmounted.combined)).toEqual({ status: "Success" });
+  expect(existsSync(volume.dir)).toBe(false);
+  expect(findMount(volume.dir)).toBeUndefined();
 }, MOUNT_CALL_TIMEOUT_MS);
 
 test("mounts of different dirs in parallel each get exactly their own objects", async () => {
