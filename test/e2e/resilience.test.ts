@@ -145,7 +145,8 @@ test("an unmount that arrives while the mount of its dir is still fetching waits
   suite.azure.injectFault({ latencyMs: 1_000 }, { service: "keyvault" });
   const volume = kubelet.newVolume();
   const mounting = kubelet.mount(volume, secretsOptions(NAMES.slice(0, 3)));
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  // The mount holds its lock from before it fetches: once Key Vault sees a request, it is at work.
+  while (!suite.azure.requests.some((r) => r.service === "keyvault")) await new Promise((resolve) => setTimeout(resolve, 20));
   const unmounted = await kubelet.unmount(volume);
   expect(expectSingleJson((await mounting).combined)).toEqual({ status: "Success" });
   expect(expectSingleJson(unmounted.combined)).toEqual({ status: "Success" });
