@@ -30,12 +30,15 @@ export interface RunOptions {
   driver?: string;
   /** Kill the driver after this long (kubelet has no timeout; tests must). Default 60 s. */
   timeoutMs?: number;
+  /** A command the driver runs under, its arguments last (e.g. test/support/directTls.ts's hostsWrapper). */
+  wrapper?: string[];
 }
 
 /** Runs `<driver> ...args` with exactly `env` plus PATH. */
 export function runDriver(args: string[], env: Record<string, string>, o: RunOptions = {}): Promise<DriverResult> {
   const driver = o.driver ?? driverPath();
-  const [file, argv] = driver.endsWith(".js") ? [process.execPath, [driver, ...args]] : [driver, args];
+  const command = driver.endsWith(".js") ? [process.execPath, driver, ...args] : [driver, ...args];
+  const [file, ...argv] = [...(o.wrapper ?? []), ...command];
   return new Promise((done, fail) => {
     const child = spawn(file, argv, {
       cwd: REPO,

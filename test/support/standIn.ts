@@ -18,6 +18,7 @@ import { Directory, ManagedIdentity, ServicePrincipal } from "./identities";
 import { handleImds } from "./imds";
 import { handleKeyVault, keyVaultTarget } from "./keyVault";
 import { NmiContext, handleNmi } from "./nmi";
+import { startDirectTls } from "./directTls";
 import { startConnectProxy } from "./proxy";
 import { TokenIssuer } from "./tokens";
 import { Fault, FaultScope, RequestRecord, ServiceKind, ServiceStats, TlsSessionRecord, Traffic } from "./traffic";
@@ -30,6 +31,11 @@ export interface StandInOptions {
   azureStack?: { loginHost: string; vaultDnsSuffix: string };
   /** Lifetime of every access token issued (AAD, IMDS, NMI). Default 3599 s. */
   tokenLifetimeSeconds?: number;
+  /**
+   * Also serve Azure directly on port 443 of this loopback address (needs root), for a
+   * driver that resolves the Azure host names there (test/support/directTls.ts).
+   */
+  directAddress?: string;
 }
 
 export interface AzureStandIn {
@@ -95,12 +101,15 @@ export async function startAzureStandIn(options: StandInOptions = {}): Promise<A
     }),
   );
   sockets.watch(azure);
+  const isAzureHost = (host: string) => vaults.has(host) || loginHosts.has(host);
   const proxy = await startConnectProxy({
     ca,
     inner: azure,
     traffic,
-    isAzureHost: (host) => vaults.has(host) || loginHosts.has(host),
+    isAzureHost,
   });
+
+  const direct = options.directAddress && (await startDirectTls({ ca, inner: azure, traffic, sockets, address: options.directAddress, isAzureHost }));
 
   const plainService = (service: ServiceKind, handle: (req: IncomingMessage, res: ServerResponse) => void) =>
     guarded((req, res) => traffic.serve({ service }, req, res, () => handle(req, res)));
@@ -158,6 +167,7 @@ export async function startAzureStandIn(options: StandInOptions = {}): Promise<A
       traffic.close();
       sockets.destroyAll();
       await proxy.close();
+      if (direct) await direct.close();
       await Promise.all([closeServer(azure), closeServer(imds), ...nmi.servers.map(closeServer)]);
       rmSync(dir, { recursive: true, force: true });
     },
