@@ -3,7 +3,7 @@
 // second then finds the volume mounted and succeeds without fetching. The file calls
 // are synchronous: each is one quick syscall, and nothing else is in flight yet.
 import { createHash } from "node:crypto";
-import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { VolumeError } from "../errors";
@@ -42,15 +42,25 @@ function removeQuietly(path: string): void {
   }
 }
 
+/**
+ * A lock file is written in the same instant it is made: one that still names no holder
+ * after this long belongs to a call that died in between.
+ */
+const UNNAMED_LOCK_MS = 5_000;
+
 /** Removes a lock whose holder died, so a crashed call never blocks a volume forever. */
 function removeIfStale(path: string): void {
-  let holder = NaN;
+  let text: string;
+  let age: number;
   try {
-    holder = Number(readFileSync(path, "utf8"));
+    text = readFileSync(path, "utf8");
+    age = Date.now() - statSync(path).mtimeMs;
   } catch {
-    // released meanwhile
+    return; // released meanwhile
   }
-  if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) removeQuietly(path);
+  const holder = Number(text);
+  const named = text.trim() !== "" && Number.isInteger(holder) && holder > 0;
+  if (named ? !isAlive(holder) : age > UNNAMED_LOCK_MS) removeQuietly(path);
 }
 
 export type Release = () => Promise<void>;
@@ -63,6 +73,9 @@ export async function lockMountDir(dir: string, signal?: AbortSignal): Promise<R
       const fd = openSync(path, "wx", 0o600);
       try {
         writeSync(fd, String(process.pid));
+      } catch (error) {
+        removeQuietly(path);
+        throw error;
       } finally {
         closeSync(fd);
       }

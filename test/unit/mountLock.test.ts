@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VolumeError } from "../../src/errors";
@@ -52,6 +52,20 @@ describe("lockMountDir", () => {
     await release();
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
     writeFileSync(path, dead);
+    const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
+    await again();
+  });
+
+  it("takes over a lock that still names no holder seconds after it was made (a call that died at once)", async () => {
+    const before = new Set(lockFiles());
+    const release = await lockMountDir(dir);
+    const [path] = lockFiles().filter((f) => !before.has(f));
+    await release();
+    writeFileSync(path, "");
+    // Made just now: it may be a call between creating and writing it, so it is respected.
+    await expect(lockMountDir(dir, AbortSignal.timeout(200))).rejects.toThrow(VolumeError);
+    const minuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(path, minuteAgo, minuteAgo);
     const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
     await again();
   });
