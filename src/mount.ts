@@ -11,8 +11,8 @@ import { FETCH_CONCURRENCY, fetchObjects, type VolumeFile } from "./vault/fetchO
 import { openVault } from "./vault/openVault";
 import { requireDirectoryOrAbsent, requireMountDir } from "./volume/mountDir";
 import { lockMountDir } from "./volume/mountLock";
-import { isMounted, mountTmpfs, tmpfsSize, unmountTmpfs } from "./volume/tmpfs";
-import { writeVolume } from "./volume/writeVolume";
+import { mountedAt, mountTmpfs, tmpfsSize, unmountTmpfs } from "./volume/tmpfs";
+import { isUnfinished, writeVolume } from "./volume/writeVolume";
 
 async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment, deadline: AbortSignal): Promise<VolumeFile[]> {
   // One connection pool and one token for every request of this mount.
@@ -31,7 +31,9 @@ async function populate(dir: string, files: readonly VolumeFile[], options: Volu
     writeVolume(dir, files, { mode: options.fileMode, gid: options.fsGroup });
   } catch (error) {
     log.error("write-failed", { dir, error: messageOf(error) });
-    await unmountTmpfs(dir);
+    // Should this fail too, the staging directory left behind marks the volume unfinished,
+    // and the next call replaces it; the answer stays the write's error.
+    await unmountTmpfs(dir).catch((unmountError: unknown) => log.error("unmount-failed", { dir, error: messageOf(unmountError) }));
     throw error;
   }
 }
@@ -47,7 +49,12 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
   setMaxListeners(FETCH_CONCURRENCY * 8, deadline);
   const release = await lockMountDir(dir, deadline);
   try {
-    if (isMounted(dir)) {
+    const mounted = mountedAt(dir);
+    if (mounted === "tmpfs" && isUnfinished(dir)) {
+      // Never answer Success for it: kubelet would start the pod on a partial volume.
+      log.warn("unfinished-volume-replaced", { dir });
+      await unmountTmpfs(dir);
+    } else if (mounted) {
       log.info("already-mounted", { dir });
       return;
     }

@@ -12,9 +12,14 @@ const PAGE = 4096;
 /** Room for the kernel's own bookkeeping and for kubelet to relabel or chown. */
 const HEADROOM = 1024 * 1024;
 
-export function isMounted(dir: string): boolean {
+/** The file system type mounted at `dir` (the topmost mount), if any. */
+export function mountedAt(dir: string): string | undefined {
   const text = readFileSync("/proc/self/mountinfo", "utf8");
-  return findMount(parseMountInfo(text), resolve(dir)) !== undefined;
+  return findMount(parseMountInfo(text), resolve(dir))?.fsType;
+}
+
+export function isMounted(dir: string): boolean {
+  return mountedAt(dir) !== undefined;
 }
 
 /** tmpfs size that fits the files: each takes whole pages. */

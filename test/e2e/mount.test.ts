@@ -2,12 +2,13 @@
 // every identity and a second cloud. File contents must be byte-for-byte those of the
 // Go driver v0.0.17.
 import { createPublicKey, X509Certificate } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expectSingleJson } from "../support/driver";
 import { generateCertificateChain, generateKeyPair, type CertificateChain, type KeyPair } from "../support/fixtures";
 import { Kubelet, kubeletOptions, type PodVolume } from "../support/kubelet";
-import { findMount } from "../support/mounts";
+import { findMount, parseMountinfo } from "../support/mounts";
 import { startAzureStandIn } from "../support/standIn";
 import { standInSuite } from "../support/suite";
 
@@ -95,6 +96,29 @@ describe("a service-principal mount", () => {
     expect(findMount(volume.dir)).toBeUndefined();
     expect(existsSync(volume.dir)).toBe(false);
     expect((await suite.kubelet.unmount(volume)).json).toEqual({ status: "Success" });
+  });
+});
+
+describe("a tmpfs that a call died in the middle of writing", () => {
+  const leftBehind: Record<string, (dir: string) => void> = {
+    "with its staging directory and a partial file": (dir) => {
+      mkdirSync(join(dir, ".staging-x1Y2z3"));
+      writeFileSync(join(dir, ".staging-x1Y2z3", "db-password"), "partial");
+    },
+    "still empty": () => undefined,
+  };
+
+  it.each(Object.keys(leftBehind))("%s is replaced by the whole volume, not reported as mounted", async (state) => {
+    const volume = suite.kubelet.newVolume();
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "mode=0755", "tmpfs", volume.dir]).status).toBe(0);
+    leftBehind[state](volume.dir);
+    await mountOk(volume, kubeletOptions({ ...objects, tenantid: suite.azure.tenantId }, suite.sp));
+    expect(Object.keys(files(volume)).sort()).toEqual(["db-password", "signing-ec", "signing-rsa", "web-tls"]);
+    expect(files(volume)["db-password"]).toEqual(Buffer.from(SECRET, "utf8"));
+    // Replaced, not stacked on top of the unfinished one.
+    const layers = parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8")).filter((entry) => entry.mountPoint === realpathSync(volume.dir));
+    expect(layers).toHaveLength(1);
+    expect(suite.kubelet.log(volume)).toContain('"event":"unfinished-volume-replaced"');
   });
 });
 
