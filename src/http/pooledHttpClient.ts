@@ -10,6 +10,15 @@ export interface PooledHttpClient extends HttpClient {
   openAhead(request: PipelineRequest, count: number): void;
 }
 
+/**
+ * The proxy of the agent the SDK's proxy policy set: https-proxy-agent's `proxy` URL. Known
+ * by its shape, not `instanceof`, which fails if npm ever installs the SDK its own copy.
+ */
+function proxyOf(agent: unknown): string | undefined {
+  const proxy = (agent as { proxy?: unknown } | undefined)?.proxy;
+  return proxy instanceof URL ? proxy.href : undefined;
+}
+
 export function pooledHttpClient(inner: HttpClient): PooledHttpClient {
   const pools = new Map<string, TlsPool>();
   function poolFor(request: PipelineRequest): TlsPool | undefined {
@@ -17,7 +26,9 @@ export function pooledHttpClient(inner: HttpClient): PooledHttpClient {
     // A retry: the proxy policy ran once per call, and this request already has its pool.
     if (request.agent instanceof TlsPool) return request.agent;
     // The SDK's proxy agent opens a tunnel per request and never reuses it: only its proxy is kept.
-    const proxy = request.agent instanceof HttpsProxyAgent ? request.agent.proxy.href : "";
+    const proxy = request.agent ? proxyOf(request.agent) : "";
+    // Some other agent: not the driver's to replace.
+    if (proxy === undefined) return undefined;
     let pool = pools.get(proxy);
     // noDelay: see TlsPool (it sets the same on direct connections).
     if (!pool) pools.set(proxy, (pool = new TlsPool(proxy ? new HttpsProxyAgent(proxy, { keepAlive: true, noDelay: true }) : undefined)));

@@ -72,7 +72,8 @@ export class TlsPool extends Agent {
   override async connect(req: ClientRequest, options: AgentConnectOpts): Promise<Duplex> {
     const early = this.early.get(endpointOf(options))?.shift();
     const socket = early && (await early.dial());
-    if (socket && !socket.destroyed) {
+    // One the server has begun to close since would fail the request: dial afresh instead.
+    if (socket && !socket.destroyed && socket.writable && !socket.readableEnded) {
       // What https-proxy-agent does for the request it tunnels for (the early one had none).
       req.once("socket", (s: Duplex) => s.resume());
       return socket;
@@ -119,7 +120,11 @@ export class TlsPool extends Agent {
     const socket = this.tunnel
       ? await this.tunnel.connect(req, withSession)
       : connectTls({ ...withSession, servername: isIP(host) ? undefined : host }).setNoDelay(true);
-    if (socket instanceof TLSSocket) socket.on("session", (session: Buffer) => this.sessions.set(endpoint, session));
+    if (socket instanceof TLSSocket) {
+      socket.on("session", (session: Buffer) => this.sessions.set(endpoint, session));
+      // As Node's https.Agent does: a connection that ends in an error takes its endpoint's session with it.
+      socket.once("close", (hadError: boolean) => hadError && this.sessions.delete(endpoint));
+    }
     return socket;
   }
 }
