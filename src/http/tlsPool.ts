@@ -87,6 +87,8 @@ export class TlsPool extends Agent {
    * request that finds one still waiting for that session dials it at once. If the first
    * fails (a proxy that refuses the host, a certificate that does not verify), no more
    * are opened ahead: each request then dials, and fails, on its own, with its own error.
+   * Connections no request takes (the token failed, say) stay open until the process
+   * ends: every call of the driver ends with process.exit.
    */
   openAhead(url: URL, count: number): void {
     if (count < 1) return;
