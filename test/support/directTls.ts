@@ -2,7 +2,7 @@
 // a loopback address that terminates TLS for the Azure hosts (chosen by SNI) with
 // certificates from the test CA, and hands the connections to the same in-process Azure
 // the proxy hands its tunnels to. The driver finds it through /etc/hosts (hostsWrapper).
-import { Server as HttpServer } from "node:http";
+import type { Server as HttpServer } from "node:http";
 import { createServer, type TLSSocket } from "node:tls";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

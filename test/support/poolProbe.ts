@@ -4,26 +4,11 @@
 // every request then waits `waitMs` (the mount's token request) before it is sent.
 //   node --import tsx test/support/poolProbe.ts <url> <count> <waitMs>
 // Prints one JSON line: the HTTP status of each request, or the code of its error.
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { runChildProbe } from "./childProbe";
 
-export async function runPoolProbe(url: string, count: number, waitMs: number, env: Record<string, string>): Promise<(number | string)[]> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "poolProbe.ts"), url, String(count), String(waitMs)], {
-    cwd: join(__dirname, "..", ".."),
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d));
-  child.stderr.on("data", (d: Buffer) => (err += d));
-  await new Promise((done) => child.on("close", done));
-  try {
-    return JSON.parse(out.trim().split("\n").pop() ?? "") as (number | string)[];
-  } catch {
-    throw new Error(`pool probe printed no result; stderr: ${err.slice(0, 2000)}`);
-  }
+export function runPoolProbe(url: string, count: number, waitMs: number, env: Record<string, string>): Promise<(number | string)[]> {
+  return runChildProbe<(number | string)[]>("poolProbe.ts", [url, String(count), String(waitMs)], env);
 }
 
 async function probe(url: string, count: number, waitMs: number): Promise<(number | string)[]> {

@@ -3,9 +3,8 @@
 // started itself. Used by runSdkProbe (below) and runnable by hand:
 //   node --import tsx test/support/sdkProbe.ts '<ProbeRequest JSON>'
 // It prints one ProbeResult JSON line; secret values only as SHA-256 digests.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { runChildProbe } from "./childProbe";
 
 export interface ProbeRequest {
   credential:
@@ -32,25 +31,7 @@ const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).
 
 /** Runs a probe in a child with exactly `env` (plus PATH). */
 export function runSdkProbe(request: ProbeRequest, env: Record<string, string>): Promise<ProbeResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "sdkProbe.ts"), JSON.stringify(request)], {
-      cwd: join(__dirname, "..", ".."),
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d));
-    child.stderr.on("data", (d: Buffer) => (err += d));
-    child.on("error", reject);
-    child.on("close", () => {
-      try {
-        resolve(JSON.parse(out.trim().split("\n").pop() ?? "") as ProbeResult);
-      } catch {
-        reject(new Error(`sdk probe printed no result; stderr: ${err.slice(0, 2000)}`));
-      }
-    });
-  });
+  return runChildProbe<ProbeResult>("sdkProbe.ts", [JSON.stringify(request)], env);
 }
 
 async function probe(req: ProbeRequest): Promise<ProbeResult> {

@@ -18,6 +18,15 @@ function lockFiles(): string[] {
   });
 }
 
+/** The lock file of `dir`: taken and released once, so it is known and free. */
+async function lockFileOf(lockedDir: string): Promise<string> {
+  const before = new Set(lockFiles());
+  const release = await lockMountDir(lockedDir);
+  const [path] = lockFiles().filter((f) => !before.has(f));
+  await release();
+  return path;
+}
+
 describe("lockMountDir", () => {
   it("makes a second caller for the same dir wait until the first releases", async () => {
     const order: string[] = [];
@@ -46,10 +55,7 @@ describe("lockMountDir", () => {
   });
 
   it("takes over a lock whose holder died", async () => {
-    const before = new Set(lockFiles());
-    const release = await lockMountDir(dir);
-    const [path] = lockFiles().filter((f) => !before.has(f));
-    await release();
+    const path = await lockFileOf(dir);
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
     writeFileSync(path, dead);
     const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
@@ -57,10 +63,7 @@ describe("lockMountDir", () => {
   });
 
   it("takes over a lock that still names no holder seconds after it was made (a call that died at once)", async () => {
-    const before = new Set(lockFiles());
-    const release = await lockMountDir(dir);
-    const [path] = lockFiles().filter((f) => !before.has(f));
-    await release();
+    const path = await lockFileOf(dir);
     writeFileSync(path, "");
     // Made just now: it may be a call between creating and writing it, so it is respected.
     await expect(lockMountDir(dir, AbortSignal.timeout(200))).rejects.toThrow(VolumeError);
