@@ -1,7 +1,8 @@
 // kubelet may call mount for the same <dir> again while the first call still runs (it
-// retries on its own schedule). One lock per <dir> makes the calls take turns: the
-// second then finds the volume mounted and succeeds without fetching. The file calls
-// are synchronous: each is one quick syscall, and nothing else is in flight yet.
+// retries on its own schedule), or unmount it meanwhile. One lock per <dir> makes the
+// calls take turns: a second mount then finds the volume mounted and succeeds without
+// fetching, and an unmount unmounts what the mount finished. The file calls are
+// synchronous: each is one quick syscall, and nothing else is in flight yet.
 import { createHash } from "node:crypto";
 import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
