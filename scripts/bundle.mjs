@@ -4,22 +4,68 @@
 import { build } from "esbuild";
 
 /**
- * Modules that resolve to an empty module in the bundle. `debug` (pulled in by
- * the proxy agents) tries `require("supports-color")` in a try/catch. Left to esbuild, it
- * is bundled only if some dev dependency happens to install it, and otherwise stays a
- * runtime require, which the single executable answers with a warning on stderr: that
- * warning would break kubelet's parsing of the call's output. `jsonwebtoken` (with semver
- * and lodash) is MSAL's, used only to sign client-certificate assertions, which the driver
- * never makes: left out, every mount loads about 10 ms less.
+ * Modules the driver never uses, replaced in the bundle by what they export when switched
+ * off. `jsonwebtoken` (with semver and lodash) is MSAL's, used only to sign
+ * client-certificate assertions, which the driver never makes: about 10 ms per mount.
+ * `open` is @azure/identity's, to open a browser for interactive sign-in; its helpers
+ * probe /proc for WSL and containers as they load. `debug` is the proxy agents' logging:
+ * it creates the stderr stream as it loads, and output it wrote on a DEBUG switched on in
+ * kubelet's environment would only be diverted to the log (cli.ts). Without it, its
+ * optional `supports-color`, which the single executable would answer with a warning on
+ * stderr, is gone too.
  */
-const OMITTED = ["supports-color", "jsonwebtoken"];
+const SWITCHED_OFF = {
+  jsonwebtoken: "module.exports = {};",
+  open: "module.exports = {};",
+  debug: "module.exports = () => Object.assign(() => {}, { enabled: false });",
+};
 
-const omitOptionalRequires = {
-  name: "omit-optional-requires",
+/**
+ * Built-in modules loaded at their first use, not as the bundle loads: the SDK's HTTP
+ * client loads `zlib` for compressed answers, which the driver never asks for,
+ * https-proxy-agent loads `assert` for its proxy's failure path, and @azure/identity
+ * `fs/promises` for credentials the driver does not use. About 1 ms each per mount. A
+ * call or a property read of the stand-in loads the real module.
+ */
+const LOADED_ON_FIRST_USE = ["zlib", "assert", "fs/promises"].flatMap((name) => [name, `node:${name}`]);
+
+/**
+ * The stand-in answers every way a bundle reads a module (a call, a property, the
+ * property list behind `import * as` and named imports) and loads the real module only
+ * then. Its property names are the build's node's, which is the node the executable embeds.
+ */
+async function lazyModule(name) {
+  const keys = Object.keys(await import(name));
+  return `let loaded;
+const load = () => (loaded ??= require(${JSON.stringify(name)}));
+const keys = ${JSON.stringify(keys)};
+module.exports = new Proxy(() => {}, {
+  apply: (_, self, args) => Reflect.apply(load(), self, args),
+  get: (_, key) => (key === "__esModule" ? undefined : load()[key]),
+  has: (_, key) => keys.includes(key),
+  ownKeys: () => keys,
+  getOwnPropertyDescriptor: (_, key) => (keys.includes(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined),
+});`;
+}
+
+/**
+ * The SDK's request ids come from the global `crypto` (Web Crypto), which Node 20 loads
+ * when it is first read: about 0.75 ms per mount. node:crypto, loaded anyway, makes the
+ * same random UUIDs.
+ */
+const REQUEST_IDS = /@typespec[\\/]ts-http-runtime[\\/]dist[\\/]esm[\\/]util[\\/]uuidUtils\.js$/;
+
+const exact = (names) => new RegExp(`^(${names.map((name) => name.replace(/[/:]/g, "\\$&")).join("|")})$`);
+
+const replaceModules = {
+  name: "replace-modules",
   setup(b) {
-    const filter = new RegExp(`^(${OMITTED.join("|")})$`);
-    b.onResolve({ filter }, (args) => ({ path: args.path, namespace: "omitted" }));
-    b.onLoad({ filter: /.*/, namespace: "omitted" }, () => ({ contents: "module.exports = {};" }));
+    b.onResolve({ filter: exact(Object.keys(SWITCHED_OFF)) }, (args) => ({ path: args.path, namespace: "switched-off" }));
+    b.onLoad({ filter: /.*/, namespace: "switched-off" }, (args) => ({ contents: SWITCHED_OFF[args.path] }));
+    // The stand-in's own require reaches the real module.
+    b.onResolve({ filter: exact(LOADED_ON_FIRST_USE) }, (args) => (args.namespace === "first-use" ? undefined : { path: args.path, namespace: "first-use" }));
+    b.onLoad({ filter: /.*/, namespace: "first-use" }, async (args) => ({ contents: await lazyModule(args.path) }));
+    b.onLoad({ filter: REQUEST_IDS }, () => ({ contents: 'export { randomUUID } from "node:crypto";' }));
   },
 };
 
@@ -35,6 +81,6 @@ export async function bundle(entry, outfile) {
     sourcemap: false,
     legalComments: "none",
     logLevel: "warning",
-    plugins: [omitOptionalRequires],
+    plugins: [replaceModules],
   });
 }

@@ -1,6 +1,7 @@
 // Entry point kubelet execs: `kv init | mount <dir> <json-options> | unmount <dir>`.
 // Every call ends with exactly one JSON answer on stdout; nothing else reaches
 // stdout or stderr (kubelet parses the combined output).
+import { writeSync } from "node:fs";
 import { NotSupportedError } from "./errors";
 import { answerFor, DriverAnswer, exitCodeFor, INIT_ANSWER, SUCCESS } from "./flexvolume";
 import { log, messageOf, stopLogging } from "./log";
@@ -8,32 +9,61 @@ import { log, messageOf, stopLogging } from "./log";
 const USAGE = "usage: kv init | kv mount <dir> <json-options> | kv unmount <dir>";
 
 let answered = false;
-// Captured before anything can write: the one way to kubelet.
-const writeAnswer = process.stdout.write.bind(process.stdout);
+
+/**
+ * The one way to kubelet: straight to fd 1, without the stdout stream (about 1 ms to
+ * create). A pipe made non-blocking by some other reader of it may take a write in parts.
+ */
+function writeAnswer(text: string): void {
+  const bytes = Buffer.from(text);
+  for (let written = 0; written < bytes.length; ) {
+    try {
+      written += writeSync(1, bytes, written);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+    }
+  }
+}
 
 /** The single writer of the driver's answer. */
 function answer(result: DriverAnswer): never {
   if (!answered) {
     answered = true;
-    // stdout is synchronous for pipes and files on Linux, so exiting right away loses nothing.
-    writeAnswer(JSON.stringify(result) + "\n");
+    try {
+      writeAnswer(JSON.stringify(result) + "\n");
+    } catch (error) {
+      // kubelet closed the pipe: nobody is left to tell but the log.
+      log.error("answer-unwritable", { error: messageOf(error) });
+    }
   }
   log.info("answer", { status: result.status, ...("message" in result ? { message: result.message } : {}) });
   process.exit(exitCodeFor(result));
 }
 
+function diverted(stream: NodeJS.WriteStream, name: string): NodeJS.WriteStream {
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    log.debug("stray-output", { stream: name, text: String(chunk).slice(0, 2000) });
+    const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof stream.write;
+  return stream;
+}
+
 /**
  * Everything else written to stdout or stderr (Node warnings, console calls, a library's
- * DEBUG or verbose logging switched on in kubelet's environment) goes to the log instead.
+ * verbose logging switched on in kubelet's environment) goes to the log instead. Node
+ * makes each stream when it is first asked for; it still is, and comes out diverted.
  */
 function divertStrayOutput(): void {
-  for (const stream of ["stdout", "stderr"] as const) {
-    process[stream].write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      log.debug("stray-output", { stream, text: String(chunk).slice(0, 2000) });
-      const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
-      callback?.();
-      return true;
-    }) as typeof process.stdout.write;
+  for (const name of ["stdout", "stderr"] as const) {
+    const makeStream = Object.getOwnPropertyDescriptor(process, name)?.get as () => NodeJS.WriteStream;
+    let stream: NodeJS.WriteStream | undefined;
+    Object.defineProperty(process, name, {
+      configurable: true,
+      enumerable: true,
+      get: () => (stream ??= diverted(makeStream.call(process), name)),
+    });
   }
   process.removeAllListeners("warning");
   process.on("warning", (w) => log.warn("node-warning", { name: w.name, message: w.message }));

@@ -2,6 +2,7 @@
 // pool, one identity and one shared token for every request.
 import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
 import { vaultUrl, type CloudEnvironment } from "../clouds";
+import { skipIPv6RegexForHostNames } from "../http/fastIsIP";
 import { keepUndiciUnloaded } from "../http/keepUndiciUnloaded";
 import { pooledHttpClient } from "../http/pooledHttpClient";
 import { createIdentity } from "../identity/credential";
@@ -27,6 +28,7 @@ export function openVault(
   connectionsAhead?: number,
 ): VaultSession {
   keepUndiciUnloaded();
+  skipIPv6RegexForHostNames();
   const httpClient = pooledHttpClient(createDefaultHttpClient());
   const identity = createIdentity(options.identity, options.tenantId, cloud, httpClient);
   const vault = createKeyVault(vaultUrl(options, cloud), shareToken(identity.credential), {
