@@ -44,24 +44,48 @@ function removeQuietly(path: string): void {
 }
 
 /**
- * A lock file is written in the same instant it is made: one that still names no holder
- * after this long belongs to a call that died in between.
+ * A lock file is written in the same instant it is made, and the guard below is held for
+ * an instant: one still unnamed, or a guard still there, after this long belongs to a call
+ * that died in between.
  */
-const UNNAMED_LOCK_MS = 5_000;
+const INSTANT_MS = 5_000;
 
-/** Removes a lock whose holder died, so a crashed call never blocks a volume forever. */
-function removeIfStale(path: string): void {
-  let text: string;
-  let age: number;
+const ageOf = (path: string): number => Date.now() - statSync(path).mtimeMs;
+
+function isStale(path: string): boolean {
   try {
-    text = readFileSync(path, "utf8");
-    age = Date.now() - statSync(path).mtimeMs;
+    const text = readFileSync(path, "utf8");
+    const holder = Number(text);
+    const named = text.trim() !== "" && Number.isInteger(holder) && holder > 0;
+    return named ? !isAlive(holder) : ageOf(path) > INSTANT_MS;
   } catch {
-    return; // released meanwhile
+    return false; // released meanwhile
   }
-  const holder = Number(text);
-  const named = text.trim() !== "" && Number.isInteger(holder) && holder > 0;
-  if (named ? !isAlive(holder) : age > UNNAMED_LOCK_MS) removeQuietly(path);
+}
+
+/**
+ * Removes a lock whose holder died, so a crashed call never blocks a volume forever. Two
+ * waiters could both find the same dead holder's lock, and the slower one remove the lock
+ * the faster one had taken since; so only the waiter that holds the guard file looks, and
+ * it looks again under the guard.
+ */
+function removeIfStale(path: string): void {
+  const guard = `${path}.check`;
+  try {
+    closeSync(openSync(guard, "wx", 0o600));
+  } catch {
+    try {
+      if (ageOf(guard) > INSTANT_MS) removeQuietly(guard);
+    } catch {
+      // released meanwhile
+    }
+    return;
+  }
+  try {
+    if (isStale(path)) removeQuietly(path);
+  } finally {
+    removeQuietly(guard);
+  }
 }
 
 export type Release = () => Promise<void>;

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VolumeError } from "../../src/errors";
@@ -26,6 +26,9 @@ async function lockFileOf(lockedDir: string): Promise<string> {
   await release();
   return path;
 }
+
+/** The pid of a process that has exited. */
+const deadPid = () => spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
 
 describe("lockMountDir", () => {
   it("makes a second caller for the same dir wait until the first releases", async () => {
@@ -54,10 +57,23 @@ describe("lockMountDir", () => {
     await release();
   });
 
-  it("takes over a lock whose holder died", async () => {
+  it("takes over a lock whose holder died, and leaves no guard file behind", async () => {
     const path = await lockFileOf(dir);
-    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
-    writeFileSync(path, dead);
+    writeFileSync(path, deadPid());
+    const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
+    expect(existsSync(`${path}.check`)).toBe(false);
+    await again();
+  });
+
+  it("leaves a dead holder's lock to the waiter that holds the guard, until that guard is seconds old", async () => {
+    const path = await lockFileOf(dir);
+    writeFileSync(path, deadPid());
+    // Another waiter is checking it: this one must not remove what that one may have just taken.
+    writeFileSync(`${path}.check`, "");
+    await expect(lockMountDir(dir, AbortSignal.timeout(200))).rejects.toThrow(VolumeError);
+    expect(existsSync(path)).toBe(true);
+    const minuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(`${path}.check`, minuteAgo, minuteAgo);
     const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
     await again();
   });
