@@ -60,18 +60,16 @@ async function main(): Promise<void> {
       options.sizes.flatMap((objects) => drivers.map((artifact): Row => ({ call: "mount", artifact, objects, latencyMs, samples: [] }))),
     ),
   ];
-  const bare = { plain: [] as number[], standIn: [] as number[] };
   try {
     // Runs are the outer loop, so drift on the machine touches every row alike; run 0 warms caches up.
     for (let run = 0; run <= options.runs; run++) {
       process.stderr.write(run === 0 ? "warming up" : ` ${run}`);
-      const plain = await timedRun({ file: process.execPath, args: ["-e", "0"], env: vault.plainEnv() });
-      const standIn = await timedRun({ file: process.execPath, args: ["-e", "0"], env: vault.env() });
-      if (run > 0) bare.plain.push(plain.ms), bare.standIn.push(standIn.ms);
       for (const row of rows.filter((r) => !r.failure)) {
         try {
+          // The bare start in the call's own environment, right before it: the start of this sample's bound.
+          const bare = await timedRun({ file: process.execPath, args: ["-e", "0"], env: row.call === "init" ? vault.plainEnv() : vault.env() });
           const result = row.call === "init" ? await timeInit(row, vault) : await timeMount(row, vault);
-          if (run > 0) row.samples.push(result);
+          if (run > 0) row.samples.push({ ...result, bareMs: bare.ms });
         } catch (error) {
           if (row.artifact.ours) throw error;
           row.failure = error instanceof Error ? error.message : String(error);
@@ -82,7 +80,8 @@ async function main(): Promise<void> {
   } finally {
     await vault.close();
   }
-  const markdown = renderResults({ bare: { plainMs: median(bare.plain), standInMs: median(bare.standIn) }, rows }, options);
+  const bareOf = (call: Row["call"]) => median(rows.filter((row) => row.call === call).flatMap((row) => row.samples.map((s) => s.bareMs)));
+  const markdown = renderResults({ bare: { plainMs: bareOf("init"), standInMs: bareOf("mount") }, rows }, options);
   process.stdout.write(markdown);
   writeFileSync(options.resultsFile, markdown);
 }

@@ -2,7 +2,7 @@
 // the targets from issue 5, and (with --compare) ours and theirs side by side.
 import { cpus } from "node:os";
 import type { BenchOptions } from "./options";
-import { lowerBoundMs, medianMs, medianOf, type BareStarts, type Row } from "./rows";
+import { boundRatio, lowerBoundMs, medianMs, medianOf, type BareStarts, type Row } from "./rows";
 
 export interface Measurements {
   bare: BareStarts;
@@ -15,15 +15,13 @@ const fixed = (value: number | undefined, digits = 0) => (value === undefined ? 
 const table = (header: string[], lines: string[][]) =>
   [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 
-function ratio(row: Row, m: Measurements, options: BenchOptions): number {
-  return medianMs(row) / lowerBoundMs(row, m.bare, options.concurrency);
-}
+const ratio = (row: Row, options: BenchOptions) => boundRatio(row, options.concurrency);
 
 function initTable(m: Measurements, options: BenchOptions): string {
   const rows = m.rows.filter((row) => row.call === "init" && !row.failure);
   return table(
     ["init of", "median ms", "× bare start", "peak RSS MB"],
-    rows.map((row) => [row.artifact.label, fixed(medianMs(row), 1), fixed(ratio(row, m, options), 2), fixed(medianOf(row, (s) => s.peakRssMb), 1)]),
+    rows.map((row) => [row.artifact.label, fixed(medianMs(row), 1), fixed(ratio(row, options), 2), fixed(medianOf(row, (s) => s.peakRssMb), 1)]),
   );
 }
 
@@ -36,8 +34,8 @@ function mountTable(m: Measurements, options: BenchOptions): string {
       String(row.latencyMs),
       row.artifact.label,
       fixed(medianMs(row)),
-      fixed(lowerBoundMs(row, m.bare, options.concurrency)),
-      fixed(ratio(row, m, options), 2),
+      fixed(lowerBoundMs(row, options.concurrency)),
+      fixed(ratio(row, options), 2),
       `${fixed(medianOf(row, (s) => s.traffic?.keyVaultRequests))} / ${fixed(medianOf(row, (s) => s.traffic?.aadRequests))}`,
       fixed(medianOf(row, (s) => s.traffic?.peakConcurrency)),
       fixed(medianOf(row, (s) => s.peakRssMb), 1),
@@ -57,8 +55,8 @@ function compareTable(m: Measurements, options: BenchOptions): string {
       return [
         what,
         row.artifact.label,
-        `${fixed(medianMs(row))} (${fixed(ratio(row, m, options), 2)}×)`,
-        measured ? `${fixed(medianMs(other))} (${fixed(ratio(other, m, options), 2)}×)` : `failed: ${(other?.failure ?? "not run").replace(/[|\n]/g, " ").slice(0, 200)}`,
+        `${fixed(medianMs(row))} (${fixed(ratio(row, options), 2)}×)`,
+        measured ? `${fixed(medianMs(other))} (${fixed(ratio(other, options), 2)}×)` : `failed: ${(other?.failure ?? "not run").replace(/[|\n]/g, " ").slice(0, 200)}`,
         measured ? fixed(medianMs(other) / medianMs(row), 2) : "n/a",
       ];
     });
@@ -74,7 +72,7 @@ function targets(m: Measurements, options: BenchOptions): string {
   const ours = m.rows.filter((row) => row.artifact.ours);
   const lines: string[] = [];
   for (const row of ours) {
-    const r = ratio(row, m, options);
+    const r = ratio(row, options);
     const label = row.artifact.label;
     if (row.call === "init") lines.push(`- init of ${label}: ${fixed(r, 2)}× bare start (target ≤ ${TARGETS.init}×): ${verdict(r <= TARGETS.init)}`);
     else if (row.objects === 100 && row.latencyMs === 20) lines.push(`- 100 objects at 20 ms, ${label}: ${fixed(r, 2)}× bound (target ≤ ${TARGETS.mountOf100At20}×): ${verdict(r <= TARGETS.mountOf100At20)}`);
@@ -95,9 +93,10 @@ export function renderResults(m: Measurements, options: BenchOptions): string {
       `median of ${options.runs} runs per row after one warm-up; the stand-in adds the latency to every Azure AD and Key Vault request; ` +
       `all traffic goes through the stand-in's HTTPS proxy. Produced by \`npm run bench\` (see docs/performance.md).`,
     "",
-    `Bare runtime start (\`node -e 0\`): ${fixed(m.bare.plainMs, 1)} ms in a node's plain environment (the bound of \`init\`), ` +
-      `${fixed(m.bare.standInMs, 1)} ms with the stand-in's NODE_EXTRA_CA_CERTS and proxy variables (the start of every mount's bound). ` +
-      `Lower bound of a mount = that bare start + (1 token round trip + ⌈objects / ${options.concurrency}⌉ read round trips) × latency.`,
+    `Bare runtime start (\`node -e 0\`, timed before every sample): ${fixed(m.bare.plainMs, 1)} ms in a node's plain environment (the bound of \`init\`), ` +
+      `${fixed(m.bare.standInMs, 1)} ms with the stand-in's NODE_EXTRA_CA_CERTS and proxy variables (the start of every mount's bound); medians. ` +
+      `Lower bound of a mount = that bare start + (1 token round trip + ⌈objects / ${options.concurrency}⌉ read round trips) × latency. ` +
+      `× bound is the median of each sample's time over the bound from the bare start timed just before it.`,
     "",
     "## init",
     "",

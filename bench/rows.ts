@@ -19,6 +19,8 @@ export interface Artifact {
 
 export interface Sample {
   ms: number;
+  /** `node -e 0` in the same environment, timed just before this sample: the start of its bound. */
+  bareMs: number;
   peakRssMb?: number;
   traffic?: MountTraffic;
 }
@@ -40,7 +42,7 @@ export function medianOf(row: Row, pick: (sample: Sample) => number | undefined)
   return values.length ? median(values) : undefined;
 }
 
-/** `node -e 0`, in the environment of each kind of call. */
+/** `node -e 0` in the environment of each kind of call: medians of every sample's own. */
 export interface BareStarts {
   /** A node's plain environment, as kubelet runs `init`. */
   plainMs: number;
@@ -49,7 +51,15 @@ export interface BareStarts {
 }
 
 /** The runtime's bare start, plus for a mount: its token round trip and one round trip per batch of reads. */
-export function lowerBoundMs(row: Row, bare: BareStarts, concurrency: number): number {
-  if (row.call === "init") return bare.plainMs;
-  return bare.standInMs + (TOKEN_ROUND_TRIPS + Math.ceil(row.objects / concurrency)) * row.latencyMs;
+function sampleBoundMs(row: Row, sample: Sample, concurrency: number): number {
+  if (row.call === "init") return sample.bareMs;
+  return sample.bareMs + (TOKEN_ROUND_TRIPS + Math.ceil(row.objects / concurrency)) * row.latencyMs;
 }
+
+export const lowerBoundMs = (row: Row, concurrency: number) => median(row.samples.map((s) => sampleBoundMs(row, s, concurrency)));
+
+/**
+ * Median of each sample's time over its own bound: a bare start timed just before it, so
+ * the machine's drift (a shared VM's) touches both sides of each ratio alike.
+ */
+export const boundRatio = (row: Row, concurrency: number) => median(row.samples.map((s) => s.ms / sampleBoundMs(row, s, concurrency)));
