@@ -1,13 +1,10 @@
 // Mounting and unmounting the tmpfs that holds a volume's files. The files live in
 // memory only, never on the node's disk.
-import { execFile } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { promisify } from "node:util";
 import { VolumeError } from "../errors";
 import { findMount, parseMountInfo } from "./mountInfo";
-
-const run = promisify(execFile);
 const PAGE = 4096;
 /** Room for the kernel's own bookkeeping and for kubelet to relabel or chown. */
 const HEADROOM = 1024 * 1024;
@@ -27,20 +24,22 @@ export function tmpfsSize(fileSizes: readonly number[]): number {
   return fileSizes.reduce((total, size) => total + Math.ceil(size / PAGE) * PAGE, 0) + HEADROOM;
 }
 
-async function runMountCommand(command: string, args: string[]): Promise<void> {
-  try {
-    await run(command, args, { timeout: 30_000 });
-  } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? "").trim();
-    throw new VolumeError(`${command} ${args.join(" ")} failed: ${stderr || (error as Error).message}`);
-  }
+/**
+ * Synchronous: whenever a call runs mount(8) or umount(8), nothing else of it is in flight,
+ * and without the event loop's pipes and streams the command takes less of the call.
+ */
+function runMountCommand(command: string, args: string[]): void {
+  const { status, signal, error, stderr } = spawnSync(command, args, { timeout: 30_000, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  if (status === 0) return;
+  const reason = stderr?.trim() || error?.message || (signal ? `stopped by ${signal} (30 s timeout)` : `exit status ${status}`);
+  throw new VolumeError(`${command} ${args.join(" ")} failed: ${reason}`);
 }
 
 /** mode=0755, never tmpfs' world-writable default. */
 export async function mountTmpfs(dir: string, sizeBytes: number): Promise<void> {
-  await runMountCommand("mount", ["-t", "tmpfs", "-o", `mode=0755,size=${sizeBytes}`, "tmpfs", dir]);
+  runMountCommand("mount", ["-t", "tmpfs", "-o", `mode=0755,size=${sizeBytes}`, "tmpfs", dir]);
 }
 
 export async function unmountTmpfs(dir: string): Promise<void> {
-  await runMountCommand("umount", [dir]);
+  runMountCommand("umount", [dir]);
 }
