@@ -1,6 +1,6 @@
 // The FlexVolume calls other than a real mount, exactly as kubelet makes them.
-import { existsSync } from "node:fs";
-import { expectSingleJson } from "../support/driver";
+import { existsSync, readFileSync } from "node:fs";
+import { expectSingleJson, runDriver } from "../support/driver";
 import { Kubelet } from "../support/kubelet";
 
 const kubelet = new Kubelet({});
@@ -37,6 +37,18 @@ test("unmount of a directory that is not mounted succeeds and removes the empty 
   expect(existsSync(volume.dir)).toBe(false);
   // kubelet retries unmounts: the second one must succeed as well.
   expect((await kubelet.unmount(volume)).json).toEqual({ status: "Success" });
+});
+
+test("when kubelet is gone before the answer, the call still does its work, exits as it would have answered, and logs why", async () => {
+  const volume = kubelet.newVolume();
+  // stdout is a pipe nobody reads any more (perl is part of every Debian).
+  const deadPipe = ["perl", "-e", 'pipe(R, W) or die; close R; open(STDOUT, ">&", \\*W) or die; exec @ARGV or die'];
+  const result = await runDriver(["unmount", volume.dir], { KV_DRIVER_LOG: volume.logFile }, { wrapper: deadPipe });
+  expect(result.combined).toBe("");
+  expect(result.code).toBe(0);
+  const events = readFileSync(volume.logFile, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { event: string; status?: string });
+  expect(events.map((e) => e.event)).toEqual(["call", "not-mounted", "done", "answer-unwritable", "answer"]);
+  expect(events.at(-1)?.status).toBe("Success");
 });
 
 test("unmount without a directory fails with a usage message", async () => {
