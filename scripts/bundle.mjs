@@ -2,6 +2,9 @@
 // CommonJS because a Node single executable can only run a CommonJS main script,
 // and one file because its require() reaches built-in modules only.
 import { build } from "esbuild";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
 
 /**
  * Modules the driver never uses, replaced in the bundle by what they export when switched
@@ -30,21 +33,28 @@ const SWITCHED_OFF = {
 const LOADED_ON_FIRST_USE = ["zlib", "assert", "fs/promises"].flatMap((name) => [name, `node:${name}`]);
 
 /**
- * The stand-in answers every way a bundle reads a module (a call, a property, the
- * property list behind `import * as` and named imports) and loads the real module only
- * then. Its property names are the build's node's, which is the node the executable embeds.
+ * The stand-in answers every way a bundle reads or changes a module (a call, a property,
+ * the property list behind `import * as` and named imports, an assignment) and loads the
+ * real module only then. Its own property names, enumerable or not, are the build's node's,
+ * which is the node the executable embeds.
  */
-async function lazyModule(name) {
-  const keys = Object.keys(await import(name));
+function lazyModule(name) {
+  const real = require(name);
+  const own = Object.getOwnPropertyNames(real).filter((key) => !["length", "name", "prototype"].includes(key));
+  const enumerable = Object.fromEntries(own.map((key) => [key, Object.getOwnPropertyDescriptor(real, key).enumerable]));
   return `let loaded;
 const load = () => (loaded ??= require(${JSON.stringify(name)}));
-const keys = ${JSON.stringify(keys)};
+const enumerable = ${JSON.stringify(enumerable)};
+const own = (key) => Object.hasOwn(enumerable, key);
 module.exports = new Proxy(() => {}, {
   apply: (_, self, args) => Reflect.apply(load(), self, args),
   get: (_, key) => (key === "__esModule" ? undefined : load()[key]),
-  has: (_, key) => keys.includes(key),
-  ownKeys: () => keys,
-  getOwnPropertyDescriptor: (_, key) => (keys.includes(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined),
+  set: (_, key, value) => Reflect.set(load(), key, value),
+  defineProperty: (_, key, descriptor) => Reflect.defineProperty(load(), key, { ...descriptor, configurable: true }),
+  deleteProperty: (_, key) => Reflect.deleteProperty(load(), key),
+  has: (_, key) => own(key) || key in load(),
+  ownKeys: () => Object.keys(enumerable),
+  getOwnPropertyDescriptor: (_, key) => (own(key) ? { configurable: true, enumerable: enumerable[key], get: () => load()[key] } : undefined),
 });`;
 }
 
@@ -64,7 +74,7 @@ const replaceModules = {
     b.onLoad({ filter: /.*/, namespace: "switched-off" }, (args) => ({ contents: SWITCHED_OFF[args.path] }));
     // The stand-in's own require reaches the real module.
     b.onResolve({ filter: exact(LOADED_ON_FIRST_USE) }, (args) => (args.namespace === "first-use" ? undefined : { path: args.path, namespace: "first-use" }));
-    b.onLoad({ filter: /.*/, namespace: "first-use" }, async (args) => ({ contents: await lazyModule(args.path) }));
+    b.onLoad({ filter: /.*/, namespace: "first-use" }, (args) => ({ contents: lazyModule(args.path) }));
     b.onLoad({ filter: REQUEST_IDS }, () => ({ contents: 'export { randomUUID } from "node:crypto";' }));
   },
 };

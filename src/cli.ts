@@ -12,7 +12,8 @@ let answered = false;
 
 /**
  * The one way to kubelet: straight to fd 1, without the stdout stream (about 1 ms to
- * create). A pipe made non-blocking by some other reader of it may take a write in parts.
+ * create). Should something have made that stream, fd 1 is non-blocking: a full pipe then
+ * takes the answer in parts, as kubelet reads.
  */
 function writeAnswer(text: string): void {
   const bytes = Buffer.from(text);
@@ -21,6 +22,7 @@ function writeAnswer(text: string): void {
       written += writeSync(1, bytes, written);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   }
 }

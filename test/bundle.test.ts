@@ -42,15 +42,22 @@ test("zlib, assert and fs/promises load when first used, through default, namesp
     const roundTrip = zlib.gunzipSync(zlibNamespace.gzipSync(gzipSync("x"))).toString("hex");
     let assertion = "";
     try { assert(false, "refused"); } catch (error) { assertion = (error as Error).name + ": " + (error as Error).message; }
+    // A legacy constant Node keeps non-enumerable, and a property set on the stand-in.
+    const legacyConstant = (zlibNamespace as unknown as Record<string, number>).Z_SYNC_FLUSH;
+    (zlib as unknown as Record<string, string>).setByBundle = "kept";
+    const setOnRealModule = (process.getBuiltinModule("zlib") as unknown as Record<string, string>).setByBundle;
     readFile(${JSON.stringify(__filename)}, "utf8").then((text) =>
-      console.log(JSON.stringify({ before, roundTrip, assertion, read: text.length > 0, after: ["zlib", "assert", "fs/promises"].filter(loaded) })),
+      console.log(JSON.stringify({ before, roundTrip, assertion, legacyConstant, setOnRealModule, read: text.length > 0, after: ["zlib", "assert", "fs/promises"].filter(loaded) })),
     );
     `,
   );
+  const zlib = require("node:zlib");
   expect(result).toEqual({
     before: [],
-    roundTrip: Buffer.from(require("node:zlib").gzipSync("x")).toString("hex"),
+    roundTrip: Buffer.from(zlib.gzipSync("x")).toString("hex"),
     assertion: "AssertionError: refused",
+    legacyConstant: zlib.Z_SYNC_FLUSH,
+    setOnRealModule: "kept",
     read: true,
     after: ["zlib", "assert", "fs/promises"],
   });

@@ -4,7 +4,7 @@
 // fetching, and an unmount unmounts what the mount finished. The file calls are
 // synchronous: each is one quick syscall, and nothing else is in flight yet.
 import { createHash } from "node:crypto";
-import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { VolumeError } from "../errors";
@@ -35,31 +35,68 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function removeQuietly(path: string): void {
+/**
+ * A lock file is written in the same instant it is made: one that still names no holder
+ * after this long belongs to a call that died in between.
+ */
+const INSTANT_MS = 5_000;
+
+/** Which file a path named when it was looked at: inode and modification time. */
+type FileIdentity = string;
+
+function identityOf(stats: { ino: bigint; mtimeNs: bigint }): FileIdentity {
+  return `${stats.ino}:${stats.mtimeNs}`;
+}
+
+/** Makes `path` with this process's pid in it; undefined if it exists already. */
+function create(path: string): FileIdentity | undefined {
+  let fd: number;
   try {
+    fd = openSync(path, "wx", 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
+    throw error;
+  }
+  try {
+    writeSync(fd, String(process.pid));
+    return identityOf(fstatSync(fd, { bigint: true }));
+  } catch (error) {
     unlinkSync(path);
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Removes `path` only if it is still the file it was: between judging a file and removing
+ * it, its holder may have released it and another call made a new one there.
+ */
+function removeIfStill(path: string, identity: FileIdentity): void {
+  try {
+    if (identityOf(statSync(path, { bigint: true })) === identity) unlinkSync(path);
   } catch {
     // gone already
   }
 }
 
-/**
- * A lock file is written in the same instant it is made, and the guard below is held for
- * an instant: one still unnamed, or a guard still there, after this long belongs to a call
- * that died in between.
- */
-const INSTANT_MS = 5_000;
-
-const ageOf = (path: string): number => Date.now() - statSync(path).mtimeMs;
-
-function isStale(path: string): boolean {
+/** The file at `path`, if its holder died (or never named itself); read through one descriptor. */
+function staleFile(path: string): FileIdentity | undefined {
+  let fd: number;
   try {
-    const text = readFileSync(path, "utf8");
+    fd = openSync(path, "r");
+  } catch {
+    return undefined; // released meanwhile
+  }
+  try {
+    const stats = fstatSync(fd, { bigint: true });
+    const text = readFileSync(fd, "utf8");
     const holder = Number(text);
     const named = text.trim() !== "" && Number.isInteger(holder) && holder > 0;
-    return named ? !isAlive(holder) : ageOf(path) > INSTANT_MS;
-  } catch {
-    return false; // released meanwhile
+    const stale = named ? !isAlive(holder) : Date.now() - Number(stats.mtimeMs) > INSTANT_MS;
+    return stale ? identityOf(stats) : undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -67,24 +104,22 @@ function isStale(path: string): boolean {
  * Removes a lock whose holder died, so a crashed call never blocks a volume forever. Two
  * waiters could both find the same dead holder's lock, and the slower one remove the lock
  * the faster one had taken since; so only the waiter that holds the guard file looks, and
- * it looks again under the guard.
+ * it looks again under the guard. The guard is a lock of the same kind: a waiter that died
+ * holding it leaves it stale, and the next waiter removes it.
  */
-function removeIfStale(path: string): void {
-  const guard = `${path}.check`;
-  try {
-    closeSync(openSync(guard, "wx", 0o600));
-  } catch {
-    try {
-      if (ageOf(guard) > INSTANT_MS) removeQuietly(guard);
-    } catch {
-      // released meanwhile
-    }
+function removeIfStale(lock: string): void {
+  const guardPath = `${lock}.check`;
+  const guard = create(guardPath);
+  if (!guard) {
+    const staleGuard = staleFile(guardPath);
+    if (staleGuard) removeIfStill(guardPath, staleGuard);
     return;
   }
   try {
-    if (isStale(path)) removeQuietly(path);
+    const staleLock = staleFile(lock);
+    if (staleLock) removeIfStill(lock, staleLock);
   } finally {
-    removeQuietly(guard);
+    removeIfStill(guardPath, guard);
   }
 }
 
@@ -94,20 +129,14 @@ export type Release = () => Promise<void>;
 export async function lockMountDir(dir: string, signal?: AbortSignal): Promise<Release> {
   const path = join(lockDirectory(), createHash("sha256").update(resolve(dir)).digest("hex").slice(0, 32) + ".lock");
   for (;;) {
+    let held: FileIdentity | undefined;
     try {
-      const fd = openSync(path, "wx", 0o600);
-      try {
-        writeSync(fd, String(process.pid));
-      } catch (error) {
-        removeQuietly(path);
-        throw error;
-      } finally {
-        closeSync(fd);
-      }
-      return async () => removeQuietly(path);
+      held = create(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw new VolumeError(`cannot lock ${dir}: ${(error as Error).message}`);
+      throw new VolumeError(`cannot lock ${dir}: ${(error as Error).message}`);
     }
+    // Released only if still this call's: never a lock another call took after this one's was removed.
+    if (held) return async () => removeIfStill(path, held);
     if (signal?.aborted) throw new VolumeError(`another call is still working on ${dir}; kubelet will retry`);
     removeIfStale(path);
     await new Promise((wake) => setTimeout(wake, POLL_MS));

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { VolumeError } from "../errors";
 import { findMount, parseMountInfo } from "./mountInfo";
 const PAGE = 4096;
+const TIMEOUT_MS = 30_000;
 /** Room for the kernel's own bookkeeping and for kubelet to relabel or chown. */
 const HEADROOM = 1024 * 1024;
 
@@ -29,9 +30,12 @@ export function tmpfsSize(fileSizes: readonly number[]): number {
  * and without the event loop's pipes and streams the command takes less of the call.
  */
 function runMountCommand(command: string, args: string[]): void {
-  const { status, signal, error, stderr } = spawnSync(command, args, { timeout: 30_000, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const { status, signal, error, stderr } = spawnSync(command, args, { timeout: TIMEOUT_MS, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
   if (status === 0) return;
-  const reason = stderr?.trim() || error?.message || (signal ? `stopped by ${signal} (30 s timeout)` : `exit status ${status}`);
+  const said = stderr?.trim();
+  const timedOut = (error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
+  const ended = timedOut ? `no answer in ${TIMEOUT_MS / 1000} s` : signal ? `stopped by ${signal}` : error?.message;
+  const reason = ended ? [ended, said].filter(Boolean).join(": ") : said || `exit status ${status}`;
   throw new VolumeError(`${command} ${args.join(" ")} failed: ${reason}`);
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VolumeError } from "../../src/errors";
@@ -65,17 +65,30 @@ describe("lockMountDir", () => {
     await again();
   });
 
-  it("leaves a dead holder's lock to the waiter that holds the guard, until that guard is seconds old", async () => {
+  it("leaves a dead holder's lock to the waiter that holds the guard while that waiter lives", async () => {
     const path = await lockFileOf(dir);
     writeFileSync(path, deadPid());
-    // Another waiter is checking it: this one must not remove what that one may have just taken.
-    writeFileSync(`${path}.check`, "");
-    await expect(lockMountDir(dir, AbortSignal.timeout(200))).rejects.toThrow(VolumeError);
-    expect(existsSync(path)).toBe(true);
+    // A live waiter (this process) is checking it, for a minute already: it may just have taken it.
+    writeFileSync(`${path}.check`, String(process.pid));
     const minuteAgo = new Date(Date.now() - 60_000);
     utimesSync(`${path}.check`, minuteAgo, minuteAgo);
+    await expect(lockMountDir(dir, AbortSignal.timeout(200))).rejects.toThrow(VolumeError);
+    expect(existsSync(path)).toBe(true);
+    // That waiter died holding the guard: the next one clears the guard, then the lock.
+    writeFileSync(`${path}.check`, deadPid());
     const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
     await again();
+  });
+
+  it("releases only its own lock, never one another call took after it was removed", async () => {
+    const path = await lockFileOf(dir);
+    const release = await lockMountDir(dir);
+    // Meanwhile removed as stale (a waiter that misjudged it) and taken by another call.
+    unlinkSync(path);
+    writeFileSync(path, String(process.ppid));
+    await release();
+    expect(readFileSync(path, "utf8")).toBe(String(process.ppid));
+    unlinkSync(path);
   });
 
   it("takes over a lock that still names no holder seconds after it was made (a call that died at once)", async () => {
