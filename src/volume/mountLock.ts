@@ -26,7 +26,29 @@ function lockDirectory(): string {
   throw new VolumeError(`cannot create a lock directory in ${RUNTIME_DIR} or ${tmpdir()}`);
 }
 
-function isAlive(pid: number): boolean {
+/** When process `pid` started (field 22 of /proc/<pid>/stat, in clock ticks since boot), if it exists. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name, field 2, may hold spaces and parentheses: count fields after its last ')'.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Who holds a lock: pid and start time. A pid alone would outlive a crashed holder once the
+ * kernel gives it to another process, and the lock would wait for that one to exit.
+ */
+const HOLDER = `${process.pid} ${startTimeOf(process.pid) ?? ""}`.trim();
+
+function holderIsAlive(text: string): boolean | undefined {
+  const [pidText, started, ...rest] = text.trim().split(" ");
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0 || rest.length > 0) return undefined;
+  // A lock written without a start time (by an older driver) is judged by its pid alone.
+  if (started !== undefined) return startTimeOf(pid) === started;
   try {
     process.kill(pid, 0);
     return true;
@@ -48,7 +70,7 @@ function identityOf(stats: { ino: bigint; mtimeNs: bigint }): FileIdentity {
   return `${stats.ino}:${stats.mtimeNs}`;
 }
 
-/** Makes `path` with this process's pid in it; undefined if it exists already. */
+/** Makes `path` naming this process as its holder; undefined if it exists already. */
 function create(path: string): FileIdentity | undefined {
   let fd: number;
   try {
@@ -58,7 +80,7 @@ function create(path: string): FileIdentity | undefined {
     throw error;
   }
   try {
-    writeSync(fd, String(process.pid));
+    writeSync(fd, HOLDER);
     return identityOf(fstatSync(fd, { bigint: true }));
   } catch (error) {
     unlinkSync(path);
@@ -91,9 +113,8 @@ function staleFile(path: string): FileIdentity | undefined {
   try {
     const stats = fstatSync(fd, { bigint: true });
     const text = readFileSync(fd, "utf8");
-    const holder = Number(text);
-    const named = text.trim() !== "" && Number.isInteger(holder) && holder > 0;
-    const stale = named ? !isAlive(holder) : Date.now() - Number(stats.mtimeMs) > INSTANT_MS;
+    const alive = holderIsAlive(text);
+    const stale = alive === undefined ? Date.now() - Number(stats.mtimeMs) > INSTANT_MS : !alive;
     return stale ? identityOf(stats) : undefined;
   } finally {
     closeSync(fd);

@@ -65,6 +65,24 @@ describe("lockMountDir", () => {
     await again();
   });
 
+  it("takes over a lock whose holder's pid now belongs to another process (a crashed call's pid, reused)", async () => {
+    const path = await lockFileOf(dir);
+    // The parent of this test is alive, but it started long before "tick 1" of this boot.
+    writeFileSync(path, `${process.ppid} 1`);
+    const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
+    await again();
+  });
+
+  it("names its holder by pid and start time, and a live holder keeps it", async () => {
+    const path = await lockFileOf(dir);
+    const release = await lockMountDir(dir);
+    const [pid, started] = readFileSync(path, "utf8").split(" ");
+    expect(Number(pid)).toBe(process.pid);
+    expect(started).toMatch(/^\d+$/);
+    await expect(lockMountDir(dir, AbortSignal.timeout(200))).rejects.toThrow(VolumeError);
+    await release();
+  });
+
   it("leaves a dead holder's lock to the waiter that holds the guard while that waiter lives", async () => {
     const path = await lockFileOf(dir);
     writeFileSync(path, deadPid());
