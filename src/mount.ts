@@ -24,16 +24,20 @@ async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment,
   });
 }
 
-async function populate(dir: string, files: readonly VolumeFile[], options: VolumeOptions): Promise<void> {
+function populate(dir: string, files: readonly VolumeFile[], options: VolumeOptions): void {
   mkdirSync(dir, { recursive: true, mode: 0o750 });
-  await mountTmpfs(dir, tmpfsSize(files.map((file) => file.content.length)));
+  mountTmpfs(dir, tmpfsSize(files.map((file) => file.content.length)));
   try {
     writeVolume(dir, files, { mode: options.fileMode, gid: options.fsGroup });
   } catch (error) {
     log.error("write-failed", { dir, error: messageOf(error) });
-    // Should this fail too, the staging directory left behind marks the volume unfinished,
-    // and the next call replaces it; the answer stays the write's error.
-    await unmountTmpfs(dir).catch((unmountError: unknown) => log.error("unmount-failed", { dir, error: messageOf(unmountError) }));
+    try {
+      unmountTmpfs(dir);
+    } catch (unmountError) {
+      // The staging directory left behind marks the volume unfinished, and the next call
+      // replaces it; the answer stays the write's error.
+      log.error("unmount-failed", { dir, error: messageOf(unmountError) });
+    }
     throw error;
   }
 }
@@ -53,7 +57,7 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
     if (mounted === "tmpfs" && isUnfinished(dir)) {
       // Never answer Success for it: kubelet would start the pod on a partial volume.
       log.warn("unfinished-volume-replaced", { dir });
-      await unmountTmpfs(dir);
+      unmountTmpfs(dir);
     } else if (mounted) {
       log.info("already-mounted", { dir });
       return;
@@ -61,7 +65,7 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
     routeAzureLogs();
     log.info("fetching", { dir, vault: options.vaultName, identity: options.identity.kind, objects: options.objects.length });
     const files = await fetchVolumeFiles(options, cloud, deadline);
-    await populate(dir, files, options);
+    populate(dir, files, options);
     log.info("mounted", { dir, files: files.length });
   } finally {
     await release();

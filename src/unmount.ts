@@ -1,6 +1,6 @@
 // `kv unmount <dir>`: unmount the tmpfs (its files vanish with it) and remove <dir>.
 // Unmounting something that is not mounted succeeds: kubelet retries unmounts.
-import { rmdir } from "node:fs/promises";
+import { rmdirSync } from "node:fs";
 import { log } from "./log";
 import { requireMountDir } from "./volume/mountDir";
 import { lockMountDir } from "./volume/mountLock";
@@ -19,15 +19,18 @@ export async function unmountVolume(dirArgument: string | undefined): Promise<vo
   const release = await lockMountDir(dir, AbortSignal.timeout(WAIT_FOR_MOUNT_MS));
   try {
     if (isMounted(dir)) {
-      await unmountTmpfs(dir);
+      unmountTmpfs(dir);
       log.info("unmounted", { dir });
     } else {
       log.info("not-mounted", { dir });
     }
-    await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
+    try {
+      rmdirSync(dir);
+    } catch (error) {
       // Gone already is fine; a non-empty directory is not ours to delete.
-      if (error.code !== "ENOENT") log.warn("dir-kept", { dir, reason: error.code });
-    });
+      const { code } = error as NodeJS.ErrnoException;
+      if (code !== "ENOENT") log.warn("dir-kept", { dir, reason: code });
+    }
   } finally {
     await release();
   }

@@ -40,10 +40,10 @@ function runMountCommand(command: string, args: string[]): void {
 }
 
 /** mode=0755, never tmpfs' world-writable default. */
-export async function mountTmpfs(dir: string, sizeBytes: number): Promise<void> {
+export function mountTmpfs(dir: string, sizeBytes: number): void {
   runMountCommand("mount", ["-t", "tmpfs", "-o", `mode=0755,size=${sizeBytes}`, "tmpfs", dir]);
 }
 
-export async function unmountTmpfs(dir: string): Promise<void> {
+export function unmountTmpfs(dir: string): void {
   runMountCommand("umount", [dir]);
 }

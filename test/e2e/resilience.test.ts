@@ -102,18 +102,21 @@ test("connection resets on the way to Key Vault and Azure AD are retried and the
   expect(resets.filter((r) => r.service === "aad")).toHaveLength(1);
 }, MOUNT_CALL_TIMEOUT_MS);
 
+/** Mounts `names` with `options`, expects them mounted, and returns the statuses `service` answered, in order. */
+async function mountAndAnswersOf(service: "nmi" | "imds", names: readonly string[], options: Record<string, string>): Promise<(number | undefined)[]> {
+  const volume = kubelet.newVolume();
+  expectMountedWith(volume, await kubelet.mount(volume, options), names);
+  return suite.azure.requests.filter((r) => r.service === service).map((r) => r.status);
+}
+
 test("pod identity whose NMI is not ready for the first requests is retried until it is", async () => {
   const identity = suite.azure.addManagedIdentity();
   suite.azure.addPodIdentity("shop", "cart-0", identity.clientId);
   suite.vault.grant(identity.clientId, "secret");
   suite.azure.setNmiNotReady(2);
   const names = NAMES.slice(0, 3);
-  const volume = kubelet.newVolume();
   const options = kubeletOptions(podOptions(names, { usepodidentity: "true", nmiport: String(suite.azure.nmiPort) }), undefined, { name: "cart-0", namespace: "shop" });
-  const result = await kubelet.mount(volume, options);
-  expectMountedWith(volume, result, names);
-  const nmi = suite.azure.requests.filter((r) => r.service === "nmi").map((r) => r.status);
-  expect(nmi).toEqual([500, 500, 200]);
+  expect(await mountAndAnswersOf("nmi", names, options)).toEqual([500, 500, 200]);
 }, MOUNT_CALL_TIMEOUT_MS);
 
 test("the node's managed identity whose IMDS answers 503 at first is retried until it answers", async () => {
@@ -121,12 +124,8 @@ test("the node's managed identity whose IMDS answers 503 at first is retried unt
   suite.vault.grant(identity.clientId, "secret");
   suite.azure.injectFault({ serverErrors: 2, serverErrorStatus: 503 }, { service: "imds" });
   const names = NAMES.slice(0, 2);
-  const volume = kubelet.newVolume();
   const options = kubeletOptions(podOptions(names, { usevmmanagedidentity: "true", vmmanagedidentityclientid: identity.clientId }));
-  const result = await kubelet.mount(volume, options);
-  expectMountedWith(volume, result, names);
-  const imds = suite.azure.requests.filter((r) => r.service === "imds").map((r) => r.status);
-  expect(imds).toEqual([503, 503, 200]);
+  expect(await mountAndAnswersOf("imds", names, options)).toEqual([503, 503, 200]);
 }, MOUNT_CALL_TIMEOUT_MS);
 
 test("two concurrent mounts of one dir both answer Success and leave exactly one tmpfs", async () => {
