@@ -9,7 +9,7 @@ import { parseMountArgument, parseVolumeOptions } from "./options/parseVolumeOpt
 import type { VolumeOptions } from "./options/volumeOptions";
 import { FETCH_CONCURRENCY, fetchObjects, type VolumeFile } from "./vault/fetchObjects";
 import { openVault } from "./vault/openVault";
-import { requireDirectoryOrAbsent, requireMountDir } from "./volume/mountDir";
+import { canonicalMountDir, requireDirectoryOrAbsent, requireMountDir } from "./volume/mountDir";
 import { lockMountDir } from "./volume/mountLock";
 import { mountedAt, mountTmpfs, tmpfsSize, unmountTmpfs } from "./volume/tmpfs";
 import { isUnfinished, writeVolume } from "./volume/writeVolume";
@@ -43,9 +43,10 @@ function populate(dir: string, files: readonly VolumeFile[], options: VolumeOpti
 }
 
 export async function mountVolume(dirArgument: string | undefined, json: string | undefined): Promise<void> {
-  const dir = requireMountDir(dirArgument);
+  const requestedDir = requireMountDir(dirArgument);
   const options = parseVolumeOptions(parseMountArgument(json));
   const cloud = resolveCloud(options.cloudName, process.env, (path) => readFileSync(path, "utf8"));
+  const dir = canonicalMountDir(requestedDir);
   requireDirectoryOrAbsent(dir);
   const deadline = AbortSignal.timeout(options.mountTimeoutSeconds * 1000);
   // Every request in flight (up to FETCH_CONCURRENCY, a few SDK layers each) listens on

@@ -1,6 +1,6 @@
 // Checks on the `<dir>` argument kubelet passes to mount and unmount.
-import { statSync } from "node:fs";
-import { isAbsolute } from "node:path";
+import { realpathSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { OptionError, VolumeError } from "../errors";
 
 /** kubelet always passes an absolute path under its pods directory. */
@@ -19,4 +19,23 @@ export function requireDirectoryOrAbsent(dir: string): void {
     throw new VolumeError(`cannot inspect ${dir}: ${(error as Error).message}`);
   }
   if (stats && !stats.isDirectory()) throw new VolumeError(`${dir} exists and is not a directory; remove it or pass a directory`);
+}
+
+/**
+ * `dir` as /proc/self/mountinfo names it, symlinks resolved: a node's /var/lib/kubelet may
+ * be a symlink, and a mount looked up by the other spelling is never found. The part that
+ * does not exist yet is kept as given; mount makes it.
+ */
+export function canonicalMountDir(dir: string): string {
+  const missing: string[] = [];
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    try {
+      return join(realpathSync(path), ...missing);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || path === dirname(path)) {
+        throw new VolumeError(`cannot resolve ${dir}: ${(error as Error).message}`);
+      }
+      missing.unshift(basename(path));
+    }
+  }
 }

@@ -47,3 +47,19 @@ export function mountTmpfs(dir: string, sizeBytes: number): void {
 export function unmountTmpfs(dir: string): void {
   runMountCommand("umount", [dir]);
 }
+
+/** More than kubelet, a driver or a person would ever stack at one dir. */
+const MAX_LAYERS = 16;
+
+/**
+ * Unmounts everything stacked at `dir`, topmost first (an older driver or a person may have
+ * mounted it twice): with one layer left, the secrets would stay behind. Returns how many.
+ */
+export function unmountAll(dir: string): number {
+  let layers = 0;
+  for (; isMounted(dir); layers++) {
+    if (layers === MAX_LAYERS) throw new VolumeError(`${dir} is still mounted after ${MAX_LAYERS} unmounts`);
+    unmountTmpfs(dir);
+  }
+  return layers;
+}
