@@ -6,6 +6,7 @@
 // refuses still gets its 401 challenge, which the SDK's policy then handles as before.
 import type { GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import { isFresh } from "../identity/sharedToken";
 
 export interface TokenUpFront {
   /** The vault's resource, e.g. `https://vault.azure.net` (the scope is `<resource>/.default`). */
@@ -35,10 +36,11 @@ export function tokenUpFrontPolicy(credential: TokenCredential, { resource, tena
   return {
     name: "tokenUpFront",
     async sendRequest(request, next) {
-      // The SDK's challenge policy sets its own header once a challenge came; keep it.
+      // The SDK's challenge policy sets its own header once a challenge came; keep it. A token
+      // near its end goes without: the vault's challenge then gets a new one (sharedToken.ts).
       if (!request.headers.has("authorization")) {
         const found = await token;
-        if (found) request.headers.set("authorization", `Bearer ${found.token}`);
+        if (found && isFresh(found)) request.headers.set("authorization", `Bearer ${found.token}`);
       }
       return next(request);
     },

@@ -45,6 +45,17 @@ describe("shareToken", () => {
     expect(source.calls).toBe(2);
   });
 
+  it("asks again for a token about to run out, once for concurrent requests", async () => {
+    const ending: AccessToken = { token: "ending", expiresOnTimestamp: Date.now() + 60_000 };
+    const source = countingCredential([ending, token]);
+    const shared = shareToken(source);
+    await expect(shared.getToken("s")).resolves.toBe(ending);
+    const renewed = await Promise.all([shared.getToken("s"), shared.getToken("s")]);
+    expect(renewed).toEqual([token, token]);
+    await shared.getToken("s");
+    expect(source.calls).toBe(2);
+  });
+
   it("turns a missing token into an identity error", async () => {
     await expect(shareToken(countingCredential([null])).getToken("s")).rejects.toBeInstanceOf(IdentityError);
   });

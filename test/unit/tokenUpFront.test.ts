@@ -52,6 +52,12 @@ describe("tokenUpFrontPolicy", () => {
     expect(request.headers.get("authorization")).toBe("Bearer from-challenge");
   });
 
+  it("sends a token about to run out without it, so the vault's challenge gets a new one", async () => {
+    const { credential } = recordingCredential({ token: "t1", expiresOnTimestamp: Date.now() + 60_000 });
+    const request = await send(tokenUpFrontPolicy(credential, UP_FRONT));
+    expect(request.headers.has("authorization")).toBe(false);
+  });
+
   it("fails every request with the one failure, without asking again", async () => {
     const failure = new Error("AADSTS7000215: Invalid client secret provided.");
     const { credential, asked } = recordingCredential(failure);
