@@ -6,6 +6,9 @@
 # injected (scripts/buildExecutable.mjs), so this node release is the one nodes run.
 FROM node:20.20.2-bookworm AS build
 USER node
+# The classic builder and kaniko create a missing WORKDIR as root, and npm ci as node then
+# fails with EACCES. Made by node first, it is node's whatever the builder.
+RUN mkdir /home/node/kv-flexvol
 WORKDIR /home/node/kv-flexvol
 COPY --chown=node:node package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund

@@ -12,7 +12,7 @@ export interface BenchOptions {
   latenciesMs: number[];
   /** Another FlexVolume driver executable to run the same rows against. */
   compare?: string;
-  /** The driver's fetch pool size, for the lower bound (src/mount.ts FETCH_CONCURRENCY). */
+  /** The driver's fetch pool size, for the lower bound (FETCH_CONCURRENCY in src/vault/fetchObjects.ts). */
   concurrency: number;
   /** Where the markdown table goes besides stdout. */
   resultsFile: string;

@@ -5,9 +5,10 @@
 //
 // V8 caches only the functions compiled by then, so a call that gets as far as a real
 // mount caches the token request, the Key Vault clients and the file writing too, which
-// a call stopped at option validation leaves to be compiled on every mount (about 11 ms
-// of a single-secret mount; docs/performance.md). Without root the mount command itself
-// fails after every object was fetched; the cache then lacks only that last step.
+// a call stopped at option validation leaves to be compiled on every mount (about 25 ms
+// of a single-secret mount, 149 -> 124 ms with hyperfine; docs/performance.md). Without
+// root the mount command itself fails after every object was fetched; the cache then
+// lacks only that last step.
 import { execFile, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -94,6 +94,8 @@ describe("the installer DaemonSet", () => {
     const psp = named("PodSecurityPolicy", "kv-flexvol-installer");
     expect(psp.spec.allowedHostPaths).toContainEqual({ pathPrefix: pluginVolume.hostPath.path });
     expect(psp.spec.volumes).toEqual(["hostPath"]);
+    expect(container.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
+    expect(psp.metadata.annotations["seccomp.security.alpha.kubernetes.io/allowedProfileNames"]).toBe("runtime/default");
     const binding = named("RoleBinding", "psp:kv-flexvol-installer");
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: pod.serviceAccountName, namespace: "kv" }]);
     expect(named("ServiceAccount", pod.serviceAccountName).metadata.namespace).toBe("kv");
@@ -162,6 +164,8 @@ describe("the example pods' flexVolume options pass the driver's validation", ()
     expect(options.objects.map((o) => `${o.type}/${o.name}`)).toEqual(["secret/db-password", "key/tls-key", "cert/tls-cert"]);
     const mount = pod.spec.containers.flatMap((c: Doc) => c.volumeMounts).find((m: Doc) => m.name === volume.name);
     expect(mount.readOnly).toBe(true);
+    // Else kubelet makes the files group-writable whenever the pod has an fsGroup.
+    expect(volume.flexVolume.readOnly).toBe(true);
   });
 
   test("the pod-identity example carries the label an AzureIdentityBinding selects", () => {

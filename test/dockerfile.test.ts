@@ -67,6 +67,17 @@ test("builds with npm ci and npm run build", () => {
   expect(runs).toEqual(expect.arrayContaining([expect.stringMatching(/^npm ci\b/), "npm run build"]));
 });
 
+test("build stage: its user makes the work directory, which WORKDIR would make as root on some builders", () => {
+  const [build] = stages;
+  const [workdir] = argsOf(build, "WORKDIR");
+  const position = (keyword: string, args: RegExp) => build.findIndex((i) => i.keyword === keyword && args.test(i.args));
+  const user = position("USER", /^node$/);
+  const mkdir = position("RUN", new RegExp(`^mkdir (-p )?${workdir}$`));
+  expect(user).toBeGreaterThan(0);
+  expect(mkdir).toBeGreaterThan(user);
+  expect(position("WORKDIR", /./)).toBeGreaterThan(mkdir);
+});
+
 test("final stage: no Node.js, runs as a non-root user by default", () => {
   expect(argsOf(finalStage, "FROM")[0]).not.toMatch(/node/);
   const users = argsOf(finalStage, "USER");

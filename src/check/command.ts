@@ -25,10 +25,11 @@ interface CheckFlags {
 class UsageError extends Error {}
 
 const HELP_AFTER = `
-Reads Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs (several
-YAML documents, List kinds too), finds every flexVolume with driver azure/kv, and validates
-its options exactly as the driver would at mount time. Secrets in the manifest (or in
---secret-file) that a volume's secretRef names are used as kubelet would use them.
+Reads Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers, Jobs
+and CronJobs (several YAML documents, List kinds too), finds every flexVolume with driver
+azure/kv, and validates its options exactly as the driver would at mount time. Secrets in
+the manifest (or in --secret-file) that a volume's secretRef names are used as kubelet
+would use them.
 
 With --fetch, every object of every valid volume is fetched from Key Vault (nothing is
 written) as the volume's own identity, or as the one given here: --client-id with

@@ -37,7 +37,8 @@ function write(name: string, documents: object[]): string {
 }
 
 function kvVolume(name: string, options: Record<string, unknown>, secretRef?: string): object {
-  return { name, flexVolume: { driver: "azure/kv", ...(secretRef ? { secretRef: { name: secretRef } } : {}), options } };
+  // readOnly, as the README's examples: with an fsGroup, a writable one gets a note (kubelet's chmod).
+  return { name, flexVolume: { driver: "azure/kv", readOnly: true, ...(secretRef ? { secretRef: { name: secretRef } } : {}), options } };
 }
 
 const podSpec = (volumes: object[], fsGroup?: number) => ({ ...(fsGroup === undefined ? {} : { securityContext: { fsGroup } }), containers: [{ name: "app", image: "app" }], volumes });
