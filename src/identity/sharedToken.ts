@@ -16,9 +16,18 @@ interface Entry {
   token?: AccessToken;
 }
 
-export function shareToken(credential: TokenCredential): TokenCredential {
+export interface SharedToken extends TokenCredential {
+  /** Whether the identity source has handed out a token yet. */
+  readonly hasToken: boolean;
+}
+
+export function shareToken(credential: TokenCredential): SharedToken {
   const entries = new Map<string, Entry>();
+  let hasToken = false;
   return {
+    get hasToken() {
+      return hasToken;
+    },
     getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
       const key = `${[scopes].flat().join(" ")}|${options?.tenantId ?? ""}|${options?.claims ?? ""}`;
       const cached = entries.get(key);
@@ -28,6 +37,7 @@ export function shareToken(credential: TokenCredential): TokenCredential {
         promise: credential.getToken(scopes, options).then((found) => {
           if (!found) throw new IdentityError("the identity source returned no token");
           entry.token = found;
+          hasToken = true;
           return found;
         }),
       };

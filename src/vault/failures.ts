@@ -8,6 +8,8 @@ export interface FailureContext {
   principal: string;
   /** Client id to grant permissions to, when known. */
   clientId?: string;
+  /** True while no token has come from the identity source: nothing could be asked of the vault. */
+  awaitingToken?: boolean;
 }
 
 interface RestLikeError {

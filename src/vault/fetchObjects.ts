@@ -40,7 +40,7 @@ async function fetchContent(vault: KeyVault, spec: ObjectSpec, read: ReadOptions
 /** A failed token is the same failure for every object: report it once. */
 function asIdentityError(error: unknown): IdentityError | undefined {
   if (error instanceof IdentityError) return error;
-  if (error instanceof Error && CREDENTIAL_ERRORS.has(error.name)) return new IdentityError(error.message.split("\n")[0]);
+  if (error instanceof Error && CREDENTIAL_ERRORS.has(error.name)) return new IdentityError(error.message.split("\n")[0].trim());
   return undefined;
 }
 
@@ -64,8 +64,17 @@ export async function fetchObject(vault: KeyVault, spec: ObjectSpec, context: Fa
   }
 }
 
-/** When the deadline passes: every object not yet fetched is named as pending. */
-function deadlineError(specs: readonly ObjectSpec[], files: readonly VolumeFile[], failures: readonly ObjectFailure[], context: FailureContext, seconds: number): FetchError {
+/**
+ * When the deadline passes: every object not yet fetched is named as pending, or, while no
+ * token has come, the identity source, which is then what kept every object waiting.
+ */
+function deadlineError(specs: readonly ObjectSpec[], files: readonly VolumeFile[], failures: readonly ObjectFailure[], context: FailureContext, seconds: number): FetchError | IdentityError {
+  if (context.awaitingToken) {
+    return new IdentityError(
+      `no token for ${context.principal} before the mount's ${seconds}s deadline passed (option mounttimeout), so nothing was fetched from key vault ${context.vaultName}; ` +
+        "check that the node reaches its identity endpoint: Azure AD for a service principal (directly or through HTTPS_PROXY), NMI for pod identity, IMDS for a managed identity",
+    );
+  }
   const pending = specs
     .filter((spec, index) => !files[index] && !failures.some((failure) => failure.object === objectLabel(spec)))
     .map((spec) => ({ object: objectLabel(spec), cause: "timeout" as const, detail: `still pending when the mount's ${seconds}s deadline passed (option mounttimeout)` }));

@@ -31,7 +31,8 @@ export function openVault(
   skipIPv6RegexForHostNames();
   const httpClient = pooledHttpClient(createDefaultHttpClient());
   const identity = createIdentity(options.identity, options.tenantId, cloud, httpClient);
-  const vault = createKeyVault(vaultUrl(options, cloud), shareToken(identity.credential), {
+  const token = shareToken(identity.credential);
+  const vault = createKeyVault(vaultUrl(options, cloud), token, {
     httpClient,
     connectionsAhead,
     disableChallengeResourceVerification: cloud.name === "AzureStackCloud",
@@ -44,6 +45,9 @@ export function openVault(
     },
     get clientId() {
       return identity.clientId();
+    },
+    get awaitingToken() {
+      return !token.hasToken;
     },
   };
   return { vault, context };

@@ -3,12 +3,12 @@
 // Go driver v0.0.17.
 import { createPublicKey, X509Certificate } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expectSingleJson } from "../support/driver";
 import { generateCertificateChain, generateKeyPair, type CertificateChain, type KeyPair } from "../support/fixtures";
 import { Kubelet, kubeletOptions, type PodVolume } from "../support/kubelet";
-import { findMount, parseMountinfo } from "../support/mounts";
+import { findMount, mountsAt } from "../support/mounts";
 import { startAzureStandIn } from "../support/standIn";
 import { standInSuite } from "../support/suite";
 
@@ -116,15 +116,10 @@ describe("a tmpfs that a call died in the middle of writing", () => {
     expect(Object.keys(files(volume)).sort()).toEqual(["db-password", "signing-ec", "signing-rsa", "web-tls"]);
     expect(files(volume)["db-password"]).toEqual(Buffer.from(SECRET, "utf8"));
     // Replaced, not stacked on top of the unfinished one.
-    expect(layersAt(volume.dir)).toBe(1);
+    expect(mountsAt(volume.dir)).toBe(1);
     expect(suite.kubelet.log(volume)).toContain('"event":"unfinished-volume-replaced"');
   });
 });
-
-/** The tmpfs layers mounted at `dir`, by its real path (mountinfo's spelling). */
-function layersAt(dir: string): number {
-  return parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8")).filter((entry) => entry.mountPoint === realpathSync(dir)).length;
-}
 
 describe("a volume whose path goes through a symlink (a node's /var/lib/kubelet may be one)", () => {
   let volume: PodVolume;
@@ -140,7 +135,7 @@ describe("a volume whose path goes through a symlink (a node's /var/lib/kubelet 
     suite.azure.resetStats();
     await mountOk(volume, kubeletOptions({ ...objects, tenantid: suite.azure.tenantId }, suite.sp));
     expect(suite.azure.stats("keyvault").requests).toBe(0);
-    expect(layersAt(volume.dir)).toBe(1);
+    expect(mountsAt(volume.dir)).toBe(1);
   });
 
   it("is unmounted, and its directory removed", async () => {
@@ -153,7 +148,7 @@ test("unmount takes down every layer stacked at <dir>, not just the top one", as
   const volume = suite.kubelet.newVolume();
   await mountOk(volume, kubeletOptions({ ...objects, tenantid: suite.azure.tenantId }, suite.sp));
   expect(spawnSync("mount", ["-t", "tmpfs", "-o", "mode=0755", "tmpfs", volume.dir]).status).toBe(0);
-  expect(layersAt(volume.dir)).toBe(2);
+  expect(mountsAt(volume.dir)).toBe(2);
   expect((await suite.kubelet.unmount(volume)).json).toEqual({ status: "Success" });
   expect(findMount(volume.dir)).toBeUndefined();
   expect(existsSync(volume.dir)).toBe(false);

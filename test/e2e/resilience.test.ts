@@ -2,11 +2,11 @@
 // a vault that hangs past the deadline, connection resets, NMI not yet ready,
 // concurrent calls, the fetch pool, and errors that must not be retried.
 // Counts come from the stand-in (what the driver really sent); no timing targets here.
-import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expectSingleJson, type DriverResult } from "../support/driver";
 import { Kubelet, kubeletOptions, type PodVolume } from "../support/kubelet";
-import { findMount, parseMountinfo } from "../support/mounts";
+import { findMount, mountsAt } from "../support/mounts";
 import { standInSuite } from "../support/suite";
 
 const suite = standInSuite();
@@ -41,12 +41,6 @@ function podOptions(names: readonly string[], extra: Record<string, string> = {}
 /** As kubelet passes them for the suite's service principal. */
 function secretsOptions(names: readonly string[], extra: Record<string, string> = {}): Record<string, string> {
   return kubeletOptions(podOptions(names, extra), suite.sp);
-}
-
-/** How many mounts are stacked at `dir`: kubelet's retries must never stack a second tmpfs. */
-function mountsAt(dir: string): number {
-  const path = realpathSync(dir);
-  return parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8")).filter((entry) => entry.mountPoint === path).length;
 }
 
 function expectMountedWith(volume: PodVolume, result: DriverResult, names: readonly string[]): void {
@@ -88,6 +82,18 @@ test("a vault that hangs past mounttimeout fails cleanly, naming exactly the pen
   expect(message).toContain("2 object(s)");
   expect(findMount(volume.dir)).toBeUndefined();
   expect(readdirSync(volume.dir)).toEqual([]);
+}, MOUNT_CALL_TIMEOUT_MS);
+
+test("an Azure AD that never answers fails at mounttimeout, naming the token, not the objects", async () => {
+  suite.azure.injectFault({ hang: true }, { service: "aad" });
+  const volume = kubelet.newVolume();
+  const result = await kubelet.mount(volume, secretsOptions(NAMES.slice(0, 2), { mounttimeout: "2" }));
+  const answer = expectSingleJson(result.combined);
+  expect(answer.status).toBe("Failure");
+  expect(String(answer.message)).toMatch(/^cannot get an access token: no token for service principal \S+ before the mount's 2s deadline passed \(option mounttimeout\)/);
+  expect(String(answer.message)).not.toContain("secret/");
+  expect(suite.azure.stats("keyvault").requests).toBe(0);
+  expect(findMount(volume.dir)).toBeUndefined();
 }, MOUNT_CALL_TIMEOUT_MS);
 
 test("connection resets on the way to Key Vault and Azure AD are retried and the mount succeeds", async () => {

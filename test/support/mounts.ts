@@ -79,3 +79,9 @@ export function findMount(path: string, mountinfo = "/proc/self/mountinfo"): Mou
   const entries = parseMountinfo(readFileSync(mountinfo, "utf8")).filter((e) => e.mountPoint === target);
   return entries[entries.length - 1];
 }
+
+/** How many mounts are stacked at `path` (by its real path, as mountinfo names it). */
+export function mountsAt(path: string, mountinfo = "/proc/self/mountinfo"): number {
+  const target = realpathSync(path);
+  return parseMountinfo(readFileSync(mountinfo, "utf8")).filter((e) => e.mountPoint === target).length;
+}

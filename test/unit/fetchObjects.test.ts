@@ -54,7 +54,8 @@ describe("fetchObjects", () => {
   });
 
   it("reports a failed token once, as an identity error", async () => {
-    const authError = Object.assign(new Error("AADSTS7000215: Invalid client secret provided.\nTrace ID: x"), { name: "AuthenticationError" });
+    // Azure AD ends its lines with \r\n: the answer keeps neither.
+    const authError = Object.assign(new Error("AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"), { name: "AuthenticationError" });
     const vault = vaultOf({ a: authError, b: authError });
     await expect(fetchObjects(vault, [spec("secret", "a"), spec("secret", "b")], context, { concurrency: 1 })).rejects.toEqual(
       new IdentityError("AADSTS7000215: Invalid client secret provided."),
@@ -76,5 +77,16 @@ describe("fetchObjects", () => {
       { object: "key/k", cause: "timeout", detail: expect.stringContaining("still pending") },
     ]);
   });
-});
 
+  it("blames the identity source, not the objects, when the deadline passes before any token came", async () => {
+    const hanging: KeyVault = { ...vaultOf({}), getSecret: () => new Promise(() => undefined) };
+    const attempt = fetchObjects(hanging, [spec("secret", "a"), spec("secret", "b")], { ...context, awaitingToken: true }, {
+      concurrency: 2,
+      abortSignal: AbortSignal.timeout(50),
+      deadlineSeconds: 7,
+    });
+    const error = await attempt.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(IdentityError);
+    expect((error as Error).message).toMatch(/^no token for service principal 1111 before the mount's 7s deadline passed \(option mounttimeout\), so nothing was fetched from key vault contoso-kv; check/);
+  });
+});
