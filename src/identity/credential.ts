@@ -7,6 +7,7 @@ import type { CloudEnvironment } from "../clouds";
 import type { Identity } from "../options/volumeOptions";
 import { NmiCredential } from "./nmiCredential";
 import { RETRY_OPTIONS } from "./retry";
+import { explainingTokenFailures } from "./tokenFailures";
 
 export interface VaultIdentity {
   credential: TokenCredential;
@@ -20,12 +21,13 @@ export function createIdentity(identity: Identity, tenantId: string, cloud: Clou
   const common = { retryOptions: RETRY_OPTIONS, httpClient };
   switch (identity.kind) {
     case "servicePrincipal": {
-      const credential = new ClientSecretCredential(tenantId, identity.clientId, identity.clientSecret, {
+      const secretCredential = new ClientSecretCredential(tenantId, identity.clientId, identity.clientSecret, {
         authorityHost: cloud.activeDirectoryEndpoint,
         // A custom cloud's authority is unknown to the public cloud's instance discovery.
         disableInstanceDiscovery: cloud.name === "AzureStackCloud",
         ...common,
       });
+      const credential = explainingTokenFailures(secretCredential, { tenantId, authorityHost: cloud.activeDirectoryEndpoint });
       return { credential, describe: () => `service principal ${identity.clientId}`, clientId: () => identity.clientId };
     }
     case "podIdentity": {

@@ -83,3 +83,26 @@ test("a vault host the proxy cannot reach is explained by its HTTP status", asyn
   const { message } = await failedMount({ keyvaultname: "no-such-vault", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret" });
   expect(message).toContain("secret/db-password: error: key vault, or a proxy on the way, answered HTTP 502");
 });
+
+test("a vault in another tenant than tenantid says which tenant to set", async () => {
+  const elsewhere = "7f3c1c52-6b1e-4d0e-9a3f-2b4c5d6e7f80";
+  const vault = suite.azure.addVault("other-tenant-kv", { tenantId: elsewhere });
+  vault.addSecret("db-password", SECRET);
+  vault.grant(suite.sp.clientId);
+  const { message } = await failedMount({ keyvaultname: "other-tenant-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret" });
+  expect(message).toBe(`cannot get an access token: key vault belongs to tenant ${elsewhere}, but the volume's tenantid is ${suite.azure.tenantId}; set tenantid to ${elsewhere}`);
+});
+
+test("an Azure AD that keeps resetting connections is named, with where to look", async () => {
+  suite.azure.injectFault({ resets: 1000 }, { service: "aad" });
+  const { message } = await failedMount({ keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret" });
+  expect(message).toBe("cannot get an access token: cannot reach Azure AD at login.microsoftonline.com (network error after retries); check the node's DNS, egress firewall and HTTPS_PROXY");
+}, 30_000);
+
+test("an Azure AD that keeps failing is reported with its own error, after the retries", async () => {
+  suite.azure.injectFault({ serverErrors: 1000 }, { service: "aad" });
+  const { message } = await failedMount({ keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret" });
+  // MSAL's wording around Azure AD's own error and description, which names the AADSTS code.
+  expect(message).toMatch(/^cannot get an access token: server_error: .*AADSTS90033: A transient error has occurred\. Please try again\.$/);
+  expect(suite.azure.requests.filter((r) => r.service === "aad").length).toBeGreaterThan(1);
+}, 30_000);

@@ -170,12 +170,16 @@ function tenantNotFound(res: ServerResponse, host: string, tenant: string): void
       "subscriptions for the tenant.");
 }
 
-/** AAD's OAuth error JSON: error, "AADSTSnnn: ..." description with trace lines, error_codes. */
 function aadError(res: ServerResponse, status: number, host: string, error: string, code: number, text: string): void {
+  sendJson(res, status, aadErrorBody(host, error, code, text));
+}
+
+/** AAD's OAuth error JSON: error, "AADSTSnnn: ..." description with trace lines, error_codes. */
+export function aadErrorBody(host: string, error: string, code: number, text: string): object {
   const traceId = randomUUID();
   const correlationId = randomUUID();
   const timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
-  sendJson(res, status, {
+  return {
     error,
     error_description:
       `AADSTS${code}: ${text}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
@@ -184,5 +188,5 @@ function aadError(res: ServerResponse, status: number, host: string, error: stri
     trace_id: traceId,
     correlation_id: correlationId,
     error_uri: `https://${host}/error?code=${code}`,
-  });
+  };
 }

@@ -5,6 +5,7 @@ import { setMaxListeners } from "node:events";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { resetConnection, sendJson } from "./http";
+import { aadErrorBody } from "./aad";
 import { ObjectType, kvError } from "./kvShapes";
 
 export type ServiceKind = "keyvault" | "aad" | "imds" | "nmi";
@@ -172,29 +173,18 @@ export class Traffic {
       record.fault = "reset";
       return resetConnection(req.socket);
     }
-    // Fault answers use Key Vault's error JSON whatever the service: the SDK only
-    // looks at the status (and Retry-After) of these.
+    // Fault answers in the service's own error JSON: Azure AD's OAuth shape, Key Vault's
+    // for the rest (IMDS and NMI callers look at the status only).
     const throttling = matching.find((f) => take(f, "throttle"));
     if (throttling) {
       record.fault = "throttle";
-      return sendJson(
-        res,
-        429,
-        kvError("Throttled", "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"),
-        { "retry-after": String(throttling.retryAfterSeconds ?? 0) },
-      );
+      return sendJson(res, 429, faultBody(target.service, record.host, 429), { "retry-after": String(throttling.retryAfterSeconds ?? 0) });
     }
     const failing = matching.find((f) => take(f, "serverErrors"));
     if (failing) {
       record.fault = "server error";
       const status = failing.serverErrorStatus ?? 500;
-      return sendJson(
-        res,
-        status,
-        status === 503
-          ? kvError("ServiceUnavailable", "The service is temporarily unavailable. Please retry.")
-          : kvError("InternalServerError", "An unexpected error occurred."),
-      );
+      return sendJson(res, status, faultBody(target.service, record.host, status));
     }
     await handle();
   }
@@ -217,6 +207,15 @@ function matches(scope: FaultScope, target: Target): boolean {
 }
 
 /** Uses up one of a fault's counted failures, if any remain. */
+function faultBody(service: ServiceKind, host: string, status: 429 | 500 | 503): object {
+  if (service === "aad") {
+    if (status === 429) return aadErrorBody(host, "temporarily_unavailable", 90055, "TenantThrottlingThreshold: There are a significant number of requests from this tenant. Please try again later.");
+    return aadErrorBody(host, status === 503 ? "temporarily_unavailable" : "server_error", 90033, "A transient error has occurred. Please try again.");
+  }
+  if (status === 429) return kvError("Throttled", "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached");
+  return status === 503 ? kvError("ServiceUnavailable", "The service is temporarily unavailable. Please retry.") : kvError("InternalServerError", "An unexpected error occurred.");
+}
+
 function take(fault: Fault, counter: "resets" | "throttle" | "serverErrors"): boolean {
   const left = fault[counter] ?? 0;
   if (left <= 0) return false;
