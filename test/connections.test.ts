@@ -5,6 +5,7 @@
 // (test/e2e/resilience.test.ts).
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:https";
+import { connect as connectTcp, createServer as createNetServer, type Server as NetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
@@ -22,7 +23,7 @@ interface VaultTraffic {
 
 let dir: string;
 let ca: TestCa;
-const servers: { server: Server; sockets: SocketTracker }[] = [];
+const servers: { server: Server | NetServer; sockets: SocketTracker }[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "kv-connections-"));
@@ -40,9 +41,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * A TLS server for https://localhost:<port>. `dropIdle` closes every connection that no
- * request has used yet; `certificateFor` serves a certificate for another host name.
+ * request has used yet, `answerIdle` first answers it 408 as a load balancer does;
+ * `certificateFor` serves a certificate for another host name; `stallFirst` accepts the
+ * first TCP connection and never answers on it.
  */
-async function startVault({ dropIdle = false, certificateFor = "localhost" } = {}): Promise<{ url: string; traffic: VaultTraffic }> {
+async function startVault({ dropIdle = false, answerIdle = false, stallFirst = false, certificateFor = "localhost" } = {}): Promise<{ url: string; traffic: VaultTraffic }> {
   const context = await ca.secureContextFor(certificateFor);
   const traffic: VaultTraffic = { accepted: 0, connections: [], requestsAt: [] };
   const server = createServer({ SNICallback: (_name, done) => done(null, context) }, (_req, res) => {
@@ -56,9 +59,25 @@ async function startVault({ dropIdle = false, certificateFor = "localhost" } = {
     sockets.add(socket);
     traffic.connections.push({ resumed: socket.isSessionReused(), at: performance.now() });
     if (dropIdle && traffic.requestsAt.length === 0) setTimeout(() => socket.destroy(), 20);
+    if (answerIdle && traffic.requestsAt.length === 0) setTimeout(() => socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"), 20);
   });
   const port = await listen(server, "127.0.0.1");
-  return { url: `https://localhost:${port}`, traffic };
+  return { url: `https://localhost:${stallFirst ? await stallingFront(port) : port}`, traffic };
+}
+
+/** A TCP front for `port` that holds its first connection without a word and passes the rest on. */
+async function stallingFront(port: number): Promise<number> {
+  let connections = 0;
+  const sockets = new SocketTracker();
+  const front = createNetServer((client) => {
+    sockets.add(client);
+    if (connections++ === 0) return;
+    const upstream = connectTcp(port, "127.0.0.1");
+    sockets.add(upstream);
+    client.pipe(upstream).pipe(client);
+  });
+  servers.push({ server: front, sockets });
+  return listen(front, "127.0.0.1");
 }
 
 const env = () => ({ NODE_EXTRA_CA_CERTS: ca.pemPath });
@@ -88,3 +107,17 @@ test("a route whose first early connection fails opens no more ahead: each reque
   expect(traffic.accepted).toBe(5);
   expect(traffic.connections).toHaveLength(0);
 });
+
+test("an early connection the server has written to while idle (a 408) is not handed to a request", async () => {
+  const { url, traffic } = await startVault({ answerIdle: true });
+  const statuses = await runPoolProbe(url, 4, 500, env());
+  expect(statuses).toEqual(Array(4).fill(200));
+  expect(traffic.requestsAt).toHaveLength(4);
+});
+
+test("a request does not wait for an early connection that never gets an answer: it dials its own", async () => {
+  const { url } = await startVault({ stallFirst: true });
+  // The probe has no deadline: without the fallback the first request would wait forever.
+  const statuses = await runPoolProbe(url, 4, 200, env());
+  expect(statuses).toEqual(Array(4).fill(200));
+}, 15_000);

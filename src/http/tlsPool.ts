@@ -26,6 +26,13 @@ function endpointOf(options: { host?: string | null; port?: number | string | nu
   return `${options.host}:${options.port || 443}`;
 }
 
+/**
+ * How long a request waits for a connection opened ahead that is still being set up before
+ * it dials its own: a proxy that never answers one CONNECT, or a lost SYN, must not hold the
+ * request until the mount's deadline. Set-up normally takes a few round trips.
+ */
+const EARLY_CONNECTION_WAIT_MS = 3_000;
+
 function once<T>(start: () => Promise<T>): () => Promise<T> {
   let started: Promise<T> | undefined;
   return () => (started ??= start());
@@ -43,6 +50,20 @@ function whenSecure(socket: Duplex): Promise<TLSSocket | undefined> {
   return new Promise((settle) => {
     socket.once("secureConnect", () => settle(socket));
     socket.once("close", () => settle(undefined));
+  });
+}
+
+/** The early connection if it is ready within `ms`; one that comes later is closed, unused. */
+function readyWithin(connection: Promise<TLSSocket | undefined>, ms: number): Promise<TLSSocket | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((giveUp) => (timer = setTimeout(() => giveUp(undefined), ms)));
+  const ready = connection.then((socket) => {
+    clearTimeout(timer);
+    return socket;
+  });
+  return Promise.race([ready, late]).then((socket) => {
+    if (!socket) void ready.then((lateSocket) => lateSocket?.destroy());
+    return socket;
   });
 }
 
@@ -71,13 +92,15 @@ export class TlsPool extends Agent {
 
   override async connect(req: ClientRequest, options: AgentConnectOpts): Promise<Duplex> {
     const early = this.early.get(endpointOf(options))?.shift();
-    const socket = early && (await early.dial());
-    // One the server has begun to close since would fail the request: dial afresh instead.
-    if (socket && !socket.destroyed && socket.writable && !socket.readableEnded) {
+    const socket = early && (await readyWithin(early.dial(), EARLY_CONNECTION_WAIT_MS));
+    // Only one nothing has happened on since: a server that has begun to close it, or has
+    // written to it (a 408 for a connection left idle), would answer the request with that.
+    if (socket && !socket.destroyed && socket.writable && !socket.readableEnded && socket.readableLength === 0) {
       // What https-proxy-agent does for the request it tunnels for (the early one had none).
       req.once("socket", (s: Duplex) => s.resume());
       return socket;
     }
+    socket?.destroy();
     return this.dial(req, options as HttpsConnectOpts);
   }
 

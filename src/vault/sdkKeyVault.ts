@@ -44,11 +44,11 @@ async function withStatus<T>({ version, abortSignal }: ReadOptions, call: (optio
 export function createKeyVault(vaultUrl: string, credential: TokenCredential, options: VaultClientOptions = {}): KeyVault {
   const { tokenUpFront, connectionsAhead, ...sdkOptions } = options;
   const upFront = tokenUpFront && mayAuthorizeUpFront(vaultUrl, tokenUpFront.resource) ? tokenUpFront : undefined;
-  // In this order: the connections are opened before the request waits for the token.
-  const policies: PipelinePolicy[] = [
-    ...(connectionsAhead && options.httpClient ? [openAheadPolicy(options.httpClient, connectionsAhead)] : []),
-    ...(upFront ? [tokenUpFrontPolicy(credential, upFront)] : []),
-  ];
+  // In this order: the connections are opened before the request waits for the token. Only
+  // then: without a token to wait for, the first requests dial their own in the same turn.
+  const policies: PipelinePolicy[] = upFront
+    ? [...(connectionsAhead && options.httpClient ? [openAheadPolicy(options.httpClient, connectionsAhead)] : []), tokenUpFrontPolicy(credential, upFront)]
+    : [];
   const clientOptions = {
     retryOptions: RETRY_OPTIONS,
     ...sdkOptions,

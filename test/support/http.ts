@@ -1,7 +1,7 @@
 // Plumbing shared by every stand-in server: JSON answers, bodies, listening on a
 // random port, and closing without leaving sockets that keep jest alive.
 import { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from "node:http";
-import { Socket } from "node:net";
+import { Socket, type Server as NetServer } from "node:net";
 
 export function sendJson(
   res: ServerResponse,
@@ -78,7 +78,7 @@ export class SocketTracker {
   }
 }
 
-export function listen(server: Server, host: string, port = 0): Promise<number> {
+export function listen(server: NetServer, host: string, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -89,7 +89,7 @@ export function listen(server: Server, host: string, port = 0): Promise<number> 
   });
 }
 
-export function closeServer(server: Server): Promise<void> {
+export function closeServer(server: NetServer): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     server.close(() => resolve());

@@ -32,7 +32,8 @@ async function probe(url: string, count: number, waitMs: number): Promise<(numbe
 if (require.main === module) {
   const [url, count, waitMs] = process.argv.slice(2);
   probe(url, Number(count), Number(waitMs)).then(
-    (statuses) => process.stdout.write(JSON.stringify(statuses) + "\n"),
+    // Exits as the driver does: connections opened ahead and never used stay open until then.
+    (statuses) => process.stdout.write(JSON.stringify(statuses) + "\n", () => process.exit(0)),
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
       process.exit(1);
