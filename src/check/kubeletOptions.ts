@@ -6,8 +6,11 @@ import { isJsonObject } from "../options/text";
 import { DRIVER, type KvVolume, type SecretManifest } from "./workloads";
 
 const SECRET_PREFIX = "kubernetes.io/secret/";
-/** Stands in for a Secret that is not at hand, so that the other options still get checked. */
-const PLACEHOLDER = Buffer.from("not-checked").toString("base64");
+/** Stand in for a Secret that is not at hand, so that the other options still get checked. */
+const PLACEHOLDER = {
+  [KEY.clientId]: Buffer.from("00000000-0000-0000-0000-000000000000").toString("base64"),
+  [KEY.clientSecret]: Buffer.from("not-checked").toString("base64"),
+};
 
 /** Where the secretRef values came from. */
 export type SecretRefSource =
@@ -60,8 +63,7 @@ export function kubeletCall(volume: KvVolume, secrets: readonly SecretManifest[]
   if (!volume.secretRef) return { options: merge({}), secretRef: { kind: "none" } };
   const secret = secrets.find((candidate) => candidate.name === volume.secretRef && sameNamespace(volume, candidate));
   if (!secret) {
-    const placeholders = { [KEY.clientId]: PLACEHOLDER, [KEY.clientSecret]: PLACEHOLDER };
-    return { options: merge(placeholders), secretRef: { kind: "placeholder", name: volume.secretRef } };
+    return { options: merge(PLACEHOLDER), secretRef: { kind: "placeholder", name: volume.secretRef } };
   }
   const { options, problem: dataProblem } = secretOptions(secret);
   const typeProblem =

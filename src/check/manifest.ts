@@ -1,6 +1,6 @@
 // Kubernetes manifests as `kubectl apply -f` takes them: YAML (or JSON), several documents
 // separated by `---`, `List` kinds holding items. Pure.
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, type Document, type YAMLError } from "yaml";
 import { isJsonObject } from "../options/text";
 
 export type ManifestObject = Record<string, unknown>;
@@ -13,22 +13,39 @@ export interface Manifest {
 }
 
 /**
- * The first line of a YAML error only: the lines after it quote the document, and a Secret's
- * document holds secrets.
+ * Where the YAML is wrong and what kind of error it is, never the library's message: its
+ * messages quote the document, and a Secret's document holds secrets.
  */
-function yamlProblem(message: string): string {
-  return message.split("\n")[0].replace(/:$/, "");
+function yamlProblem({ code, linePos }: YAMLError): string {
+  const at = linePos ? ` at line ${linePos[0].line}, column ${linePos[0].col}` : "";
+  return `is not valid YAML${at} (${code.toLowerCase().replace(/_/g, " ")})`;
+}
+
+/** The document as plain data; an alias that cannot be resolved is the document's problem. */
+function toData(document: Document): { value: unknown } | { problem: string } {
+  try {
+    return { value: document.toJS() };
+  } catch (error) {
+    // Its messages name aliases (`*name`), never values.
+    return { problem: `cannot be read: ${(error as Error).message.split("\n")[0]}` };
+  }
 }
 
 export function parseManifest(text: string, source: string): Manifest {
   const manifest: Manifest = { objects: [], problems: [] };
-  parseAllDocuments(text).forEach((document, index) => {
+  // Merge keys (`<<: *defaults`), as kubectl reads them.
+  parseAllDocuments(text, { merge: true }).forEach((document, index) => {
     const where = `${source}, document ${index + 1}`;
     if (document.errors.length > 0) {
-      manifest.problems.push(`${where}: ${yamlProblem(document.errors[0].message)}`);
+      manifest.problems.push(`${where}: ${yamlProblem(document.errors[0])}`);
       return;
     }
-    const value: unknown = document.toJS();
+    const data = toData(document);
+    if ("problem" in data) {
+      manifest.problems.push(`${where}: ${data.problem}`);
+      return;
+    }
+    const { value } = data;
     if (value === null || value === undefined) return; // an empty document, e.g. after a final `---`
     if (!isJsonObject(value)) {
       manifest.problems.push(`${where}: is not a Kubernetes object (a mapping with kind and metadata)`);

@@ -80,12 +80,20 @@ const SECRET_REF_HELP =
   "application id and password) in the pod's namespace and reference it with secretRef in the flexVolume, " +
   `or set ${KEY.usePodIdentity} or ${KEY.useVmManagedIdentity} to "true"`;
 
+/** An Azure AD application (client) id. Anything else may be the client secret in the wrong key. */
+const APPLICATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function servicePrincipal(options: RawOptions): Identity {
-  return {
-    kind: "servicePrincipal",
-    clientId: secretRefValue(options, KEY.clientId),
-    clientSecret: secretRefValue(options, KEY.clientSecret),
-  };
+  const clientId = secretRefValue(options, KEY.clientId);
+  if (!APPLICATION_ID.test(clientId)) {
+    // Never echoed: the client id is logged and shown, so a swapped secret would be too.
+    throw new OptionError(
+      KEY.clientId,
+      "is not an application (client) id, a GUID such as 3f1c9a52-7d4e-4b6a-9c0b-2e1d3c4b5a69 (its value is not shown: " +
+        "are clientid and clientsecret swapped in the Secret?)",
+    );
+  }
+  return { kind: "servicePrincipal", clientId, clientSecret: secretRefValue(options, KEY.clientSecret) };
 }
 
 /**

@@ -130,7 +130,7 @@ describe("kv check without --fetch", () => {
     const result = await check(path, "--json");
     const parsed = report(result);
     const line = before.split("\n").length + 2;
-    expect(parsed.problems).toEqual([expect.stringMatching(new RegExp(`^${path}, document 2: .+ at line ${line}, column \\d+$`))]);
+    expect(parsed.problems).toEqual([expect.stringMatching(new RegExp(`^${path}, document 2: is not valid YAML at line ${line}, column \\d+ \\(.+\\)$`))]);
     expect(parsed.volumes).toHaveLength(1);
     expect(result.code).toBe(1);
   });

@@ -336,6 +336,9 @@ const BAD_OPTIONS: [string, Record<string, unknown>, string, string[]][] = [
   ["a client id that is not base64", { "kubernetes.io/secret/clientid": "not base64!" }, "kubernetes.io/secret/clientid", ["not base64"]],
   ["an empty client secret", { "kubernetes.io/secret/clientsecret": base64("\n") }, "kubernetes.io/secret/clientsecret", ["is empty", '"azure/kv"']],
   ["an empty client id", { "kubernetes.io/secret/clientid": base64("\r\n") }, "kubernetes.io/secret/clientid", ["is empty"]],
+  // The leak check below covers it: the client id is the client secret here.
+  ["clientid and clientsecret swapped", { "kubernetes.io/secret/clientid": base64(CLIENT_SECRET), "kubernetes.io/secret/clientsecret": base64(CLIENT_ID) }, "kubernetes.io/secret/clientid", ["not an application (client) id", "a GUID", "swapped"]],
+  ["a client id that is a name, not the application id", { "kubernetes.io/secret/clientid": base64("my-app") }, "kubernetes.io/secret/clientid", ["not an application (client) id"]],
   // formats
   ["an unknown format", { keyvaultobjectformats: "jks;" }, "keyvaultobjectformats", ["entry 1", '"jks"', "is not a format", FORMATS_BY_TYPE, "leave the entry empty for the default"]],
   ["DER asked for by name", { keyvaultobjectformats: ";der" }, "keyvaultobjectformats", ["entry 2", '"der"', "is not a format"]],
