@@ -22,7 +22,7 @@ DRIVER="$DRIVER_DIR/kv"
 TEMP_PREFIX="$TARGET_DIR/.azure~kv.tmp."
 
 [ -d "$TARGET_DIR" ] || fail "TARGET_DIR $TARGET_DIR is not a directory: mount the kubelet volume plugin dir there"
-[ -w "$TARGET_DIR" ] || fail "TARGET_DIR $TARGET_DIR is not writable by uid $(id -u): the installer must run as the dir's owner (root on nodes)"
+[ -w "$TARGET_DIR" ] || fail "TARGET_DIR $TARGET_DIR is not writable by uid $(id -u): the installer must run as the dir's owner (root on nodes), on a file system mounted read-write"
 if [ ! -f "$SOURCE" ] || [ ! -r "$SOURCE" ]; then fail "SOURCE $SOURCE is not a readable file"; fi
 case "$POLL_SECONDS" in
   '' | *[!0-9]* | 0) fail "POLL_SECONDS must be a whole number of seconds above 0, got '$POLL_SECONDS'" ;;
@@ -40,13 +40,20 @@ is_intact() {
 }
 
 install_driver() {
+  if [ -d "$DRIVER" ] && [ ! -L "$DRIVER" ]; then fail "$DRIVER is a directory: remove it, kubelet runs the driver executable from that path"; fi
   staging="$(mktemp -d "${TEMP_PREFIX}XXXXXX")"
   cp "$SOURCE" "$staging/kv"
   got="$(sha256 "$staging/kv")"
   [ "$got" = "$WANT" ] || fail "copy of $SOURCE has sha256 $got, expected $WANT"
   chmod 0755 "$staging/kv"
+  # On disk before it takes the driver's name: after a power cut, never an empty driver.
+  sync "$staging/kv"
   mkdir -p "$DRIVER_DIR"
-  mv -f "$staging/kv" "$DRIVER" # rename(2): same file system, so atomic
+  # Across file systems mv would copy in place, and kubelet could run a half-written driver.
+  [ "$(stat -c %d "$staging")" = "$(stat -c %d "$DRIVER_DIR")" ] ||
+    fail "$DRIVER_DIR is on another file system than $TARGET_DIR: the driver cannot be replaced in one step there"
+  # rename(2), atomic; -T: a symlink in the driver's place is replaced, never followed.
+  mv -fT "$staging/kv" "$DRIVER"
   rmdir "$staging"
   staging=""
 }

@@ -1,7 +1,7 @@
 // installer/install.sh against a temporary TARGET_DIR standing in for kubelet's plugin dir.
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { INSTALL_SH, InstallerEnv, InstallerProcess, driverIn, installDriver } from "./installerProcess";
@@ -131,6 +131,44 @@ test("removes the temp dir of an installer that was killed mid-copy", async () =
 
   expect(installer.lines.some((line) => line.endsWith(`removed stale ${stale}`))).toBe(true);
   expect(readdirSync(targetDir)).toEqual(["azure~kv"]);
+});
+
+test("replaces a symlink in the driver's place, never writing through it", async () => {
+  const elsewhere = join(work, "elsewhere");
+  mkdirSync(elsewhere);
+  mkdirSync(join(targetDir, "azure~kv"));
+  symlinkSync(elsewhere, driverIn(targetDir));
+
+  const installer = startInstaller();
+  await installer.waitForLine(/ replaced changed /);
+
+  expect(lstatSync(driverIn(targetDir)).isFile()).toBe(true);
+  expect(sha256(driverIn(targetDir))).toBe(sha256(source));
+  expect(readdirSync(elsewhere)).toEqual([]);
+});
+
+test("refuses a directory in the driver's place, saying so, rather than installing into it", () => {
+  mkdirSync(driverIn(targetDir), { recursive: true });
+  const run = spawnSync(INSTALL_SH, [], { env: { PATH: process.env.PATH, TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "1" }, encoding: "utf8", timeout: 10_000 });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toMatch(/azure~kv\/kv is a directory: remove it/);
+  expect(readdirSync(driverIn(targetDir))).toEqual([]);
+});
+
+test("refuses to install across file systems, where the copy could be seen half-written", () => {
+  const driverDir = join(targetDir, "azure~kv");
+  mkdirSync(driverDir);
+  expect(spawnSync("mount", ["-t", "tmpfs", "tmpfs", driverDir]).status).toBe(0);
+  try {
+    const run = spawnSync(INSTALL_SH, [], { env: { PATH: process.env.PATH, TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "1" }, encoding: "utf8", timeout: 10_000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/is on another file system than .*: the driver cannot be replaced in one step there/);
+    expect(readdirSync(driverDir)).toEqual([]);
+    expect(visibleEntries(targetDir)).toEqual(["azure~kv"]); // and its temp dir is gone
+    expect(readdirSync(targetDir)).toEqual(["azure~kv"]);
+  } finally {
+    spawnSync("umount", [driverDir]);
+  }
 });
 
 describe("fails at once, saying what to fix, when misconfigured", () => {
