@@ -69,7 +69,7 @@ test("libraries' debug output switched on in kubelet's environment goes to the l
     keyvaultobjectnames: "db-password",
     keyvaultobjecttypes: "secret",
     tenantid: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-    "kubernetes.io/secret/clientid": Buffer.from("client").toString("base64"),
+    "kubernetes.io/secret/clientid": Buffer.from("3f1c9a52-7d4e-4b6a-9c0b-2e1d3c4b5a69").toString("base64"),
     "kubernetes.io/secret/clientsecret": Buffer.from("secret").toString("base64"),
     mounttimeout: "2",
   };
