@@ -20,8 +20,8 @@ COPY --chown=node:node src/ src/
 COPY --chown=node:node test/support/ test/support/
 RUN npm run build
 
-# Final stage: a shell and coreutils for install.sh; no Node.js. The image never runs the
-# driver itself, it only copies it to the node.
+# Final stage: a shell, coreutils and util-linux (mountpoint) for install.sh; no Node.js.
+# The image never runs the driver itself, it only copies it to the node.
 FROM debian:12.12-slim
 COPY --from=build /home/node/kv-flexvol/dist/azure~kv/kv /opt/kv-flexvol/azure~kv/kv
 COPY installer/install.sh /opt/kv-flexvol/install.sh

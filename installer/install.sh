@@ -49,9 +49,11 @@ install_driver() {
   # On disk before it takes the driver's name: after a power cut, never an empty driver.
   sync "$staging/kv"
   mkdir -p "$DRIVER_DIR"
-  # Across file systems mv would copy in place, and kubelet could run a half-written driver.
-  [ "$(stat -c %d "$staging")" = "$(stat -c %d "$DRIVER_DIR")" ] ||
-    fail "$DRIVER_DIR is on another file system than $TARGET_DIR: the driver cannot be replaced in one step there"
+  # Across mounts (another file system, or a bind mount of the same one) rename(2) fails and
+  # mv copies in place instead: kubelet could run a half-written driver.
+  if mountpoint -q "$DRIVER_DIR"; then
+    fail "$DRIVER_DIR is another mount than $TARGET_DIR: the driver cannot be replaced in one step there"
+  fi
   # rename(2), atomic; -T: a symlink in the driver's place is replaced, never followed.
   mv -fT "$staging/kv" "$DRIVER"
   rmdir "$staging"

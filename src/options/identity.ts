@@ -80,16 +80,19 @@ const SECRET_REF_HELP =
   "application id and password) in the pod's namespace and reference it with secretRef in the flexVolume, " +
   `or set ${KEY.usePodIdentity} or ${KEY.useVmManagedIdentity} to "true"`;
 
-/** An Azure AD application (client) id. Anything else may be the client secret in the wrong key. */
-const APPLICATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * An Azure AD application (client) id: its GUID, or an application id URI such as
+ * api://contoso-app. Anything else may be the client secret in the wrong key.
+ */
+const APPLICATION_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z][a-z0-9+.-]*:\/\/\S+)$/i;
 
 function servicePrincipal(options: RawOptions): Identity {
-  const clientId = secretRefValue(options, KEY.clientId);
+  const clientId = secretRefValue(options, KEY.clientId).trim();
   if (!APPLICATION_ID.test(clientId)) {
     // Never echoed: the client id is logged and shown, so a swapped secret would be too.
     throw new OptionError(
       KEY.clientId,
-      "is not an application (client) id, a GUID such as 3f1c9a52-7d4e-4b6a-9c0b-2e1d3c4b5a69 (its value is not shown: " +
+      "is not an application (client) id, a GUID such as 3f1c9a52-7d4e-4b6a-9c0b-2e1d3c4b5a69 or an id URI (its value is not shown: " +
         "are clientid and clientsecret swapped in the Secret?)",
     );
   }

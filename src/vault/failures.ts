@@ -8,7 +8,7 @@ export interface FailureContext {
   principal: string;
   /** Client id to grant permissions to, when known. */
   clientId?: string;
-  /** True while no token has come from the identity source: nothing could be asked of the vault. */
+  /** True while the token asked for has not come: nothing could be asked of the vault. */
   awaitingToken?: boolean;
 }
 

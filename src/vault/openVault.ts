@@ -47,7 +47,7 @@ export function openVault(
       return identity.clientId();
     },
     get awaitingToken() {
-      return !token.hasToken;
+      return token.awaitingToken;
     },
   };
   return { vault, context };

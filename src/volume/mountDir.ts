@@ -1,6 +1,6 @@
 // Checks on the `<dir>` argument kubelet passes to mount and unmount.
 import { realpathSync, statSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import { OptionError, VolumeError } from "../errors";
 
 /** kubelet always passes an absolute path under its pods directory. */
@@ -22,17 +22,20 @@ export function requireDirectoryOrAbsent(dir: string): void {
 }
 
 /**
- * `dir` as /proc/self/mountinfo names it, symlinks resolved: a node's /var/lib/kubelet may
- * be a symlink, and a mount looked up by the other spelling is never found. The part that
- * does not exist yet is kept as given; mount makes it.
+ * `dir` as /proc/self/mountinfo names it, symlinks resolved as the kernel resolves them (a
+ * node's /var/lib/kubelet may be a symlink, and a mount looked up by the other spelling is
+ * never found). The part that does not exist yet is kept as given; mount makes it, or
+ * says why it cannot.
  */
 export function canonicalMountDir(dir: string): string {
   const missing: string[] = [];
-  for (let path = resolve(dir); ; path = dirname(path)) {
+  for (let path = dir; ; path = dirname(path)) {
     try {
-      return join(realpathSync(path), ...missing);
+      // native: libc's realpath(3); Node's own collapses '..' before following symlinks.
+      return join(realpathSync.native(path), ...missing);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || path === dirname(path)) {
+      const { code } = error as NodeJS.ErrnoException;
+      if ((code !== "ENOENT" && code !== "ENOTDIR") || path === dirname(path)) {
         throw new VolumeError(`cannot resolve ${dir}: ${(error as Error).message}`);
       }
       missing.unshift(basename(path));

@@ -31,9 +31,20 @@ test("a plain path stays as it is, trailing slash and dots normalised", () => {
   expect(canonicalMountDir(`${dir}/./`)).toBe(dir);
 });
 
-test("a path that cannot be resolved is a VolumeError that names it", () => {
+test("'..' after a symlink goes up from the symlink's target, as the kernel goes", () => {
+  mkdirSync(join(root, "elsewhere", "real"), { recursive: true });
+  symlinkSync(join(root, "elsewhere", "real"), join(root, "link"));
+  expect(canonicalMountDir(join(root, "link") + "/../sibling")).toBe(join(root, "elsewhere", "sibling"));
+});
+
+test("a path through a file is kept below the file's real path: mount then says what is wrong", () => {
   writeFileSync(join(root, "file"), "");
-  const dir = join(root, "file", "secrets");
+  expect(canonicalMountDir(join(root, "file", "secrets"))).toBe(join(root, "file", "secrets"));
+});
+
+test("a path that cannot be resolved is a VolumeError that names it", () => {
+  symlinkSync("loop", join(root, "loop"));
+  const dir = join(root, "loop", "secrets");
   expect(() => canonicalMountDir(dir)).toThrow(VolumeError);
-  expect(() => canonicalMountDir(dir)).toThrow(`cannot resolve ${dir}: ENOTDIR`);
+  expect(() => canonicalMountDir(dir)).toThrow(`cannot resolve ${dir}: ELOOP`);
 });

@@ -181,6 +181,12 @@ describe("parseVolumeOptions accepts", () => {
       { "kubernetes.io/secret/clientsecret": base64(` a b\t\n`) },
       { identity: { kind: "servicePrincipal", clientId: CLIENT_ID, clientSecret: " a b\t" } },
     ],
+    [
+      "a client id with spaces around it, in capitals",
+      { "kubernetes.io/secret/clientid": base64(` ${CLIENT_ID.toUpperCase()}\t`) },
+      { identity: { kind: "servicePrincipal", clientId: CLIENT_ID.toUpperCase(), clientSecret: CLIENT_SECRET } },
+    ],
+    ["an application id URI as client id", { "kubernetes.io/secret/clientid": base64("api://contoso-app") }, { identity: { kind: "servicePrincipal", clientId: "api://contoso-app", clientSecret: CLIENT_SECRET } }],
     ["fsGroup from mounterArgs", { "kubernetes.io/mounterArgs.FsGroup": "2000" }, { fsGroup: 2000 }],
     ["fsGroup from an older kubelet", { "kubernetes.io/fsGroup": "0" }, { fsGroup: 0 }],
     ["mounterArgs.FsGroup over the older key", { "kubernetes.io/mounterArgs.FsGroup": "7", "kubernetes.io/fsGroup": "8" }, { fsGroup: 7 }],
@@ -338,7 +344,7 @@ const BAD_OPTIONS: [string, Record<string, unknown>, string, string[]][] = [
   ["an empty client id", { "kubernetes.io/secret/clientid": base64("\r\n") }, "kubernetes.io/secret/clientid", ["is empty"]],
   // The leak check below covers it: the client id is the client secret here.
   ["clientid and clientsecret swapped", { "kubernetes.io/secret/clientid": base64(CLIENT_SECRET), "kubernetes.io/secret/clientsecret": base64(CLIENT_ID) }, "kubernetes.io/secret/clientid", ["not an application (client) id", "a GUID", "swapped"]],
-  ["a client id that is a name, not the application id", { "kubernetes.io/secret/clientid": base64("my-app") }, "kubernetes.io/secret/clientid", ["not an application (client) id"]],
+  ["a client id that is a name, not the application id", { "kubernetes.io/secret/clientid": base64("my-app") }, "kubernetes.io/secret/clientid", ["not an application (client) id", "id URI"]],
   // formats
   ["an unknown format", { keyvaultobjectformats: "jks;" }, "keyvaultobjectformats", ["entry 1", '"jks"', "is not a format", FORMATS_BY_TYPE, "leave the entry empty for the default"]],
   ["DER asked for by name", { keyvaultobjectformats: ";der" }, "keyvaultobjectformats", ["entry 2", '"der"', "is not a format"]],
