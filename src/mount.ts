@@ -11,7 +11,7 @@ import { FETCH_CONCURRENCY, fetchObjects, type VolumeFile } from "./vault/fetchO
 import { openVault } from "./vault/openVault";
 import { canonicalMountDir, requireDirectoryOrAbsent, requireMountDir } from "./volume/mountDir";
 import { lockMountDir } from "./volume/mountLock";
-import { mountedAt, mountTmpfs, tmpfsSize, unmountTmpfs } from "./volume/tmpfs";
+import { mountedAt, mountTmpfs, tmpfsSize, unmountAll, unmountTmpfs } from "./volume/tmpfs";
 import { isUnfinished, writeVolume } from "./volume/writeVolume";
 
 async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment, deadline: AbortSignal): Promise<VolumeFile[]> {
@@ -58,7 +58,7 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
     if (mounted === "tmpfs" && isUnfinished(dir)) {
       // Never answer Success for it: kubelet would start the pod on a partial volume.
       log.warn("unfinished-volume-replaced", { dir });
-      unmountTmpfs(dir);
+      unmountAll(dir);
     } else if (mounted) {
       log.info("already-mounted", { dir });
       return;
@@ -69,6 +69,6 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
     populate(dir, files, options);
     log.info("mounted", { dir, files: files.length });
   } finally {
-    await release();
+    release();
   }
 }

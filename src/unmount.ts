@@ -31,6 +31,6 @@ export async function unmountVolume(dirArgument: string | undefined): Promise<vo
       if (code !== "ENOENT") log.warn("dir-kept", { dir, reason: code });
     }
   } finally {
-    await release();
+    release();
   }
 }

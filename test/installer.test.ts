@@ -22,6 +22,12 @@ function startInstaller(env: InstallerEnv = {}): InstallerProcess {
   return installer;
 }
 
+/** One run of the installer that is expected to stop on its own (a failure). */
+function installOnce(override: InstallerEnv = {}) {
+  const env = { PATH: process.env.PATH, TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "1", ...override };
+  return spawnSync(INSTALL_SH, [], { env, encoding: "utf8", timeout: 10_000 });
+}
+
 beforeEach(() => {
   work = mkdtempSync(join(tmpdir(), "kv-installer-"));
   targetDir = join(work, "volumeplugins");
@@ -149,7 +155,7 @@ test("replaces a symlink in the driver's place, never writing through it", async
 
 test("refuses a directory in the driver's place, saying so, rather than installing into it", () => {
   mkdirSync(driverIn(targetDir), { recursive: true });
-  const run = spawnSync(INSTALL_SH, [], { env: { PATH: process.env.PATH, TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "1" }, encoding: "utf8", timeout: 10_000 });
+  const run = installOnce();
   expect(run.status).toBe(1);
   expect(run.stderr).toMatch(/azure~kv\/kv is a directory: remove it/);
   expect(readdirSync(driverIn(targetDir))).toEqual([]);
@@ -163,7 +169,7 @@ test.each([
   mkdirSync(driverDir);
   expect(spawnSync("mount", mountArgs(driverDir)).status).toBe(0);
   try {
-    const run = spawnSync(INSTALL_SH, [], { env: { PATH: process.env.PATH, TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "1" }, encoding: "utf8", timeout: 10_000 });
+    const run = installOnce();
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/is another mount than .*: the driver cannot be replaced in one step there/);
     expect(readdirSync(driverDir)).toEqual([]);
@@ -180,8 +186,7 @@ describe("fails at once, saying what to fix, when misconfigured", () => {
     ["SOURCE is missing", { SOURCE: "/nonexistent/kv" }, /SOURCE \/nonexistent\/kv is not a readable file/],
     ["POLL_SECONDS is no number", { POLL_SECONDS: "soon" }, /POLL_SECONDS must be a whole number/],
   ])("%s", (_case, override, message) => {
-    const env = { PATH: process.env.PATH, TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "1", ...override };
-    const run = spawnSync(INSTALL_SH, [], { env, encoding: "utf8", timeout: 10_000 });
+    const run = installOnce(override);
 
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(message);

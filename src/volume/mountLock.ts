@@ -144,7 +144,7 @@ function removeIfStale(lock: string): void {
   }
 }
 
-export type Release = () => Promise<void>;
+export type Release = () => void;
 
 /** Waits for the lock on `dir`; gives up when `signal` aborts (the mount's deadline). */
 export async function lockMountDir(dir: string, signal?: AbortSignal): Promise<Release> {
@@ -157,7 +157,7 @@ export async function lockMountDir(dir: string, signal?: AbortSignal): Promise<R
       throw new VolumeError(`cannot lock ${dir}: ${(error as Error).message}`);
     }
     // Released only if still this call's: never a lock another call took after this one's was removed.
-    if (held) return async () => removeIfStill(path, held);
+    if (held) return () => removeIfStill(path, held);
     if (signal?.aborted) throw new VolumeError(`another call is still working on ${dir}; kubelet will retry`);
     removeIfStale(path);
     await new Promise((wake) => setTimeout(wake, POLL_MS));

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { VolumeError } from "../errors";
 import { findMount, parseMountInfo } from "./mountInfo";
+
 const PAGE = 4096;
 const TIMEOUT_MS = 30_000;
 /** Room for the kernel's own bookkeeping and for kubelet to relabel or chown. */
@@ -16,7 +17,7 @@ export function mountedAt(dir: string): string | undefined {
   return findMount(parseMountInfo(text), resolve(dir))?.fsType;
 }
 
-export function isMounted(dir: string): boolean {
+function isMounted(dir: string): boolean {
   return mountedAt(dir) !== undefined;
 }
 

@@ -39,6 +39,12 @@ const CASES: Array<[string, () => Record<string, string> | string, string, strin
   ["an empty alias", () => withSp({ keyvaultobjectnames: "db-password;db-password", keyvaultobjecttypes: "secret;secret", keyvaultobjectaliases: "a; " }), "keyvaultobjectaliases", ["is empty"]],
   ["no secretRef for a service principal", () => withSp({ "kubernetes.io/secret/clientid": undefined, "kubernetes.io/secret/clientsecret": undefined }), "kubernetes.io/secret/clientid", ["secretRef", "azure/kv"]],
   ["pod identity without the pod's name", () => withSp({ usepodidentity: "true", "kubernetes.io/pod.name": undefined }), "kubernetes.io/pod.name", ["missing"]],
+  [
+    "clientid and clientsecret swapped in the Secret",
+    () => withSp({ "kubernetes.io/secret/clientid": Buffer.from(suite.sp.clientSecret).toString("base64"), "kubernetes.io/secret/clientsecret": Buffer.from(suite.sp.clientId).toString("base64") }),
+    "kubernetes.io/secret/clientid",
+    ["not an application (client) id", "swapped"],
+  ],
   ["a client secret that is not base64", () => withSp({ "kubernetes.io/secret/clientsecret": "not base64 at all!" }), "kubernetes.io/secret/clientsecret", ["base64"]],
   ["an unknown cloud", () => withSp({ cloudname: "AzureMoonCloud" }), "cloudname", ["AzurePublicCloud", "AzureStackCloud"]],
   ["both identity flags", () => withSp({ usepodidentity: "true", usevmmanagedidentity: "true" }), "usepodidentity", ["only one"]],
@@ -62,6 +68,7 @@ test.each(CASES)("%s is refused before anything is mounted", async (_case, optio
   expect(readdirSync(parent)).toEqual(before);
   expect(suite.azure.requests).toHaveLength(0);
   expect(result.combined).not.toContain(suite.sp.clientSecret);
+  expect(suite.kubelet.log(volume)).not.toContain(suite.sp.clientSecret);
 });
 
 test("a missing JSON argument is refused", async () => {

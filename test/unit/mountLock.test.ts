@@ -23,7 +23,7 @@ async function lockFileOf(lockedDir: string): Promise<string> {
   const before = new Set(lockFiles());
   const release = await lockMountDir(lockedDir);
   const [path] = lockFiles().filter((f) => !before.has(f));
-  await release();
+  release();
   return path;
 }
 
@@ -40,7 +40,7 @@ describe("lockMountDir", () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 150));
     order.push("first done");
-    await releaseFirst();
+    releaseFirst();
     await (await second)();
     expect(order).toEqual(["first done", "second"]);
   });
@@ -54,7 +54,7 @@ describe("lockMountDir", () => {
   it("gives up when the deadline passes while another call holds the lock", async () => {
     const release = await lockMountDir(dir);
     await expect(lockMountDir(dir, AbortSignal.timeout(100))).rejects.toThrow(VolumeError);
-    await release();
+    release();
   });
 
   it("takes over a lock whose holder died, and leaves no guard file behind", async () => {
@@ -80,7 +80,7 @@ describe("lockMountDir", () => {
     expect(Number(pid)).toBe(process.pid);
     expect(started).toMatch(/^\d+$/);
     await expect(lockMountDir(dir, AbortSignal.timeout(200))).rejects.toThrow(VolumeError);
-    await release();
+    release();
   });
 
   it("leaves a dead holder's lock to the waiter that holds the guard while that waiter lives", async () => {
@@ -104,7 +104,7 @@ describe("lockMountDir", () => {
     // Meanwhile removed as stale (a waiter that misjudged it) and taken by another call.
     unlinkSync(path);
     writeFileSync(path, String(process.ppid));
-    await release();
+    release();
     expect(readFileSync(path, "utf8")).toBe(String(process.ppid));
     unlinkSync(path);
   });
