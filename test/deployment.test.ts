@@ -57,8 +57,16 @@ describe("the installer DaemonSet", () => {
     expect(mount.mountPath).toBe(env.TARGET_DIR);
   });
 
-  test("is Ready only once the driver is installed", () => {
-    expect(container.readinessProbe.exec.command).toEqual(["test", "-x", `${env.TARGET_DIR}/azure~kv/kv`]);
+  test("is Ready only once the installed driver is the image's and answers init (install.sh ready)", () => {
+    expect(container.readinessProbe.exec.command).toEqual(["/opt/kv-flexvol/install.sh", "ready"]);
+    // `ready` reads what the loop recorded in ${TMPDIR:-/tmp}, which the read-only image needs mounted.
+    const scratch = container.volumeMounts.find((m: Doc) => m.mountPath === "/tmp");
+    expect(pod.volumes.find((v: Doc) => v.name === scratch?.name)?.emptyDir).toBeDefined();
+  });
+
+  test("keeps off virtual nodes, which have no kubelet plugin dir", () => {
+    const terms = pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(terms).toEqual([{ matchExpressions: [{ key: "type", operator: "NotIn", values: ["virtual-kubelet"] }] }]);
   });
 
   test("runs on every Linux node, whatever its taints, before ordinary pods", () => {
@@ -93,13 +101,38 @@ describe("the installer DaemonSet", () => {
   test("gets exactly the PodSecurityPolicy made for it, where PSP still exists", () => {
     const psp = named("PodSecurityPolicy", "kv-flexvol-installer");
     expect(psp.spec.allowedHostPaths).toContainEqual({ pathPrefix: pluginVolume.hostPath.path });
-    expect(psp.spec.volumes).toEqual(["hostPath"]);
+    expect(psp.spec.volumes).toEqual(["hostPath", "emptyDir"]);
     expect(container.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
     expect(psp.metadata.annotations["seccomp.security.alpha.kubernetes.io/allowedProfileNames"]).toBe("runtime/default");
     const binding = named("RoleBinding", "psp:kv-flexvol-installer");
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: pod.serviceAccountName, namespace: "kv" }]);
     expect(named("ServiceAccount", pod.serviceAccountName).metadata.namespace).toBe("kv");
     expect(named("ClusterRole", binding.roleRef.name).rules[0].resourceNames).toEqual([psp.metadata.name]);
+  });
+});
+
+describe("the uninstaller (kv-flexvol-uninstall.yaml)", () => {
+  const of = (file: string) => manifests.find((m) => m.file === file && m.doc.kind === "DaemonSet")!.doc;
+  const installer = of("kv-flexvol-installer.yaml");
+  const uninstaller = of("kv-flexvol-uninstall.yaml");
+  const [container] = uninstaller.spec.template.spec.containers;
+  const env = Object.fromEntries(container.env.map((e: Doc) => [e.name, e.value]));
+
+  test("replaces the installer's pods: the same DaemonSet, selector and image, in uninstall mode", () => {
+    expect([uninstaller.metadata, uninstaller.spec.selector]).toEqual([installer.metadata, installer.spec.selector]);
+    expect(container.image).toBe(installer.spec.template.spec.containers[0].image);
+    expect(container.args).toEqual(["uninstall"]);
+    expect(container.readinessProbe.exec.command).toEqual(["/opt/kv-flexvol/install.sh", "uninstalled"]);
+  });
+
+  test("sees kubelet's pods dir, with the mounts made after it started, and the same plugin dir", () => {
+    const spec = uninstaller.spec.template.spec;
+    const mountOf = (path: string) => container.volumeMounts.find((m: Doc) => m.mountPath === path);
+    const hostPathOf = (path: string) => spec.volumes.find((v: Doc) => v.name === mountOf(path).name).hostPath.path;
+    expect(mountOf(env.PODS_DIR)).toMatchObject({ readOnly: true, mountPropagation: "HostToContainer" });
+    expect(hostPathOf(env.PODS_DIR)).toBe("/var/lib/kubelet/pods");
+    expect(hostPathOf(env.TARGET_DIR)).toBe(installer.spec.template.spec.volumes.find((v: Doc) => v.hostPath).hostPath.path);
+    expect(spec.affinity).toEqual(installer.spec.template.spec.affinity);
   });
 });
 

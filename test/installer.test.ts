@@ -1,7 +1,7 @@
 // installer/install.sh against a temporary TARGET_DIR standing in for kubelet's plugin dir.
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { INSTALL_SH, InstallerEnv, InstallerProcess, driverIn, installDriver } from "./installerProcess";
@@ -16,16 +16,18 @@ let targetDir: string;
 let source: string;
 const running: InstallerProcess[] = [];
 
-function startInstaller(env: InstallerEnv = {}): InstallerProcess {
-  const installer = new InstallerProcess({ TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "1", ...env });
+const baseEnv = (): InstallerEnv => ({ TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "1", VERIFIED_FILE: join(work, "verified") });
+
+function startInstaller(env: InstallerEnv = {}, mode: string[] = []): InstallerProcess {
+  const installer = new InstallerProcess({ ...baseEnv(), ...env }, mode);
   running.push(installer);
   return installer;
 }
 
-/** One run of the installer that is expected to stop on its own (a failure). */
-function installOnce(override: InstallerEnv = {}) {
-  const env = { PATH: process.env.PATH, TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "1", ...override };
-  return spawnSync(INSTALL_SH, [], { env, encoding: "utf8", timeout: 10_000 });
+/** One run of the installer that is expected to stop on its own (a failure, or a probe). */
+function installOnce(override: InstallerEnv = {}, mode: string[] = []) {
+  const env = { PATH: process.env.PATH, ...baseEnv(), ...override };
+  return spawnSync(INSTALL_SH, mode, { env, encoding: "utf8", timeout: 10_000 });
 }
 
 beforeEach(() => {
@@ -37,7 +39,8 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((installer) => installer.stop("SIGKILL")));
+  // SIGTERM: the trap also ends its `sleep`, which would hold jest open for POLL_SECONDS.
+  await Promise.all(running.splice(0).map((installer) => installer.stop("SIGTERM")));
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -191,6 +194,112 @@ describe("fails at once, saying what to fix, when misconfigured", () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(message);
     expect(visibleEntries(targetDir)).toEqual([]);
+  });
+});
+
+/** A stand-in driver that answers `init` as kubelet expects (or as told), and logs nothing. */
+function answeringDriver(answer = '{"status":"Success","capabilities":{"attach":false,"fsGroup":false}}'): void {
+  writeFileSync(source, `#!/bin/sh\n[ "$1" = init ] && echo '${answer}'\n`, { mode: 0o755 });
+}
+
+const ready = () => installOnce({}, ["ready"]);
+
+describe("readiness (install.sh ready): the installed driver is the image's, byte for byte, and answers init", () => {
+  test("is not ready before the installer has verified a driver", () => {
+    answeringDriver();
+    const probe = ready();
+    expect(probe.status).toBe(1);
+    expect(probe.stderr).toMatch(/not ready: .*azure~kv\/kv is missing/);
+  });
+
+  test("is ready once the driver is installed and answers init", async () => {
+    answeringDriver();
+    await startInstaller({ POLL_SECONDS: "3600" }).waitForLine(/ installed /);
+    const probe = ready();
+    expect(probe.stderr).toBe("");
+    expect(probe.status).toBe(0);
+  });
+
+  test("is not ready once the installed driver was changed, until it is replaced", async () => {
+    answeringDriver();
+    await startInstaller({ POLL_SECONDS: "3600" }).waitForLine(/ installed /);
+    appendFileSync(driverIn(targetDir), "# tampered\n"); // still a driver that answers init
+
+    const probe = ready();
+    expect(probe.status).toBe(1);
+    expect(probe.stderr).toMatch(/not \(yet\) verified to be .* byte for byte/);
+  });
+
+  test("is not ready when the driver's init does not answer Success, and says what it answered", async () => {
+    answeringDriver('{"status":"Failure","message":"broken"}');
+    await startInstaller({ POLL_SECONDS: "3600" }).waitForLine(/ installed /);
+    const probe = ready();
+    expect(probe.status).toBe(1);
+    expect(probe.stderr).toMatch(/init answered: \{"status":"Failure","message":"broken"\}/);
+  });
+});
+
+describe("a read-only plugin dir", () => {
+  /** targetDir as a tmpfs, so it can be remounted read-only. */
+  function readOnlyLater(): () => void {
+    expect(spawnSync("mount", ["-t", "tmpfs", "tmpfs", targetDir]).status).toBe(0);
+    return () => expect(spawnSync("mount", ["-o", "remount,ro", targetDir]).status).toBe(0);
+  }
+  afterEach(() => spawnSync("umount", [targetDir]));
+
+  test("with the driver intact: reported, nothing written, and Ready", async () => {
+    answeringDriver();
+    const makeReadOnly = readOnlyLater();
+    await installDriver(targetDir, source);
+    makeReadOnly();
+
+    const installer = startInstaller({ POLL_SECONDS: "3600" });
+    await installer.waitForLine(/ up to date: .* is read-only, which is fine while the driver stays intact$/);
+    expect(ready().status).toBe(0);
+  });
+
+  test("with the driver missing: fails, saying the dir is read-only", () => {
+    readOnlyLater()();
+    const run = installOnce();
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/is not writable by uid 0, and .*azure~kv\/kv is missing or differs/);
+  });
+});
+
+describe("uninstall (deployment/kv-flexvol-uninstall.yaml)", () => {
+  const podUid = "0d1c6d2e-5b8a-4e49-9d52-1f0b2a7c9e31";
+  let podsDir: string;
+  let volume: string;
+  beforeEach(() => {
+    podsDir = join(work, "pods");
+    volume = join(podsDir, podUid, "volumes", "azure~kv", "secrets");
+    mkdirSync(volume, { recursive: true });
+  });
+  afterEach(() => spawnSync("umount", [volume]));
+  const uninstalled = () => installOnce({ PODS_DIR: podsDir }, ["uninstalled"]);
+
+  test("waits while an azure~kv volume is mounted, naming its pod, then removes azure~kv and stays Ready", async () => {
+    await installDriver(targetDir, source);
+    expect(spawnSync("mount", ["-t", "tmpfs", "tmpfs", volume]).status).toBe(0);
+
+    const uninstaller = startInstaller({ PODS_DIR: podsDir }, ["uninstall"]);
+    await uninstaller.waitForLine(new RegExp(`refusing to remove .*azure~kv: .*pod ${podUid} volume secrets; delete those pods first`));
+    expect(existsSync(driverIn(targetDir))).toBe(true);
+    expect(uninstalled().status).toBe(1);
+
+    expect(spawnSync("umount", [volume]).status).toBe(0);
+    await uninstaller.waitForLine(/ uninstalled: removed .*azure~kv$/);
+    expect(readdirSync(targetDir)).toEqual([]);
+    expect(uninstalled().status).toBe(0);
+    expect(uninstaller.lines.filter((line) => / refusing /.test(line))).toHaveLength(1); // said once, not every poll
+  });
+
+  test("refuses to run without PODS_DIR, which it needs to see mounted volumes", async () => {
+    await installDriver(targetDir, source);
+    const run = installOnce({}, ["uninstall"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/PODS_DIR is not set/);
+    expect(existsSync(driverIn(targetDir))).toBe(true);
   });
 });
 

@@ -12,6 +12,8 @@ export interface InstallerEnv {
   TARGET_DIR?: string;
   SOURCE?: string;
   POLL_SECONDS?: string;
+  VERIFIED_FILE?: string;
+  PODS_DIR?: string;
 }
 
 export interface Exit {
@@ -27,9 +29,10 @@ export class InstallerProcess {
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private stderr = "";
 
-  constructor(env: InstallerEnv) {
+  /** `mode`: the container's args (none: install). */
+  constructor(env: InstallerEnv, mode: string[] = []) {
     // Executed directly, as the image's ENTRYPOINT is: this also checks the shebang and mode.
-    this.child = spawn(INSTALL_SH, [], {
+    this.child = spawn(INSTALL_SH, mode, {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
