@@ -52,7 +52,9 @@ export function parseObjectOutputs(options: RawOptions, namesKey: string, object
 function parseFormat(entry: string, index: number, object: NamedObject): ObjectFormat {
   if (entry === "") return "default";
   const format = entry.toLowerCase() as ObjectFormat;
-  if (!KNOWN_FORMATS.has(format)) throw entryError(KEY.objectFormats, index, entry, "is not a format", FORMATS_FIX);
+  if (!KNOWN_FORMATS.has(format)) {
+    throw entryError(KEY.objectFormats, index, entry, `is not a format (asked for ${object.type} ${quote(object.name)})`, FORMATS_FIX);
+  }
   if (!FORMATS_BY_TYPE[object.type].includes(format)) {
     throw entryError(KEY.objectFormats, index, entry, `does not fit ${object.type} ${quote(object.name)}`, FORMATS_FIX);
   }

@@ -28,23 +28,29 @@ function contentTypeOf(secret: VaultSecret): typeof PKCS12_CONTENT_TYPE | typeof
   );
 }
 
-/** The PKCS#12 file of a certificate's backing secret (its value is that file, base64). */
-export function certificatePfx(secret: VaultSecret): Buffer {
-  if (contentTypeOf(secret) === PEM_CONTENT_TYPE) {
-    throw new ContentError(
-      `the certificate was imported as PEM (${PEM_CONTENT_TYPE}), so the vault holds no PKCS#12 file for it; use format pem`,
-    );
-  }
+/** The PKCS#12 file a PKCS#12 backing secret holds (its value is that file, base64). */
+function storedPfx(secret: VaultSecret): Buffer {
   const pfx = decodeStdBase64(secret.value);
   if (!pfx) throw new ContentError(`the secret's value is not base64, as a ${PKCS12_CONTENT_TYPE} secret's value must be`);
   return pfx;
+}
+
+/**
+ * `pfx` of a certificate's backing secret: the vault's own PKCS#12 file as it is, or, for a
+ * certificate imported as PEM, one written from its key and chain.
+ */
+export function certificatePfx(secret: VaultSecret): Buffer {
+  if (contentTypeOf(secret) === PKCS12_CONTENT_TYPE) return storedPfx(secret);
+  const { privateKey, leaf, chain } = bundleOf(readMaterial(secret));
+  const { writePkcs12 } = require("./pkcs12File") as typeof import("./pkcs12File");
+  return writePkcs12(privateKey, leaf, chain);
 }
 
 /** node-forge takes 10-30 ms to load, so only a mount that unpacks a certificate loads it. */
 function readMaterial(secret: VaultSecret): CertificateMaterial {
   if (contentTypeOf(secret) === PKCS12_CONTENT_TYPE) {
     const { readPkcs12 } = require("./pkcs12") as typeof import("./pkcs12");
-    return readPkcs12(certificatePfx(secret));
+    return readPkcs12(storedPfx(secret));
   }
   const { readPemFile } = require("./pemFile") as typeof import("./pemFile");
   return readPemFile(secret.value);

@@ -1,6 +1,7 @@
 // Formats, encodings, file modes and fsGroup through the bundled CLI, on a real tmpfs, against
 // the Key Vault stand-in holding real keys and certificate chains. Defaults stay the Go driver's
 // bytes (mount.test.ts); these are the opt-in ones.
+import { spawnSync } from "node:child_process";
 import { createPublicKey, X509Certificate } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -57,6 +58,7 @@ describe("a mount with every format and encoding, filepermission 0600 and an fsG
       ["web-tls", "secret", "web.pem", "pem", ""],
       ["web-tls", "secret", "web.pfx", "pfx", ""],
       ["edge-tls", "secret", "edge.pem", "PEM", ""],
+      ["edge-tls", "secret", "edge.pfx", "pfx", ""],
       ["web-tls", "cert", "web.crt", "pem", ""],
       ["signing-rsa", "key", "rsa.pub", "pem", ""],
       ["signing-ec", "key", "ec.pub", "pem", ""],
@@ -106,6 +108,34 @@ describe("a mount with every format and encoding, filepermission 0600 and an fsG
     expect(certificates).toHaveLength(3);
   });
 
+  it("writes a PKCS#12 file for a certificate imported as PEM, which openssl opens without -legacy", () => {
+    const pfxFile = join(volume.dir, "edge.pfx");
+    const info = spawnSync("openssl", ["pkcs12", "-in", pfxFile, "-info", "-nokeys", "-passin", "pass:"], { encoding: "utf8" });
+    expect(info.stderr).toMatch(/MAC: sha256, Iteration \d+/);
+    expect(info.stderr).toMatch(/Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration \d+, PRF hmacWithSHA256/);
+    expect(info.status).toBe(0);
+    const keyOut = spawnSync("openssl", ["pkcs12", "-in", pfxFile, "-nocerts", "-nodes", "-passin", "pass:"], { encoding: "utf8" });
+    expect(keyOut.status).toBe(0);
+    expect(createPublicKey(keyOut.stdout).export({ format: "jwk" })).toEqual(createPublicKey(ecTls.leafKey.privateKey).export({ format: "jwk" }));
+    const certificates = [...info.stdout.matchAll(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)].map((m) => new X509Certificate(m[0]).raw);
+    expect(certificates).toEqual([ecTls.leaf, ...ecTls.chain]);
+  });
+
+  it("writes a PKCS#12 file for a PEM-imported certificate that a Node TLS server serves, verified by a client trusting only the root", async () => {
+    const server = createServer({ pfx: file(volume, "edge.pfx") }, (socket) => socket.end("hello"));
+    await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const reply = await new Promise<string>((done, fail) => {
+        const client = connect({ host: "127.0.0.1", port, servername: "edge.contoso.com", ca: derToPem(ecTls.root) }, () => client.once("data", (data) => done(String(data))));
+        client.on("error", fail);
+      });
+      expect(reply).toBe("hello");
+    } finally {
+      server.close();
+    }
+  });
+
   it("writes the certificate as PEM of its DER, and keys as PEM matching their JWK", () => {
     expect(new X509Certificate(file(volume, "web.crt")).raw).toEqual(rsaTls.leaf);
     expect(file(volume, "web.crt").toString()).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
@@ -121,7 +151,7 @@ describe("a mount with every format and encoding, filepermission 0600 and an fsG
 
   it("gives every file mode 0640 (0600 made group-readable) and the fsGroup as group", () => {
     const names = readdirSync(volume.dir);
-    expect(names).toHaveLength(9);
+    expect(names).toHaveLength(10);
     for (const name of names) {
       const stat = statSync(join(volume.dir, name));
       expect([name, stat.mode & 0o7777, stat.gid]).toEqual([name, 0o640, 2000]);
@@ -139,7 +169,6 @@ test("filepermission without an fsGroup is applied as given, files owned by root
 describe("content that cannot become the file asked for fails the mount, naming the object", () => {
   it.each<[string, Record<string, string>, string]>([
     ["pem of a plain secret", { keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", keyvaultobjectformats: "pem" }, "secret/db-password: invalid content: the secret's content type is not set"],
-    ["pfx of a PEM-backed certificate", { keyvaultobjectnames: "edge-tls", keyvaultobjecttypes: "secret", keyvaultobjectformats: "pfx" }, "secret/edge-tls: invalid content: the certificate was imported as PEM"],
     ["base64 of a value that is not base64", { keyvaultobjectnames: "blob-base64;db-password", keyvaultobjecttypes: "secret;secret", keyvaultobjectencodings: ";base64" }, "secret/db-password: invalid content: the secret's value is not base64 text"],
   ])("%s", async (_title, options, expected) => {
     const { volume, answer } = await mount(options);

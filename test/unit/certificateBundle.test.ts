@@ -50,6 +50,14 @@ describe.each(KINDS)("a certificate with a %s key", (kind) => {
     expect(bags.filter((bag) => bag.type === forge.pki.oids.certBag)).toHaveLength(3);
     expect(bags.filter((bag) => bag.type === forge.pki.oids.pkcs8ShroudedKeyBag)).toHaveLength(1);
   });
+
+  it("from a PEM file in any order: pfx is a PKCS#12 file of the key, the leaf, then the chain", () => {
+    const chain = chains[kind];
+    const shuffled = derToPem(chain.intermediate) + String(chain.leafKey.privateKey.export({ type: "pkcs8", format: "pem" })) + derToPem(chain.root) + derToPem(chain.leaf);
+    const file = pfx({ value: shuffled, contentType: PEM_CONTENT_TYPE });
+    // Read back as the vault's own PKCS#12 files are read: the same key, leaf and chain come out.
+    expectKeyLeafChain(pem({ value: file.toString("base64"), contentType: PKCS12_CONTENT_TYPE }), chain);
+  });
 });
 
 describe("pem of a certificate's secret also", () => {
@@ -93,7 +101,7 @@ describe("pem and pfx refuse", () => {
     ["a PKCS#12 secret whose value is not base64", () => ({ value: SECRET, contentType: PKCS12_CONTENT_TYPE }), "pem", "not base64"],
     ["a PKCS#12 secret that is no PKCS#12", () => ({ value: Buffer.from(SECRET).toString("base64"), contentType: PKCS12_CONTENT_TYPE }), "pem", "not a PKCS#12"],
     ["a PKCS#12 file with another password", () => ({ value: toPkcs12(chains["EC-P-256"].leafKey.privateKey, [chains["EC-P-256"].leaf], "hunter2").toString("base64"), contentType: PKCS12_CONTENT_TYPE }), "pem", "empty password"],
-    ["pfx of a certificate imported as PEM", () => ({ value: toPemBundle(chains["RSA-2048"].leafKey.privateKey, [chains["RSA-2048"].leaf]), contentType: PEM_CONTENT_TYPE }), "pfx", "use format pem"],
+    ["pfx of a PEM file without a key", () => ({ value: derToPem(chains["RSA-2048"].leaf), contentType: PEM_CONTENT_TYPE }), "pfx", "no private key"],
     ["a PEM file without a key", () => ({ value: derToPem(chains["RSA-2048"].leaf), contentType: PEM_CONTENT_TYPE }), "pem", "no private key"],
     ["a PEM file with two keys", () => ({ value: toPemBundle(chains["RSA-2048"].leafKey.privateKey, [chains["RSA-2048"].leaf]) + String(generateKeyPair("EC-P-256").privateKey.export({ type: "pkcs8", format: "pem" })), contentType: PEM_CONTENT_TYPE }), "pem", "2 private keys"],
     ["a key that matches no certificate", () => ({ value: toPemBundle(generateKeyPair("RSA-2048").privateKey, [chains["RSA-2048"].leaf]), contentType: PEM_CONTENT_TYPE }), "pem", "no certificate in the secret matches its private key"],

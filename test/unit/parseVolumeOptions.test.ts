@@ -346,8 +346,8 @@ const BAD_OPTIONS: [string, Record<string, unknown>, string, string[]][] = [
   ["clientid and clientsecret swapped", { "kubernetes.io/secret/clientid": base64(CLIENT_SECRET), "kubernetes.io/secret/clientsecret": base64(CLIENT_ID) }, "kubernetes.io/secret/clientid", ["not an application (client) id", "a GUID", "swapped"]],
   ["a client id that is a name, not the application id", { "kubernetes.io/secret/clientid": base64("my-app") }, "kubernetes.io/secret/clientid", ["not an application (client) id", "id URI"]],
   // formats
-  ["an unknown format", { keyvaultobjectformats: "jks;" }, "keyvaultobjectformats", ["entry 1", '"jks"', "is not a format", FORMATS_BY_TYPE, "leave the entry empty for the default"]],
-  ["DER asked for by name", { keyvaultobjectformats: ";der" }, "keyvaultobjectformats", ["entry 2", '"der"', "is not a format"]],
+  ["an unknown format", { keyvaultobjectformats: "jks;" }, "keyvaultobjectformats", ["entry 1", '"jks"', 'is not a format (asked for secret "db-password")', FORMATS_BY_TYPE, "leave the entry empty for the default"]],
+  ["DER asked for by name", { keyvaultobjectformats: ";der" }, "keyvaultobjectformats", ["entry 2", '"der"', 'is not a format (asked for cert "tls")']],
   ["pfx on a certificate", { keyvaultobjectformats: ";pfx" }, "keyvaultobjectformats", ["entry 2", '"pfx"', 'does not fit cert "tls"', FORMATS_BY_TYPE]],
   ["pfx on a key", { keyvaultobjectnames: "signing", keyvaultobjecttypes: "key", keyvaultobjectformats: "PFX" }, "keyvaultobjectformats", ["entry 1", 'does not fit key "signing"', FORMATS_BY_TYPE]],
   ["fewer formats than names", { keyvaultobjectformats: "pem" }, "keyvaultobjectformats", ["has 1 entry but keyvaultobjectnames has 2", "one format per name", "an empty entry keeps the default"]],
