@@ -6,7 +6,7 @@ import { createPublicKey, X509Certificate } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { connect, createServer } from "node:tls";
+import { connect, createServer, type SecureContextOptions } from "node:tls";
 import forge from "node-forge";
 import { PEM_CONTENT_TYPE } from "../support/certPackaging";
 import { expectSingleJson } from "../support/driver";
@@ -50,6 +50,21 @@ async function mount(options: Record<string, string>, kubeletKeys: Record<string
 
 const file = (volume: PodVolume, name: string) => readFileSync(join(volume.dir, name));
 
+/** What a client trusting only `tls`'s root hears from a TLS server set up with `identity`. */
+async function replyOfTlsServer(identity: SecureContextOptions, servername: string, tls: CertificateChain): Promise<string> {
+  const server = createServer(identity, (socket) => socket.end("hello"));
+  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+  try {
+    const { port } = server.address() as AddressInfo;
+    return await new Promise<string>((done, fail) => {
+      const client = connect({ host: "127.0.0.1", port, servername, ca: derToPem(tls.root) }, () => client.once("data", (data) => done(String(data))));
+      client.on("error", fail);
+    });
+  } finally {
+    server.close();
+  }
+}
+
 describe("a mount with every format and encoding, filepermission 0600 and an fsGroup", () => {
   let volume: PodVolume;
   beforeAll(async () => {
@@ -81,18 +96,7 @@ describe("a mount with every format and encoding, filepermission 0600 and an fsG
 
   it("writes a PEM that a TLS server takes as both key and certificate, verified by a client trusting only the root", async () => {
     const bundle = file(volume, "web.pem");
-    const server = createServer({ key: bundle, cert: bundle }, (socket) => socket.end("hello"));
-    await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
-    try {
-      const { port } = server.address() as AddressInfo;
-      const reply = await new Promise<string>((done, fail) => {
-        const client = connect({ host: "127.0.0.1", port, servername: "web.contoso.com", ca: derToPem(rsaTls.root) }, () => client.once("data", (data) => done(String(data))));
-        client.on("error", fail);
-      });
-      expect(reply).toBe("hello");
-    } finally {
-      server.close();
-    }
+    expect(await replyOfTlsServer({ key: bundle, cert: bundle }, "web.contoso.com", rsaTls)).toBe("hello");
   });
 
   it("writes a PEM-backed EC certificate as PEM: key, leaf, chain", () => {
@@ -122,18 +126,7 @@ describe("a mount with every format and encoding, filepermission 0600 and an fsG
   });
 
   it("writes a PKCS#12 file for a PEM-imported certificate that a Node TLS server serves, verified by a client trusting only the root", async () => {
-    const server = createServer({ pfx: file(volume, "edge.pfx") }, (socket) => socket.end("hello"));
-    await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
-    try {
-      const { port } = server.address() as AddressInfo;
-      const reply = await new Promise<string>((done, fail) => {
-        const client = connect({ host: "127.0.0.1", port, servername: "edge.contoso.com", ca: derToPem(ecTls.root) }, () => client.once("data", (data) => done(String(data))));
-        client.on("error", fail);
-      });
-      expect(reply).toBe("hello");
-    } finally {
-      server.close();
-    }
+    expect(await replyOfTlsServer({ pfx: file(volume, "edge.pfx") }, "edge.contoso.com", ecTls)).toBe("hello");
   });
 
   it("writes the certificate as PEM of its DER, and keys as PEM matching their JWK", () => {
