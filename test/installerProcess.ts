@@ -1,7 +1,7 @@
 // Runs installer/install.sh as the DaemonSet's container does: a long-lived process
 // whose stdout lines say what it did, stopped with SIGTERM.
 import { ChildProcess, spawn } from "node:child_process";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export const INSTALL_SH = resolve(__dirname, "..", "installer", "install.sh");
 
@@ -70,7 +70,9 @@ export class InstallerProcess {
 
 /** Installs SOURCE into TARGET_DIR the way the DaemonSet does, then stops the installer. */
 export async function installDriver(targetDir: string, source: string): Promise<string> {
-  const installer = new InstallerProcess({ TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "3600" });
+  // Beside the plugin dir, not in the machine's /tmp (the default).
+  const VERIFIED_FILE = join(dirname(targetDir), "verified");
+  const installer = new InstallerProcess({ TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "3600", VERIFIED_FILE });
   try {
     await installer.waitForLine(/ (installed|up to date)/);
   } finally {
