@@ -1,7 +1,7 @@
 // Every bad input kubelet can hand the driver ends in one Failure answer that names
 // the option and the fix; nothing is mounted, nothing is written outside <dir>, and
 // no Azure endpoint is even asked.
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { expectSingleJson } from "../support/driver";
@@ -89,9 +89,14 @@ test("AzureStackCloud without a readable environment file is refused", async () 
 });
 
 test("a <dir> that is a file is refused and left alone", async () => {
-  const file = join(mkdtempSync(join(tmpdir(), "kv-file-")), "not-a-dir");
+  const parent = mkdtempSync(join(tmpdir(), "kv-file-"));
+  const file = join(parent, "not-a-dir");
   writeFileSync(file, "keep me");
-  const result = await suite.kubelet.call(["mount", file, JSON.stringify(withSp({}))]);
-  expect(expectSingleJson(result.combined)).toEqual({ status: "Failure", message: expect.stringContaining("not a directory") });
-  expect(findMount(file)).toBeUndefined();
+  try {
+    const result = await suite.kubelet.call(["mount", file, JSON.stringify(withSp({}))]);
+    expect(expectSingleJson(result.combined)).toEqual({ status: "Failure", message: expect.stringContaining("not a directory") });
+    expect(findMount(file)).toBeUndefined();
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
 });

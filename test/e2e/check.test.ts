@@ -2,7 +2,7 @@
 // errors, and --fetch against the stand-in (ok, forbidden with its fix, not found, throttled,
 // network, a bad token, pod identity). Exit status 0 all well, 1 problems, 2 usage.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -27,6 +27,7 @@ beforeAll(() => {
   vault.grant(checker.clientId, "secret", "cert");
 });
 afterEach(() => suite.azure.clearFaults());
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const base64 = (text: string) => Buffer.from(text).toString("base64");
 
