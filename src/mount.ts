@@ -8,6 +8,7 @@ import { log, messageOf } from "./log";
 import { parseMountArgument, parseVolumeOptions } from "./options/parseVolumeOptions";
 import type { VolumeOptions } from "./options/volumeOptions";
 import { FETCH_CONCURRENCY, fetchObjects, type VolumeFile } from "./vault/fetchObjects";
+import { envFileOf } from "./vault/envFile";
 import { openVault } from "./vault/openVault";
 import { canonicalMountDir, requireDirectoryOrAbsent, requireMountDir } from "./volume/mountDir";
 import { lockMountDir } from "./volume/mountLock";
@@ -22,6 +23,11 @@ async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment,
     abortSignal: deadline,
     deadlineSeconds: options.mountTimeoutSeconds,
   });
+}
+
+/** The objects' files, and the env file when the volume asks for one. */
+function volumeFiles(options: VolumeOptions, fetched: VolumeFile[]): VolumeFile[] {
+  return options.envFile ? [...fetched, envFileOf(options.envFile, options.objects, fetched, options.vaultName)] : fetched;
 }
 
 function populate(dir: string, files: readonly VolumeFile[], options: VolumeOptions): void {
@@ -65,7 +71,7 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
     }
     routeAzureLogs();
     log.info("fetching", { dir, vault: options.vaultName, identity: options.identity.kind, objects: options.objects.length });
-    const files = await fetchVolumeFiles(options, cloud, deadline);
+    const files = volumeFiles(options, await fetchVolumeFiles(options, cloud, deadline));
     populate(dir, files, options);
     log.info("mounted", { dir, files: files.length });
   } finally {

@@ -13,6 +13,8 @@ export const KEY = {
   objectFormats: "keyvaultobjectformats",
   objectEncodings: "keyvaultobjectencodings",
   filePermission: "filepermission",
+  envFile: "envfile",
+  objectEnvNames: "keyvaultobjectenvnames",
   tenantId: "tenantid",
   cloudName: "cloudname",
   usePodIdentity: "usepodidentity",

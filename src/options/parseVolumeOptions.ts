@@ -9,6 +9,7 @@ import { wholeNumber } from "./numbers";
 import { parseIdentity } from "./identity";
 import { JSON_OPTIONS, KEY } from "./keys";
 import { tenantIdProblem, vaultNameProblem } from "./names";
+import { parseEnvFile } from "./envFile";
 import { parseObjects } from "./objects";
 import { firstGiven, indexOptions, optionValue, type RawOptions } from "./rawOptions";
 import { jsonSyntaxProblem, quote } from "./text";
@@ -68,7 +69,7 @@ export function parseVolumeOptions(raw: unknown): VolumeOptions {
   const tenantId = required("tenantId");
 
   checkValue(vaultName, vaultNameProblem, "use the vault's name as the Azure portal shows it");
-  const objects = parseObjects(options, objectNames, objectTypes);
+  const { objects, envFile } = parseEnvFile(options, objectNames.key, parseObjects(options, objectNames, objectTypes));
   checkValue(tenantId, tenantIdProblem, "copy the directory (tenant) id from the Azure portal");
 
   const cloudName = parseCloudName(optionValue(options, KEY.cloudName));
@@ -85,6 +86,7 @@ export function parseVolumeOptions(raw: unknown): VolumeOptions {
     fileMode,
     mountTimeoutSeconds,
     ...(fsGroup === undefined ? {} : { fsGroup }),
+    ...(envFile === undefined ? {} : { envFile }),
   };
 }
 

@@ -23,6 +23,8 @@ export interface ObjectSpec {
   format: ObjectFormat;
   /** Always "utf-8" for keys and certificates. */
   encoding: ObjectEncoding;
+  /** Its variable in the env file (keyvaultobjectenvnames); absent: not in it. */
+  envName?: string;
 }
 
 export type Identity =
@@ -49,4 +51,6 @@ export interface VolumeOptions {
   mountTimeoutSeconds: number;
   /** Group owning the files (the pod's fsGroup), when kubelet passes one. */
   fsGroup?: number;
+  /** One more file, of `export NAME='value'` lines (option envfile). */
+  envFile?: string;
 }
