@@ -1,3 +1,6 @@
+// Tests run on the node the executable embeds (scripts/pinnedNode.cjs), however jest is started.
+require("./scripts/pinnedNode.cjs").requirePinnedNode("jest");
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",

@@ -85,7 +85,7 @@ export async function bundle(entry, outfile) {
     outfile,
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: "node26",
     format: "cjs",
     minify: true,
     sourcemap: false,
