@@ -15,12 +15,14 @@ const require = createRequire(import.meta.url);
  * it creates the stderr stream as it loads, and output it wrote on a DEBUG switched on in
  * kubelet's environment would only be diverted to the log (cli.ts). Without it, its
  * optional `supports-color`, which the single executable would answer with a warning on
- * stderr, is gone too.
+ * stderr, is gone too. `proxy-agent-negotiate` is https-proxy-agent's Kerberos proxy
+ * sign-in, which the driver never asks for; it would import the `kerberos` package.
  */
 const SWITCHED_OFF = {
   jsonwebtoken: "module.exports = {};",
   open: "module.exports = {};",
   debug: "module.exports = () => Object.assign(() => {}, { enabled: false });",
+  "proxy-agent-negotiate": 'exports.createNegotiateAuth = () => { throw new Error("Negotiate proxy authentication is not supported"); };',
 };
 
 /**

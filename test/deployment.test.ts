@@ -33,14 +33,16 @@ test.each(files)("%s is YAML without errors or warnings", (file) => {
   }
 });
 
-/** kubernetes-models lays its classes out as <group>/<version>/<Kind> (the core group is just v1). */
-function modelClass(apiVersion: string, kind: string): new (data: unknown) => { validate(): void } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(`kubernetes-models/${apiVersion}/${kind}`)[kind];
+/**
+ * kubernetes-models lays its classes out as <group>/<version>/<Kind> (the core group is just
+ * v1), as ES modules only: imported, not required.
+ */
+async function modelClass(apiVersion: string, kind: string): Promise<new (data: unknown) => { validate(): void }> {
+  return (await import(`kubernetes-models/${apiVersion}/${kind}`))[kind];
 }
 
-test.each(manifests.map((m) => [describeDoc(m), m] as const))("%s validates against the Kubernetes schema", (_name, { doc }) => {
-  const Model = modelClass(doc.apiVersion, doc.kind);
+test.each(manifests.map((m) => [describeDoc(m), m] as const))("%s validates against the Kubernetes schema", async (_name, { doc }) => {
+  const Model = await modelClass(doc.apiVersion, doc.kind);
   expect(() => new Model(doc).validate()).not.toThrow();
 });
 

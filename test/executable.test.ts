@@ -41,10 +41,11 @@ function freshDir(name: string): string {
   return dir;
 }
 
-test("the bundle requires nothing but Node's built-in modules", () => {
+test("the bundle requires and imports nothing but Node's built-in modules", () => {
   // Any other runtime require() is answered by the single executable with a warning on
-  // stderr (and an exception): bundle.mjs must bundle or omit every module.
-  const required = [...readFileSync(BUNDLE, "utf8").matchAll(/\brequire\("([^"]+)"\)/g)].map(([, id]) => id);
+  // stderr (and an exception), an import() with an exception: bundle.mjs must bundle or
+  // omit every module.
+  const required = [...readFileSync(BUNDLE, "utf8").matchAll(/\b(?:require|import)\("([^"]+)"\)/g)].map(([, id]) => id);
   const builtins = new Set(builtinModules.flatMap((id) => [id, `node:${id}`]));
   expect(required.filter((id) => !builtins.has(id))).toEqual([]);
 });
