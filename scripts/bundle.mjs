@@ -81,6 +81,9 @@ const replaceModules = {
   },
 };
 
+/** src/version.ts: the executable has no package.json to read the driver's version from. */
+const DRIVER_VERSION = require("../package.json").version;
+
 export async function bundle(entry, outfile) {
   await build({
     entryPoints: [entry],
@@ -94,5 +97,6 @@ export async function bundle(entry, outfile) {
     legalComments: "none",
     logLevel: "warning",
     plugins: [replaceModules],
+    define: { KV_DRIVER_VERSION: JSON.stringify(DRIVER_VERSION) },
   });
 }

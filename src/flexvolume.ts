@@ -5,12 +5,18 @@ import { messageOf } from "./log";
 
 export type DriverAnswer =
   | { status: "Success"; capabilities?: { attach: boolean } }
+  | { status: "Success"; version: string; node: string }
   | { status: "Failure"; message: string }
   | { status: "Not supported"; message: string };
 
 /** No attach step: kubelet calls mount/unmount directly on the node. */
 export const INIT_ANSWER: DriverAnswer = { status: "Success", capabilities: { attach: false } };
 export const SUCCESS: DriverAnswer = { status: "Success" };
+
+/** `kv version`, an operator's call: the driver's version and the Node.js it runs on. */
+export function versionAnswer(driverVersion: string): DriverAnswer {
+  return { status: "Success", version: driverVersion, node: process.version };
+}
 
 function failureMessage(error: unknown): string {
   if (error instanceof OptionError) return `invalid volume options: ${error.message}`;
