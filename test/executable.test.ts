@@ -15,7 +15,7 @@ import { startAzureStandIn } from "./support/standIn";
 const REPO = resolve(__dirname, "..");
 const BUNDLE = resolve(REPO, "dist/kv.js");
 const EXECUTABLE = resolve(REPO, "dist/azure~kv/kv");
-const INIT_ANSWER = '{"status":"Success","capabilities":{"attach":false}}';
+const INIT_ANSWER = '{"status":"Success","capabilities":{"attach":false,"fsGroup":false}}';
 /** The Node.js the executable must embed: the node-linux-<cpu> package pinned in package.json. */
 const PINNED_NODE = `v${(packageJson.optionalDependencies as Record<string, string>)[`node-linux-${process.arch}`]}`;
 

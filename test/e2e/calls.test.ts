@@ -10,9 +10,9 @@ import { Kubelet } from "../support/kubelet";
 const kubelet = new Kubelet({});
 afterAll(() => kubelet.cleanUp());
 
-test("init answers Success without attach, and nothing else", async () => {
+test("init answers Success without attach or kubelet's fsGroup handling, and nothing else", async () => {
   const result = await kubelet.call(["init"]);
-  expect(result.combined).toBe('{"status":"Success","capabilities":{"attach":false}}\n');
+  expect(result.combined).toBe('{"status":"Success","capabilities":{"attach":false,"fsGroup":false}}\n');
   expect(result.code).toBe(0);
 });
 
@@ -90,7 +90,7 @@ test("unmount without a directory fails with a usage message", async () => {
 
 test("a log file that cannot be written does not break a call", async () => {
   const result = await kubelet.call(["init"], undefined, { KV_DRIVER_LOG: "/proc/version/not-a-dir/kv.log" });
-  expect(result.combined).toBe('{"status":"Success","capabilities":{"attach":false}}\n');
+  expect(result.combined).toBe('{"status":"Success","capabilities":{"attach":false,"fsGroup":false}}\n');
 });
 
 test("libraries' debug output switched on in kubelet's environment goes to the log, never to kubelet", async () => {
