@@ -61,9 +61,9 @@ module.exports = new Proxy(() => {}, {
 }
 
 /**
- * The SDK's request ids come from the global `crypto` (Web Crypto), which Node 20 loads
- * when it is first read: about 0.75 ms per mount. node:crypto, loaded anyway, makes the
- * same random UUIDs.
+ * The SDK's request ids come from the global `crypto` (Web Crypto), which Node (20 and 26
+ * alike) loads when it is first read: about 0.75 ms per mount on Node 20. node:crypto,
+ * loaded anyway, makes the same random UUIDs.
  */
 const REQUEST_IDS = /@typespec[\\/]ts-http-runtime[\\/]dist[\\/]esm[\\/]util[\\/]uuidUtils\.js$/;
 
