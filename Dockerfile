@@ -2,9 +2,11 @@
 # installs it on each node (deployment/kv-flexvol-installer.yaml runs it as a DaemonSet).
 #   docker build -t <registry>/kv-flexvol/installer:<version> .
 
-# Build stage: the driver executable is this image's node binary with the bundled CLI
-# injected (scripts/buildExecutable.mjs), so this node release is the one nodes run.
-FROM node:20.20.2-bookworm AS build
+# Build stage. The driver executable is the node binary of the npm package node-linux-<cpu>
+# that package-lock.json pins (scripts/pinnedNode.cjs), with the bundled CLI embedded: npm ci
+# installs it and npm run build runs on it. This image's own node, the same release
+# (test/dockerfile.test.ts), only runs npm.
+FROM node:26.12.1-bookworm AS build
 USER node
 # The classic builder and kaniko create a missing WORKDIR as root, and npm ci as node then
 # fails with EACCES. Made by node first, it is node's whatever the builder.

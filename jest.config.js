@@ -1,9 +1,12 @@
+// Tests run on the node the executable embeds (scripts/pinnedNode.cjs), however jest is started.
+require("./scripts/pinnedNode.cjs").requirePinnedNode("jest");
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": "ts-jest" },
+  transform: { "^.+\\.ts$": "<rootDir>/scripts/jestTransform.cjs" },
   testTimeout: 60000,
   setupFiles: ["<rootDir>/test/support/jestEnv.ts"],
 };

@@ -6,8 +6,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requirePinnedNode } from "./pinnedNode.cjs";
 
 const [command, ...args] = process.argv.slice(2);
+// The command finds its node on the same PATH (node_modules/.bin first, under npm).
+requirePinnedNode(`${command} (scripts/asRoot.mjs)`);
 const isRoot = process.getuid?.() === 0;
 if (!isRoot && spawnSync("unshare", ["-rm", "true"], { stdio: "ignore" }).status !== 0) {
   console.error(

@@ -1,17 +1,16 @@
 // Turns the CLI bundle into the driver executable kubelet runs on nodes without Node.js:
-// a Node single executable application, i.e. a copy of this node binary with a small main
-// script (seaMain.cjs, which answers `init` itself), the bundle and the bundle's V8 code
-// cache injected. The README ("Why a Node.js single executable") says why this and not
-// the alternatives, with the start-up times behind the code cache.
+// a Node single executable application, i.e. a copy of the pinned node binary
+// (pinnedNode.cjs) with a small main script (seaMain.cjs, which answers `init` itself), the
+// bundle and the bundle's V8 code cache embedded. The README ("Why a Node.js single
+// executable") says why this and not the alternatives, with the start-up times behind the
+// code cache.
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { pinnedNodePath } from "./pinnedNode.cjs";
 
-// Node's documented sentinel: the fuse the node binary flips to know a blob was injected.
-const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
-const POSTJECT_CLI = createRequire(import.meta.url).resolve("postject/dist/cli.js");
 const SEA_MAIN = fileURLToPath(new URL("seaMain.cjs", import.meta.url));
 /**
  * The call run at build time before the bundle's code cache is written: a real mount
@@ -28,36 +27,35 @@ const TSX_CLI = createRequire(import.meta.url).resolve("tsx/cli");
  */
 export function buildExecutable(bundle, output, { useCodeCache = true } = {}) {
   // Work beside the output so the finished executable is renamed into place in one step:
-  // an interrupted build never leaves a half-injected executable for tests or the image.
+  // an interrupted build never leaves a half-written executable for tests or the image.
   mkdirSync(dirname(output), { recursive: true });
   const work = mkdtempSync(join(dirname(output), ".sea-"));
   try {
     const config = join(work, "sea-config.json");
-    const blob = join(work, "sea.blob");
+    const executable = join(work, "kv");
     const codeCache = join(work, "kv.js.cache");
-    run([process.execPath, TSX_CLI, TRAINING_MOUNT, SEA_MAIN, resolve(bundle), codeCache]);
+    // V8 accepts a code cache only from the binary that made it: the pinned node both
+    // trains the cache and is the binary embedded below.
+    const node = pinnedNodePath();
+    if (!node) throw new Error("no pinned node binary for this machine (scripts/pinnedNode.cjs)");
+    run([node, TSX_CLI, TRAINING_MOUNT, SEA_MAIN, resolve(bundle), codeCache]);
     writeFileSync(
       config,
       JSON.stringify({
         main: SEA_MAIN,
-        output: blob,
+        executable: node,
+        output: executable,
         // Without this every call prints an ExperimentalWarning on stderr.
         disableExperimentalSEAWarning: true,
         // seaMain.cjs compiles the bundle with this cache: about 15 ms less per call
-        // (README). useSnapshot is not an option on Node 20: the snapshot builder cannot
-        // load `http`, which the Azure SDK needs.
+        // (README).
         assets: { "kv.js": resolve(bundle), "kv.js.cache": codeCache },
         // The main script's own cache: a few lines, no measurable effect either way.
         useCodeCache,
       }),
     );
-    // The blob's code cache is only valid for the node binary that made it, so the same
-    // binary (the one running this build) is the one copied below.
-    run([process.execPath, "--experimental-sea-config", config]);
-
-    const executable = join(work, "kv");
-    copyFileSync(process.execPath, executable);
-    run([process.execPath, POSTJECT_CLI, executable, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE]);
+    // Writes a copy of the node binary with the main script and the assets embedded.
+    run([node, "--build-sea", config]);
     chmodSync(executable, 0o755);
     renameSync(executable, output);
   } finally {
@@ -65,11 +63,14 @@ export function buildExecutable(bundle, output, { useCodeCache = true } = {}) {
   }
 }
 
-/** Runs a build step quietly (postject's ELF library prints harmless warnings); shows its output only if it fails. */
+/** Runs a build step quietly; shows its output only if it fails. */
 function run([command, ...args]) {
   try {
     // KV_DRIVER_LOG: the training mount must not write to the build machine's driver log.
-    execFileSync(command, args, { stdio: "pipe", env: { ...process.env, KV_DRIVER_LOG: "/dev/null" } });
+    // NODE_OPTIONS (.npmrc's, for jest): the steps run the driver as nodes run it.
+    const env = { ...process.env, KV_DRIVER_LOG: "/dev/null" };
+    delete env.NODE_OPTIONS;
+    execFileSync(command, args, { stdio: "pipe", env });
   } catch (error) {
     process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
     throw new Error(`build step failed: ${[command, ...args].join(" ")}`);

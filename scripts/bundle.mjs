@@ -15,12 +15,14 @@ const require = createRequire(import.meta.url);
  * it creates the stderr stream as it loads, and output it wrote on a DEBUG switched on in
  * kubelet's environment would only be diverted to the log (cli.ts). Without it, its
  * optional `supports-color`, which the single executable would answer with a warning on
- * stderr, is gone too.
+ * stderr, is gone too. `proxy-agent-negotiate` is https-proxy-agent's Kerberos proxy
+ * sign-in, which the driver never asks for; it would import the `kerberos` package.
  */
 const SWITCHED_OFF = {
   jsonwebtoken: "module.exports = {};",
   open: "module.exports = {};",
   debug: "module.exports = () => Object.assign(() => {}, { enabled: false });",
+  "proxy-agent-negotiate": 'exports.createNegotiateAuth = () => { throw new Error("Negotiate proxy authentication is not supported"); };',
 };
 
 /**
@@ -59,9 +61,9 @@ module.exports = new Proxy(() => {}, {
 }
 
 /**
- * The SDK's request ids come from the global `crypto` (Web Crypto), which Node 20 loads
- * when it is first read: about 0.75 ms per mount. node:crypto, loaded anyway, makes the
- * same random UUIDs.
+ * The SDK's request ids come from the global `crypto` (Web Crypto), which Node (20 and 26
+ * alike) loads when it is first read: about 0.75 ms per mount on Node 20. node:crypto,
+ * loaded anyway, makes the same random UUIDs.
  */
 const REQUEST_IDS = /@typespec[\\/]ts-http-runtime[\\/]dist[\\/]esm[\\/]util[\\/]uuidUtils\.js$/;
 
@@ -79,18 +81,22 @@ const replaceModules = {
   },
 };
 
+/** src/version.ts: the executable has no package.json to read the driver's version from. */
+const DRIVER_VERSION = require("../package.json").version;
+
 export async function bundle(entry, outfile) {
   await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: "node26",
     format: "cjs",
     minify: true,
     sourcemap: false,
     legalComments: "none",
     logLevel: "warning",
     plugins: [replaceModules],
+    define: { KV_DRIVER_VERSION: JSON.stringify(DRIVER_VERSION) },
   });
 }

@@ -19,7 +19,7 @@ function answerInit() {
   } catch {
     // An unwritable log must not break the answer (as in src/log.ts).
   }
-  process.stdout.write('{"status":"Success","capabilities":{"attach":false}}\n');
+  process.stdout.write('{"status":"Success","capabilities":{"attach":false,"fsGroup":false}}\n');
 }
 
 // The bundle runs as Node runs a CommonJS file: in a function given its module's

@@ -1,12 +1,14 @@
-// Entry point kubelet execs: `kv init | mount <dir> <json-options> | unmount <dir>`.
+// Entry point kubelet execs: `kv init | mount <dir> <json-options> | unmount <dir>`, and
+// the operator's `kv version` and `kv check`.
 // Every call ends with exactly one JSON answer on stdout; nothing else reaches
 // stdout or stderr (kubelet parses the combined output).
 import { writeSync } from "node:fs";
 import { NotSupportedError } from "./errors";
-import { answerFor, DriverAnswer, exitCodeFor, INIT_ANSWER, SUCCESS } from "./flexvolume";
+import { answerFor, DriverAnswer, exitCodeFor, INIT_ANSWER, SUCCESS, versionAnswer } from "./flexvolume";
 import { log, messageOf, stopLogging } from "./log";
+import { DRIVER_VERSION } from "./version";
 
-const USAGE = "usage: kv init | kv mount <dir> <json-options> | kv unmount <dir>";
+const USAGE = "usage: kv init | kv mount <dir> <json-options> | kv unmount <dir> | kv version";
 
 let answered = false;
 
@@ -86,11 +88,16 @@ async function run(call: string, work: () => Promise<DriverAnswer>): Promise<nev
   }
 }
 
-/** kubelet's calls: a fixed positional protocol, so no argument parser on the pod start-up path. */
+/**
+ * kubelet's calls, and `version`, answered the same way: a fixed positional protocol, so no
+ * argument parser on the pod start-up path.
+ */
 function kubeletCall(call: string | undefined, args: string[]): Promise<never> {
   switch (call) {
     case "init":
       return run("init", async () => INIT_ANSWER);
+    case "version":
+      return run("version", async () => versionAnswer(DRIVER_VERSION));
     case "mount":
       return run("mount", async () => {
         // Loaded lazily: init and unmount never pay for the Azure SDK.

@@ -4,13 +4,23 @@ import { FetchError, IdentityError, NotSupportedError, OptionError, VolumeError 
 import { messageOf } from "./log";
 
 export type DriverAnswer =
-  | { status: "Success"; capabilities?: { attach: boolean } }
+  | { status: "Success"; capabilities?: { attach: boolean; fsGroup: boolean } }
+  | { status: "Success"; version: string; node: string }
   | { status: "Failure"; message: string }
   | { status: "Not supported"; message: string };
 
-/** No attach step: kubelet calls mount/unmount directly on the node. */
-export const INIT_ANSWER: DriverAnswer = { status: "Success", capabilities: { attach: false } };
+/**
+ * No attach step: kubelet calls mount/unmount directly on the node. No fsGroup for kubelet
+ * to apply: it would chown and chmod a writable volume after the mount, making the files
+ * group-writable; the driver applies the pod's fsGroup itself, with the options' mode.
+ */
+export const INIT_ANSWER: DriverAnswer = { status: "Success", capabilities: { attach: false, fsGroup: false } };
 export const SUCCESS: DriverAnswer = { status: "Success" };
+
+/** `kv version`, an operator's call: the driver's version and the Node.js it runs on. */
+export function versionAnswer(driverVersion: string): DriverAnswer {
+  return { status: "Success", version: driverVersion, node: process.version };
+}
 
 function failureMessage(error: unknown): string {
   if (error instanceof OptionError) return `invalid volume options: ${error.message}`;

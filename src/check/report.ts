@@ -33,21 +33,10 @@ function resultText(result: ObjectResult | undefined): string {
   return result.ok ? `ok (${result.bytes} byte${result.bytes === 1 ? "" : "s"})` : `${result.failure.cause}: ${result.failure.detail}`;
 }
 
-/** Kubelet's SetVolumeOwnership ORs these into every file after a writable mount with an fsGroup. */
-const KUBELET_GROUP_RW = 0o660;
-
-function notes(check: VolumeCheck): string[] {
-  const { volume, secretRef, options } = check;
+function notes({ secretRef }: VolumeCheck): string[] {
   const found: string[] = [];
   if (secretRef.kind === "placeholder") {
     found.push(`secretRef Secret ${JSON.stringify(secretRef.name)} is not in the manifest: its clientid and clientsecret were not checked (pass --secret-file)`);
-  }
-  // The driver cannot opt out: kubelet chowns and chmods unless the flexVolume itself is readOnly.
-  if (options && volume.fsGroup !== undefined && !volume.readOnly) {
-    found.push(
-      `the pod has an fsGroup and the flexVolume is not readOnly, so kubelet will make the files group-writable (mode ${octal(options.fileMode | KUBELET_GROUP_RW)}); ` +
-        `set readOnly: true on the flexVolume to keep mode ${octal(options.fileMode)}`,
-    );
   }
   return found;
 }

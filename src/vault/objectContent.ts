@@ -1,6 +1,6 @@
 // What a file holds for each object type and format. Defaults are byte-for-byte those of the
 // Go driver v0.0.17, so pods written for it read the same bytes.
-import { createPublicKey, type JsonWebKey } from "node:crypto";
+import { createPublicKey, type webcrypto } from "node:crypto";
 import { ContentError } from "../errors";
 import type { ObjectOutput } from "../options/formats";
 import type { ObjectFormat } from "../options/volumeOptions";
@@ -30,7 +30,7 @@ export function secretContent(secret: VaultSecret, { format, encoding }: ObjectO
 
 /** The public key as PEM SubjectPublicKeyInfo, for RSA and EC keys. */
 export function publicKeyPem(key: VaultKey): Buffer {
-  let jwk: JsonWebKey;
+  let jwk: webcrypto.JsonWebKey;
   if (key.n && key.e) {
     jwk = { kty: "RSA", n: base64url(key.n), e: base64url(key.e) };
   } else if (key.crv && key.x && key.y) {

@@ -1,15 +1,46 @@
-// The FlexVolume calls other than a real mount, exactly as kubelet makes them.
-import { existsSync, readFileSync } from "node:fs";
+// The FlexVolume calls other than a real mount, exactly as kubelet makes them, and the
+// operator's `kv version`.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import packageJson from "../../package.json";
 import { expectSingleJson, runDriver } from "../support/driver";
 import { Kubelet } from "../support/kubelet";
 
 const kubelet = new Kubelet({});
 afterAll(() => kubelet.cleanUp());
 
-test("init answers Success without attach, and nothing else", async () => {
+test("init answers Success without attach or kubelet's fsGroup handling, and nothing else", async () => {
   const result = await kubelet.call(["init"]);
-  expect(result.combined).toBe('{"status":"Success","capabilities":{"attach":false}}\n');
+  expect(result.combined).toBe('{"status":"Success","capabilities":{"attach":false,"fsGroup":false}}\n');
   expect(result.code).toBe(0);
+});
+
+test("version answers the driver's version and the Node.js it runs on: the pinned one", async () => {
+  const pinnedNode = (packageJson.optionalDependencies as Record<string, string>)[`node-linux-${process.arch}`];
+  const result = await kubelet.call(["version"]);
+  expect(result.combined).toBe(`{"status":"Success","version":"${packageJson.version}","node":"v${pinnedNode}"}\n`);
+  expect(result.code).toBe(0);
+});
+
+test("version loads no Azure SDK, as init does not: a bad mount, which does, shows what that looks like", async () => {
+  // A preload of the driver's process that records which of Node's built-in modules it loaded.
+  const work = mkdtempSync(join(tmpdir(), "kv-loaded-"));
+  try {
+    const probe = join(work, "probe.cjs");
+    writeFileSync(probe, 'process.on("exit", () => require("node:fs").writeFileSync(process.env.LOADED_OUT, JSON.stringify(process.moduleLoadList)));');
+    const loadedBy = async (args: string[]) => {
+      const out = join(work, "loaded.json");
+      await kubelet.call(args, undefined, { NODE_OPTIONS: `--require ${probe}`, LOADED_OUT: out });
+      const loaded = JSON.parse(readFileSync(out, "utf8")) as string[];
+      return ["https", "tls"].filter((name) => loaded.includes(`NativeModule ${name}`));
+    };
+    expect(await loadedBy(["version"])).toEqual([]);
+    expect(await loadedBy(["init"])).toEqual([]);
+    expect(await loadedBy(["mount", kubelet.newVolume().dir, "{}"])).toEqual(["https", "tls"]);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });
 
 test.each(["attach", "detach", "waitforattach", "isattached", "mountdevice", "unmountdevice", "getvolumename", "expandvolume", "nodeexpand"])(
@@ -59,7 +90,7 @@ test("unmount without a directory fails with a usage message", async () => {
 
 test("a log file that cannot be written does not break a call", async () => {
   const result = await kubelet.call(["init"], undefined, { KV_DRIVER_LOG: "/proc/version/not-a-dir/kv.log" });
-  expect(result.combined).toBe('{"status":"Success","capabilities":{"attach":false}}\n');
+  expect(result.combined).toBe('{"status":"Success","capabilities":{"attach":false,"fsGroup":false}}\n');
 });
 
 test("libraries' debug output switched on in kubelet's environment goes to the log, never to kubelet", async () => {

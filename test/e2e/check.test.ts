@@ -38,7 +38,7 @@ function write(name: string, documents: object[]): string {
 }
 
 function kvVolume(name: string, options: Record<string, unknown>, secretRef?: string): object {
-  // readOnly, as the README's examples: with an fsGroup, a writable one gets a note (kubelet's chmod).
+  // readOnly, as the README's examples: nothing in the pod writes to its secrets.
   return { name, flexVolume: { driver: "azure/kv", readOnly: true, ...(secretRef ? { secretRef: { name: secretRef } } : {}), options } };
 }
 

@@ -1,6 +1,6 @@
 // Real key and certificate material for tests: key pairs as Key Vault would hold
 // them, and a root -> intermediate -> leaf chain like one imported into Key Vault.
-import { JsonWebKey, KeyObject, generateKeyPairSync } from "node:crypto";
+import { type webcrypto, KeyObject, generateKeyPairSync } from "node:crypto";
 import { issueCertificate } from "./x509";
 
 export type KeyKind = "RSA-2048" | "EC-P-256" | "EC-P-384" | "EC-P-521";
@@ -9,8 +9,8 @@ export interface KeyPair {
   kind: KeyKind;
   privateKey: KeyObject;
   /** kty, n, e (RSA) or kty, crv, x, y (EC): what Key Vault returns. */
-  publicJwk: JsonWebKey;
-  privateJwk: JsonWebKey;
+  publicJwk: webcrypto.JsonWebKey;
+  privateJwk: webcrypto.JsonWebKey;
 }
 
 export function generateKeyPair(kind: KeyKind): KeyPair {

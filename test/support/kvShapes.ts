@@ -1,6 +1,6 @@
 // The JSON Key Vault answers with (REST API 7.x): secret, key and certificate
 // bundles, and its error bodies with their real wording.
-import { JsonWebKey, X509Certificate, createHash } from "node:crypto";
+import { type webcrypto, X509Certificate, createHash } from "node:crypto";
 
 export type ObjectType = "secret" | "key" | "cert";
 
@@ -61,13 +61,13 @@ export function secretBundle(
 }
 
 /** Public members only: Key Vault never returns d, p, q, ... */
-export function publicJwk(jwk: JsonWebKey): JsonWebKey {
+export function publicJwk(jwk: webcrypto.JsonWebKey): webcrypto.JsonWebKey {
   if (jwk.kty === "RSA") return { kty: "RSA", n: jwk.n, e: jwk.e };
   if (jwk.kty === "EC") return { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
   throw new Error(`Key Vault stand-in: unsupported key type ${jwk.kty}`);
 }
 
-export function keyBundle(kid: string, jwk: JsonWebKey, o: { managed?: boolean; attributes?: Attributes } = {}): object {
+export function keyBundle(kid: string, jwk: webcrypto.JsonWebKey, o: { managed?: boolean; attributes?: Attributes } = {}): object {
   const pub = publicJwk(jwk);
   const key_ops = pub.kty === "RSA"
     ? ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"]

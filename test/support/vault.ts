@@ -1,7 +1,7 @@
 // One key vault: its objects (each a list of versions, the last added is "latest")
 // and its access policy. Adding a certificate adds its backing secret and key under
 // the same name and version, as Key Vault does.
-import { JsonWebKey, KeyObject, X509Certificate, createPublicKey, randomBytes } from "node:crypto";
+import { type webcrypto, KeyObject, X509Certificate, createPublicKey, randomBytes } from "node:crypto";
 import { PEM_CONTENT_TYPE, PKCS12_CONTENT_TYPE, toPemBundle, toPkcs12 } from "./certPackaging";
 import { Cloud } from "./clouds";
 import {
@@ -98,7 +98,7 @@ export class Vault {
   }
 
   /** Adds a key version from a KeyObject (either half) or a JWK; only the public half is served. */
-  addKey(name: string, key: KeyObject | JsonWebKey, o: VersionOptions = {}): string {
+  addKey(name: string, key: KeyObject | webcrypto.JsonWebKey, o: VersionOptions = {}): string {
     const version = o.version ?? newVersion();
     this.put("key", name, version, keyBundle(this.idOf("key", name, version), toJwk(key)));
     return version;
@@ -146,6 +146,6 @@ function newVersion(): string {
   return randomBytes(16).toString("hex");
 }
 
-function toJwk(key: KeyObject | JsonWebKey): JsonWebKey {
+function toJwk(key: KeyObject | webcrypto.JsonWebKey): webcrypto.JsonWebKey {
   return key instanceof KeyObject ? createPublicKey(key).export({ format: "jwk" }) : key;
 }

@@ -4,8 +4,8 @@ import "reflect-metadata"; // @peculiar/x509 resolves its internals through tsyr
 import * as x509 from "@peculiar/x509";
 import { KeyObject, createPublicKey, webcrypto } from "node:crypto";
 
-// @peculiar/x509 types its provider with the DOM's Crypto, which this project's lib does not include.
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+// @peculiar/x509 signs with Web Crypto: Node's.
+x509.cryptoProvider.set(webcrypto);
 
 export interface IssueOptions {
   /** Distinguished name, e.g. "CN=demo". */
