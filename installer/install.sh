@@ -94,26 +94,26 @@ install_driver() {
 reconcile() {
   now="$(fingerprint)"
   [ -n "$now" ] && [ "$now" = "$checked" ] && return 0
+  # Each outcome is recorded before it is logged, so `ready` holds once the line is there.
   if [ -n "$now" ] && is_intact; then
+    verified "$now"
     note=""
     [ "$writable" = 1 ] || note="; $TARGET_DIR is read-only, which is fine while the driver stays intact"
     log "up to date: $DRIVER (sha256 $WANT)$note"
-  else
-    what="installed"
-    [ -z "$now" ] || what="replaced changed"
-    install_driver
-    now="$(fingerprint)"
-    # Recorded before the line is logged, so `ready` holds once the line is there. Changed
-    # again already (by someone else): nothing recorded, the next poll replaces it.
-    if is_intact; then
-      checked="$now"
-      record_verified "$now"
-    fi
-    log "$what $DRIVER (sha256 $WANT)"
     return 0
   fi
-  checked="$now"
-  record_verified "$now"
+  what="installed"
+  [ -z "$now" ] || what="replaced changed"
+  install_driver
+  now="$(fingerprint)"
+  # Changed again already (by someone else): nothing recorded, the next poll replaces it.
+  if is_intact; then verified "$now"; fi
+  log "$what $DRIVER (sha256 $WANT)"
+}
+
+verified() {
+  checked="$1"
+  record_verified "$1"
 }
 
 # What kubelet would get from the installed driver's init: its answer, or why there is none.
