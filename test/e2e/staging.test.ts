@@ -4,7 +4,7 @@
 // or SIGKILL), by mount(8) failing or hanging (a wrapper earlier in PATH, kubelet's
 // environment), and by a shared kubelet root. The next call drops what a killed one left.
 import { existsSync, readdirSync, readFileSync, watch } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { expectSingleJson, type DriverResult } from "../support/driver";
 import { Kubelet, kubeletOptions, type PodVolume } from "../support/kubelet";
 import { findMount, parseMountinfo } from "../support/mounts";
@@ -81,6 +81,30 @@ async function killedMount(volume: PodVolume, names: readonly string[], signal: 
   return result;
 }
 
+/**
+ * Mounts `names` through a mount(8) that holds at `step`, and stops the driver with `signal`
+ * once `atHold` is done. Returns the staging tmpfs's mount point.
+ */
+async function killedAtHold(volume: PodVolume, names: readonly string[], step: MountStep, fault: MountFault, signal: NodeJS.Signals, atHold: (stagingTmpfs: string, held: MountWrapper) => Promise<void> = async () => {}): Promise<string> {
+  const held = (wrapper = new MountWrapper(step, fault));
+  let stagingTmpfs = "";
+  await killedMount(volume, names, signal, async () => {
+    const { args } = await held.held();
+    // mount(8)'s last argument when it mounts the staging tmpfs; the first of the two when it moves it.
+    stagingTmpfs = step === "staging" ? args.at(-1)! : args.at(-2)!;
+    await atHold(stagingTmpfs, held);
+  }, held.env);
+  await held.close(); // kubelet's restart would have ended it with the driver
+  return stagingTmpfs;
+}
+
+/** The staging root holds the killed call's staging tmpfs and nothing else; its entries. */
+function expectLeftInStaging(stagingTmpfs: string): string[] {
+  const left = staging();
+  expect(left).toEqual({ entries: [basename(stagingTmpfs)], mounts: [stagingTmpfs] });
+  return left.entries;
+}
+
 /** The next mount of the volume drops what the killed call left and mounts it whole. */
 async function expectNextMountRecovers(volume: PodVolume, names: readonly string[], leftovers: string[]): Promise<void> {
   suite.azure.clearFaults();
@@ -113,51 +137,36 @@ describe("a mount killed", () => {
   }, CALL_TIMEOUT_MS);
 
   test("while its files are being written (SIGKILL) leaves them in its staging tmpfs, never at <dir>; the next mount drops it", async () => {
-    wrapper = new MountWrapper("staging", "holds-after");
-    const held = wrapper;
     const volume = kubelet.newVolume();
-    let stagingTmpfs = "";
-    await killedMount(volume, MANY, "SIGKILL", async () => {
-      stagingTmpfs = (await held.held()).args.at(-1)!;
+    const stagingTmpfs = await killedAtHold(volume, MANY, "staging", "holds-after", "SIGKILL", async (tmpfs, held) => {
       // The first file written into the staging tmpfs is the moment to stop the driver.
       const firstFile = new Promise<void>((written) => {
-        const watcher = watch(stagingTmpfs, () => (watcher.close(), written()));
+        const watcher = watch(tmpfs, () => (watcher.close(), written()));
       });
       held.release();
       await firstFile;
-    }, wrapper.env);
+    });
     expectNothingAt(volume);
-    const left = staging();
-    expect(left).toEqual({ entries: [stagingTmpfs.split("/").pop()], mounts: [stagingTmpfs] });
+    const left = expectLeftInStaging(stagingTmpfs);
     // Stopped in the middle of the write: some files there, not all.
     const written = readdirSync(stagingTmpfs).length;
     expect(written).toBeGreaterThan(0);
     expect(written).toBeLessThan(MANY.length);
-    await expectNextMountRecovers(volume, MANY, left.entries);
+    await expectNextMountRecovers(volume, MANY, left);
   }, CALL_TIMEOUT_MS);
 
   test("between the write and the move (SIGTERM) leaves the whole volume in its staging tmpfs, never at <dir>; the next mount drops it", async () => {
-    wrapper = new MountWrapper("move", "holds-before");
-    const held = wrapper;
     const volume = kubelet.newVolume();
-    let stagingTmpfs = "";
-    await killedMount(volume, NAMES, "SIGTERM", async () => {
-      stagingTmpfs = (await held.held()).args.at(-2)!;
-    }, wrapper.env);
-    await wrapper.close(); // kubelet's restart would have ended it with the driver
+    const stagingTmpfs = await killedAtHold(volume, NAMES, "move", "holds-before", "SIGTERM");
     expectNothingAt(volume);
-    const left = staging();
-    expect(left).toEqual({ entries: [stagingTmpfs.split("/").pop()], mounts: [stagingTmpfs] });
+    const left = expectLeftInStaging(stagingTmpfs);
     expect(readdirSync(stagingTmpfs).sort()).toEqual([...NAMES].sort());
-    await expectNextMountRecovers(volume, NAMES, left.entries);
+    await expectNextMountRecovers(volume, NAMES, left);
   }, CALL_TIMEOUT_MS);
 
   test("just after the move (SIGKILL) leaves the whole volume at <dir>, which counts as mounted; the next call drops the empty staging dir", async () => {
-    wrapper = new MountWrapper("move", "holds-after");
-    const held = wrapper;
     const volume = kubelet.newVolume();
-    await killedMount(volume, NAMES, "SIGKILL", async () => void (await held.held()), wrapper.env);
-    await wrapper.close();
+    await killedAtHold(volume, NAMES, "move", "holds-after", "SIGKILL");
     expectWholeVolume(volume, NAMES);
     const left = staging();
     expect({ entries: left.entries.length, mounts: left.mounts }).toEqual({ entries: 1, mounts: [] });

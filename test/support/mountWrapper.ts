@@ -25,6 +25,7 @@ function realMount(): string {
 
 export class MountWrapper {
   private readonly dir = mkdtempSync(join(tmpdir(), "kv-mount-wrapper-"));
+  private released = false;
 
   constructor(step: MountStep, fault: MountFault) {
     const real = realMount();
@@ -64,13 +65,15 @@ export class MountWrapper {
   }
 
   release(): void {
+    this.released = true;
     writeFileSync(join(this.dir, "go"), "");
   }
 
   /** Ends a wrapper still holding (its driver killed), and removes it. */
   async close(): Promise<void> {
     const file = join(this.dir, "held");
-    if (existsSync(file)) {
+    // Never a released one: it went on, and its pid may be another process's by now.
+    if (existsSync(file) && !this.released) {
       try {
         process.kill(Number(readFileSync(file, "utf8").split(" ")[0]), "SIGKILL");
       } catch {
