@@ -11,7 +11,7 @@ import type { VolumeFile } from "../vault/fetchObjects";
 import { findMount, readMountInfo } from "./mountInfo";
 import { lockMountDir } from "./mountLock";
 import { isAlive, SELF, type Owner } from "./owner";
-import { makePrivateMount, moveMount, mountTmpfs, tmpfsSize, unmount, unmountAll, deadlineIn, type Deadline } from "./tmpfs";
+import { deadlineIn, makePrivateMount, moveMount, mountTmpfs, tmpfsSize, unmount, unmountAll, type Deadline } from "./tmpfs";
 import { writeVolume, type FileOwnership } from "./writeVolume";
 
 /** How long the clean-up after a failure may take, even past the mount's deadline. */
