@@ -28,7 +28,7 @@ describe.each([
   ["a device (/dev/null)", () => "/dev/null"],
 ])("KV_DRIVER_LOG naming %s", (_case, makeLog) => {
   test.each<[string, (dir: string) => string[], Record<string, unknown>]>([
-    ["init", () => ["init"], { status: "Success", capabilities: { attach: false } }],
+    ["init", () => ["init"], { status: "Success", capabilities: { attach: false, fsGroup: false } }],
     ["unmount", (dir) => ["unmount", dir], { status: "Success" }],
     ["a refused mount", (dir) => ["mount", dir, JSON.stringify(podOptions("db-password", { keyvaultname: "-bad" }))], { status: "Failure", message: expect.stringContaining("option keyvaultname") }],
   ])("%s still answers exactly one JSON object, at once", async (_call, args, expected) => {
