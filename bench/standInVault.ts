@@ -2,11 +2,11 @@
 // vault of secrets a service principal may read, and the volume directories kubelet
 // would make for each mount.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { kubeletOptions } from "../test/support/kubelet";
-import { findMount } from "../test/support/mounts";
+import { kubeletOptions, makeVolumeDir } from "../test/support/kubelet";
+import { findMount, unmountUnder } from "../test/support/mounts";
 import { startAzureStandIn, type AzureStandIn } from "../test/support/standIn";
 import type { ServicePrincipal } from "../test/support/identities";
 
@@ -40,9 +40,9 @@ export class StandInVault {
     return new StandInVault(azure, sp, names);
   }
 
-  /** A node's environment for calls that reach no Azure endpoint (init): just the log file. */
+  /** A node's environment for calls that reach no Azure endpoint (init): the log file, the driver's state dir. */
   plainEnv(): Record<string, string> {
-    return { KV_DRIVER_LOG: join(this.root, "kv-driver.log") };
+    return { KV_DRIVER_LOG: join(this.root, "kv-driver.log"), KV_STATE_DIR: join(this.root, "state") };
   }
 
   /** The driver's environment for mounts: the stand-in's proxy, CA and IMDS address, and the log file. */
@@ -59,8 +59,7 @@ export class StandInVault {
 
   /** A fresh volume dir (0750, as kubelet makes it) and the mount call's arguments for `count` secrets. */
   newMount(count: number): { dir: string; args: string[] } {
-    const dir = join(this.root, `volume-${this.volumes++}`);
-    mkdirSync(dir, { mode: 0o750 });
+    const dir = makeVolumeDir(this.root, `volume-${this.volumes++}`);
     const names = this.names.slice(0, count);
     const options = kubeletOptions(
       { keyvaultname: VAULT, keyvaultobjectnames: names.join(";"), keyvaultobjecttypes: names.map(() => "secret").join(";"), tenantid: this.azure.tenantId },
@@ -88,6 +87,7 @@ export class StandInVault {
 
   async close(): Promise<void> {
     await this.azure.close();
+    unmountUnder(this.root); // the driver's private staging root, under KV_STATE_DIR
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -3,12 +3,13 @@
 //
 // Mounting a tmpfs needs root: `npm run demo` runs this through scripts/asRoot.mjs.
 import { X509Certificate } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { driverPath, runDriver } from "../test/support/driver";
 import { generateCertificateChain, generateKeyPair } from "../test/support/fixtures";
-import { findMount } from "../test/support/mounts";
+import { makeVolumeDir } from "../test/support/kubelet";
+import { findMount, unmountUnder } from "../test/support/mounts";
 import { startAzureStandIn } from "../test/support/standIn";
 
 const DEMO_SECRET = "correct-horse-battery-staple (a demo value)";
@@ -23,8 +24,8 @@ async function main(): Promise<void> {
   const azure = await startAzureStandIn();
   const work = mkdtempSync(join(tmpdir(), "kv-demo-"));
   const podUid = "0f6a7c1e-5b2d-4d0e-9a31-7c4d2b8e9f10";
-  const dir = join(work, "pods", podUid, "volumes", "azure~kv", "secrets");
-  const env = { ...azure.env, KV_DRIVER_LOG: join(work, "kv-driver.log") };
+  const dir = makeVolumeDir(work, "secrets", podUid);
+  const env = { ...azure.env, KV_DRIVER_LOG: join(work, "kv-driver.log"), KV_STATE_DIR: join(work, "state") };
   let mounted = false;
   try {
     // Azure: a service principal allowed to read a vault holding one object of each type.
@@ -38,7 +39,6 @@ async function main(): Promise<void> {
 
     // kubelet: creates the volume directory, then calls the driver with the pod's
     // volume options merged over its own keys (secretRef values base64-encoded).
-    mkdirSync(dir, { recursive: true, mode: 0o750 });
     const options = {
       "kubernetes.io/fsType": "",
       "kubernetes.io/readwrite": "rw",
@@ -91,7 +91,10 @@ async function main(): Promise<void> {
       console.log(findMount(dir) ? "the tmpfs is STILL mounted" : "the tmpfs is gone");
     }
     await azure.close();
-    if (!findMount(dir)) rmSync(work, { recursive: true, force: true });
+    if (!findMount(dir)) {
+      unmountUnder(work); // the driver's private staging root, under KV_STATE_DIR
+      rmSync(work, { recursive: true, force: true });
+    }
   }
 }
 

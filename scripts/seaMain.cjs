@@ -12,14 +12,34 @@ const { isSea } = require("node:sea");
 function answerInit() {
   const logFile = process.env.KV_DRIVER_LOG || "/var/log/kv-driver.log";
   const line = (event, fields) =>
-    JSON.stringify({ time: new Date().toISOString(), level: "info", pid: process.pid, event, ...fields }) + "\n";
-  try {
-    const lines = line("call", { call: "init" }) + line("done", { call: "init", ms: 0 }) + line("answer", { status: "Success" });
-    require("node:fs").appendFileSync(logFile, lines, { mode: 0o600 });
-  } catch {
-    // An unwritable log must not break the answer (as in src/log.ts).
-  }
+    JSON.stringify({ time: new Date().toISOString(), level: "info", pid: process.pid, event, call: "init", ...fields }) + "\n";
+  const lines = line("call", {}) + line("done", { ms: 0 }) + line("answer", { status: "Success" });
+  appendToLog(logFile, lines);
   process.stdout.write('{"status":"Success","capabilities":{"attach":false,"fsGroup":false}}\n');
+}
+
+// As src/log.ts writes: only to a regular file, opened non-blocking (a FIFO must not hang
+// init, run at every probe) and checked after opening; an unwritable log never breaks the answer.
+function appendToLog(logFile, text) {
+  const { closeSync, constants: c, fstatSync, openSync, writeSync } = require("node:fs");
+  let fd;
+  try {
+    fd = openSync(logFile, c.O_WRONLY | c.O_APPEND | c.O_CREAT | c.O_NONBLOCK | c.O_NOCTTY, 0o600);
+    const stats = fstatSync(fd);
+    const isAnswer = [1, 2].some((stream) => {
+      try {
+        const answer = fstatSync(stream);
+        return answer.dev === stats.dev && answer.ino === stats.ino;
+      } catch {
+        return false;
+      }
+    });
+    if (stats.isFile() && !isAnswer) writeSync(fd, text);
+  } catch {
+    // no log for this call
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 // The bundle runs as Node runs a CommonJS file: in a function given its module's

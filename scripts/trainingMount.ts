@@ -9,13 +9,13 @@
 // of a single-secret mount, 149 -> 124 ms with hyperfine; docs/performance.md). Without
 // root the mount command itself fails after every object was fetched; the cache then
 // lacks only that last step.
-import { execFile, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateCertificateChain, generateKeyPair } from "../test/support/fixtures";
-import { kubeletOptions } from "../test/support/kubelet";
-import { findMount } from "../test/support/mounts";
+import { kubeletOptions, makeVolumeDir } from "../test/support/kubelet";
+import { unmountUnder } from "../test/support/mounts";
 import { startAzureStandIn } from "../test/support/standIn";
 
 const OBJECTS = [
@@ -39,8 +39,7 @@ async function main(): Promise<void> {
     vault.addCertificate("training-cert", { leaf: tls.leaf, chain: tls.chain, key: tls.leafKey.privateKey });
     vault.grant(sp.clientId);
 
-    const dir = join(root, "volume");
-    mkdirSync(dir, { mode: 0o750 });
+    const dir = makeVolumeDir(root);
     const options = kubeletOptions(
       {
         keyvaultname: "training",
@@ -52,16 +51,17 @@ async function main(): Promise<void> {
     );
     // Asynchronous: the stand-in answering the call lives in this process.
     const answer = await new Promise<string>((done) =>
-      execFile(process.execPath, [seaMain, bundle, cacheFile, "mount", dir, JSON.stringify(options)], { env: { ...process.env, ...azure.env, KV_DRIVER_LOG: "/dev/null" } }, (_, stdout, stderr) =>
+      execFile(process.execPath, [seaMain, bundle, cacheFile, "mount", dir, JSON.stringify(options)], { env: { ...process.env, ...azure.env, KV_DRIVER_LOG: "/dev/null", KV_STATE_DIR: join(root, "state") } }, (_, stdout, stderr) =>
         done(`${stdout}${stderr}`),
       ),
     );
-    if (findMount(dir)) spawnSync("umount", [dir]);
     const served = azure.stats("keyvault").requests;
     if (!existsSync(cacheFile) || served < OBJECTS.length) {
       throw new Error(`the training mount fetched ${served} of ${OBJECTS.length} objects: ${answer}`);
     }
   } finally {
+    // The volume, and the driver's private staging root under KV_STATE_DIR.
+    unmountUnder(root);
     rmSync(root, { recursive: true, force: true });
     await azure.close();
   }

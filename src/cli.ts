@@ -3,9 +3,10 @@
 // Every call ends with exactly one JSON answer on stdout; nothing else reaches
 // stdout or stderr (kubelet parses the combined output).
 import { writeSync } from "node:fs";
+import { callContext } from "./callContext";
 import { NotSupportedError } from "./errors";
 import { answerFor, DriverAnswer, exitCodeFor, INIT_ANSWER, SUCCESS, versionAnswer } from "./flexvolume";
-import { log, messageOf, stopLogging } from "./log";
+import { addLogContext, log, messageOf, stopLogging } from "./log";
 import { DRIVER_VERSION } from "./version";
 
 const USAGE = "usage: kv init | kv mount <dir> <json-options> | kv unmount <dir> | kv version";
@@ -75,15 +76,15 @@ function divertStrayOutput(): void {
   process.on("unhandledRejection", (error) => answer(answerFor(error)));
 }
 
-async function run(call: string, work: () => Promise<DriverAnswer>): Promise<never> {
+async function run(work: () => Promise<DriverAnswer>): Promise<never> {
   const started = Date.now();
-  log.info("call", { call });
+  log.info("call");
   try {
     const result = await work();
-    log.info("done", { call, ms: Date.now() - started });
+    log.info("done", { ms: Date.now() - started });
     return answer(result);
   } catch (error) {
-    log.error("failed", { call, ms: Date.now() - started, error: messageOf(error) });
+    log.error("failed", { ms: Date.now() - started, error: messageOf(error) });
     return answer(answerFor(error));
   }
 }
@@ -93,27 +94,29 @@ async function run(call: string, work: () => Promise<DriverAnswer>): Promise<nev
  * argument parser on the pod start-up path.
  */
 function kubeletCall(call: string | undefined, args: string[]): Promise<never> {
+  // Every line of the call names it (and its <dir>, and a mount's pod), the first one too.
+  addLogContext(callContext(call, args));
   switch (call) {
     case "init":
-      return run("init", async () => INIT_ANSWER);
+      return run(async () => INIT_ANSWER);
     case "version":
-      return run("version", async () => versionAnswer(DRIVER_VERSION));
+      return run(async () => versionAnswer(DRIVER_VERSION));
     case "mount":
-      return run("mount", async () => {
+      return run(async () => {
         // Loaded lazily: init and unmount never pay for the Azure SDK.
         const { mountVolume } = await import("./mount");
         await mountVolume(args[0], args[1]);
         return SUCCESS;
       });
     case "unmount":
-      return run("unmount", async () => {
+      return run(async () => {
         const { unmountVolume } = await import("./unmount");
         await unmountVolume(args[0]);
         return SUCCESS;
       });
     default:
       // attach, detach, waitforattach, getvolumename, ...: kubelet falls back to its defaults.
-      return run(call ?? "", async () => {
+      return run(async () => {
         throw new NotSupportedError(call ? `call '${call}' is not supported; ${USAGE}` : USAGE);
       });
   }

@@ -1,26 +1,60 @@
 // Diagnostics go to a JSON-lines log file, never to stdout/stderr: kubelet reads the
 // combined output of every call as one JSON answer.
-import { appendFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, writeSync } from "node:fs";
 
 const DEFAULT_LOG_FILE = "/var/log/kv-driver.log";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
 
-let logFile: string | undefined = process.env.KV_DRIVER_LOG || DEFAULT_LOG_FILE;
+/** The log's descriptor once opened; null: no log for this call. */
+let logFd: number | null | undefined;
+/** Fields every line of this call carries: the call, its <dir>, a mount's pod. */
+let context: LogFields = {};
+
+/** The same file as the answer's stdout or stderr: a log line there would break the answer. */
+function isAnswerStream(stats: { dev: number; ino: number }): boolean {
+  return [1, 2].some((fd) => {
+    try {
+      const stream = fstatSync(fd);
+      return stream.dev === stats.dev && stream.ino === stats.ino;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Only a regular file is a log. Non-blocking, so a FIFO with no reader fails at once instead of
+ * hanging the call (kubelet has no timeout); checked after opening, so a FIFO, a device, a
+ * directory or /dev/stdout is closed unwritten.
+ */
+function openLog(path: string): number | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK | constants.O_NOCTTY, 0o600);
+  } catch {
+    return null;
+  }
+  const stats = fstatSync(fd);
+  if (stats.isFile() && !isAnswerStream(stats)) return fd;
+  closeSync(fd);
+  return null;
+}
 
 /** `scheme://user:password@host`: a proxy URL's credentials, which library debug output may print. */
 const URL_CREDENTIALS = /(\/\/)[^\s/@:"']+:[^\s/@"']+@/g;
 
 function write(level: LogLevel, event: string, fields: LogFields): void {
-  if (!logFile) return;
-  const entry = JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, event, ...fields });
+  logFd ??= openLog(process.env.KV_DRIVER_LOG || DEFAULT_LOG_FILE);
+  if (logFd === null) return;
+  const entry = JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, event, ...context, ...fields });
   const line = entry.replace(URL_CREDENTIALS, "$1<redacted>@");
   try {
-    appendFileSync(logFile, line + "\n", { mode: 0o600 });
+    writeSync(logFd, line + "\n");
   } catch {
     // An unwritable log must not break mounts; stop trying for this call.
-    logFile = undefined;
+    logFd = null;
   }
 }
 
@@ -32,9 +66,14 @@ export const log = {
   error: (event: string, fields: LogFields = {}) => write("error", event, fields),
 };
 
+/** Adds fields to every later line of this call. */
+export function addLogContext(fields: LogFields): void {
+  context = { ...context, ...fields };
+}
+
 /** For `kv check`, an operator's command: the node's driver log is kubelet's calls only. */
 export function stopLogging(): void {
-  logFile = undefined;
+  logFd = null;
 }
 
 /** The message of anything thrown, for logs and answers. */

@@ -1,19 +1,22 @@
-// `kv mount <dir> <json-options>`: validate everything, fetch every object, and only
-// then mount a tmpfs at <dir> and write the files. On any failure nothing stays mounted.
+// `kv mount <dir> <json-options>`: validate everything, fetch every object, and only then
+// build the volume on a private tmpfs and move it onto <dir> whole (volume/staging.ts). On
+// any failure nothing is mounted at <dir>.
 import { setMaxListeners } from "node:events";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { routeAzureLogs } from "./azureLogs";
 import { resolveCloud, type CloudEnvironment } from "./clouds";
-import { log, messageOf } from "./log";
+import { FetchError } from "./errors";
+import { log } from "./log";
 import { parseMountArgument, parseVolumeOptions } from "./options/parseVolumeOptions";
 import type { VolumeOptions } from "./options/volumeOptions";
 import { FETCH_CONCURRENCY, fetchObjects, type VolumeFile } from "./vault/fetchObjects";
 import { envFileOf } from "./vault/envFile";
 import { openVault } from "./vault/openVault";
-import { canonicalMountDir, requireDirectoryOrAbsent, requireMountDir } from "./volume/mountDir";
+import { foreignMount, requireDirectoryOrAbsent, requireMountDir, requireParentDirectory, volumeDir } from "./volume/mountDir";
+import { findMount, readMountInfo } from "./volume/mountInfo";
 import { lockMountDir } from "./volume/mountLock";
-import { mountedAt, mountTmpfs, tmpfsSize, unmountAll, unmountTmpfs } from "./volume/tmpfs";
-import { isUnfinished, writeVolume } from "./volume/writeVolume";
+import { placeVolume } from "./volume/staging";
+import { deadlineIn } from "./volume/tmpfs";
 
 async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment, deadline: AbortSignal): Promise<VolumeFile[]> {
   // One connection pool and one token for every request of this mount.
@@ -30,50 +33,45 @@ function volumeFiles(options: VolumeOptions, fetched: VolumeFile[]): VolumeFile[
   return options.envFile ? [...fetched, envFileOf(options.envFile, options.objects, fetched, options.vaultName)] : fetched;
 }
 
-function populate(dir: string, files: readonly VolumeFile[], options: VolumeOptions): void {
-  mkdirSync(dir, { recursive: true, mode: 0o750 });
-  mountTmpfs(dir, tmpfsSize(files.map((file) => file.content.length)));
-  try {
-    writeVolume(dir, files, { mode: options.fileMode, gid: options.fsGroup });
-  } catch (error) {
-    log.error("write-failed", { dir, error: messageOf(error) });
-    try {
-      unmountTmpfs(dir);
-    } catch (unmountError) {
-      // The staging directory left behind marks the volume unfinished, and the next call
-      // replaces it; the answer stays the write's error.
-      log.error("unmount-failed", { dir, error: messageOf(unmountError) });
-    }
-    throw error;
-  }
+/** Each failed object on a line of its own, at error: the answer holds them all in one message. */
+function logFailedObjects(error: unknown): void {
+  if (!(error instanceof FetchError)) return;
+  for (const { object, cause, detail } of error.failures) log.error("object-failed", { vault: error.vault, object, cause, detail });
 }
 
 export async function mountVolume(dirArgument: string | undefined, json: string | undefined): Promise<void> {
   const requestedDir = requireMountDir(dirArgument);
   const options = parseVolumeOptions(parseMountArgument(json));
   const cloud = resolveCloud(options.cloudName, process.env, (path) => readFileSync(path, "utf8"));
-  const dir = canonicalMountDir(requestedDir);
+  const dir = volumeDir(requestedDir);
+  if (dir !== requestedDir) log.info("dir-resolved", { resolved: dir });
+  requireParentDirectory(dir);
   requireDirectoryOrAbsent(dir);
   const deadline = AbortSignal.timeout(options.mountTimeoutSeconds * 1000);
+  // mount(8) and umount(8) run synchronously, so the signal cannot stop them: they get the time left.
+  const commandsBy = deadlineIn(options.mountTimeoutSeconds * 1000, `the mount's ${options.mountTimeoutSeconds}s deadline (option mounttimeout)`);
   // Every request in flight (up to FETCH_CONCURRENCY, a few SDK layers each) listens on
   // the deadline: far more than the 10 listeners after which Node warns of a leak.
   setMaxListeners(FETCH_CONCURRENCY * 8, deadline);
   const release = await lockMountDir(dir, deadline);
   try {
-    const mounted = mountedAt(dir);
-    if (mounted === "tmpfs" && isUnfinished(dir)) {
-      // Never answer Success for it: kubelet would start the pod on a partial volume.
-      log.warn("unfinished-volume-replaced", { dir });
-      unmountAll(dir);
-    } else if (mounted) {
-      log.info("already-mounted", { dir });
+    // A tmpfs there is this driver's (moved there whole) or an older azure/kv's, which kubelet
+    // already took as mounted: either way kubelet never calls mount for it, and it counts as mounted.
+    const mounted = findMount(readMountInfo(), dir);
+    if (mounted?.fsType === "tmpfs") {
+      log.info("already-mounted");
       return;
     }
+    if (mounted) throw foreignMount(dir, mounted, "unmount it, or give the volume another name");
     routeAzureLogs();
-    log.info("fetching", { dir, vault: options.vaultName, identity: options.identity.kind, objects: options.objects.length });
-    const files = volumeFiles(options, await fetchVolumeFiles(options, cloud, deadline));
-    populate(dir, files, options);
-    log.info("mounted", { dir, files: files.length });
+    log.info("fetching", { vault: options.vaultName, identity: options.identity.kind, objects: options.objects.length });
+    const fetched = await fetchVolumeFiles(options, cloud, deadline).catch((error: unknown) => {
+      logFailedObjects(error);
+      throw error;
+    });
+    const files = volumeFiles(options, fetched);
+    await placeVolume(dir, files, { mode: options.fileMode, gid: options.fsGroup }, commandsBy, deadline);
+    log.info("mounted", { files: files.length });
   } finally {
     release();
   }

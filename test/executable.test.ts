@@ -9,6 +9,7 @@ import { delimiter, join, resolve } from "node:path";
 import packageJson from "../package.json";
 import { installDriver } from "./installerProcess";
 import { runDriver } from "./support/driver";
+import { makeVolumeDir } from "./support/kubelet";
 import { generateCertificateChain, generateKeyPair } from "./support/fixtures";
 import { startAzureStandIn } from "./support/standIn";
 
@@ -36,12 +37,9 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** `dir` exists afresh, as kubelet creates it before each mount. */
+/** A volume dir `name` of a new pod, as kubelet creates it before each mount. */
 function freshDir(name: string): string {
-  const dir = join(work, name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir);
-  return dir;
+  return makeVolumeDir(join(work, "kubelet"), name);
 }
 
 test("the bundle requires and imports nothing but Node's built-in modules", () => {
@@ -103,7 +101,7 @@ describe("with Node.js unreachable", () => {
       // The tmpfs lives in the private mount namespace, so its files are copied out before unmount.
       const run = await runWithoutNode(
         'call mount mount "$VOLUME" "$OPTIONS"; mkdir "$OUT/files"; cp "$VOLUME"/* "$OUT/files/"; call unmount unmount "$VOLUME"',
-        { ...azure.env, KV_DRIVER_LOG: logFile, VOLUME: freshDir("volume"), OPTIONS: JSON.stringify(options) },
+        { ...azure.env, KV_DRIVER_LOG: logFile, KV_STATE_DIR: join(work, "state"), VOLUME: freshDir("volume"), OPTIONS: JSON.stringify(options) },
       );
 
       expect(run.answer("mount")).toEqual({ code: 0, combined: '{"status":"Success"}\n' });

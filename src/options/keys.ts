@@ -26,6 +26,7 @@ export const KEY = {
   clientSecret: "kubernetes.io/secret/clientsecret",
   podName: "kubernetes.io/pod.name",
   podNamespace: "kubernetes.io/pod.namespace",
+  podUid: "kubernetes.io/pod.uid",
   fsGroup: "kubernetes.io/mounterArgs.FsGroup",
   legacyFsGroup: "kubernetes.io/fsGroup",
 } as const;

@@ -8,6 +8,7 @@ import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readF
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { VolumeError } from "../errors";
+import { isAlive, SELF } from "./owner";
 
 const POLL_MS = 50;
 const RUNTIME_DIR = "/run/kv-flexvol";
@@ -26,35 +27,15 @@ function lockDirectory(): string {
   throw new VolumeError(`cannot create a lock directory in ${RUNTIME_DIR} or ${tmpdir()}`);
 }
 
-/** When process `pid` started (field 22 of /proc/<pid>/stat, in clock ticks since boot), if it exists. */
-function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name, field 2, may hold spaces and parentheses: count fields after its last ')'.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Who holds a lock: pid and start time. A pid alone would outlive a crashed holder once the
- * kernel gives it to another process, and the lock would wait for that one to exit.
- */
-const HOLDER = `${process.pid} ${startTimeOf(process.pid) ?? ""}`.trim();
+/** Who holds a lock: "<pid> <start time>". */
+const HOLDER = `${SELF.pid} ${SELF.started ?? ""}`.trim();
 
 function holderIsAlive(text: string): boolean | undefined {
   const [pidText, started, ...rest] = text.trim().split(" ");
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0 || rest.length > 0) return undefined;
   // A lock written without a start time (by an older driver) is judged by its pid alone.
-  if (started !== undefined) return startTimeOf(pid) === started;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return isAlive({ pid, started });
 }
 
 /**

@@ -1,24 +1,22 @@
-// Mounting and unmounting the tmpfs that holds a volume's files. The files live in
-// memory only, never on the node's disk.
+// mount(8) and umount(8) for the tmpfs that holds a volume's files (in memory only, never on
+// the node's disk). Each command is bounded by a deadline: kubelet waits for a call forever.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { VolumeError } from "../errors";
-import { findMount, parseMountInfo } from "./mountInfo";
+import { findMount, readMountInfo } from "./mountInfo";
 
 const PAGE = 4096;
-const TIMEOUT_MS = 30_000;
 /** Room for the kernel's own bookkeeping and for kubelet to relabel or chown. */
 const HEADROOM = 1024 * 1024;
 
-/** The file system type mounted at `dir` (the topmost mount), if any. */
-export function mountedAt(dir: string): string | undefined {
-  const text = readFileSync("/proc/self/mountinfo", "utf8");
-  return findMount(parseMountInfo(text), resolve(dir))?.fsType;
+/** When a call's commands must have finished, and the limit a message names when one has not. */
+export interface Deadline {
+  endsAt: number;
+  /** e.g. "the mount's 60s deadline (option mounttimeout)". */
+  name: string;
 }
 
-function isMounted(dir: string): boolean {
-  return mountedAt(dir) !== undefined;
+export function deadlineIn(ms: number, name: string): Deadline {
+  return { endsAt: Date.now() + ms, name };
 }
 
 /** tmpfs size that fits the files: each takes whole pages. */
@@ -30,23 +28,36 @@ export function tmpfsSize(fileSizes: readonly number[]): number {
  * Synchronous: whenever a call runs mount(8) or umount(8), nothing else of it is in flight,
  * and without the event loop's pipes and streams the command takes less of the call.
  */
-function runMountCommand(command: string, args: string[]): void {
-  const { status, signal, error, stderr } = spawnSync(command, args, { timeout: TIMEOUT_MS, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
-  if (status === 0) return;
-  const said = stderr?.trim();
-  const timedOut = (error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
-  const ended = timedOut ? `no answer in ${TIMEOUT_MS / 1000} s` : signal ? `stopped by ${signal}` : error?.message;
-  const reason = ended ? [ended, said].filter(Boolean).join(": ") : said || `exit status ${status}`;
-  throw new VolumeError(`${command} ${args.join(" ")} failed: ${reason}`);
+function runMountCommand(command: string, args: string[], deadline: Deadline): void {
+  const shown = `${command} ${args.join(" ")}`;
+  const timeout = deadline.endsAt - Date.now();
+  if (timeout <= 0) throw new VolumeError(`${shown} not run: ${deadline.name} has passed`);
+  const run = spawnSync(command, args, { timeout, killSignal: "SIGKILL", stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  if (run.status === 0) return;
+  const said = run.stderr?.trim();
+  const timedOut = (run.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
+  const ended = timedOut ? `no answer before ${deadline.name}` : run.signal ? `stopped by ${run.signal}` : run.error?.message;
+  const reason = ended ? [ended, said].filter(Boolean).join(": ") : said || `exit status ${run.status}`;
+  throw new VolumeError(`${shown} failed: ${reason}`);
 }
 
 /** mode=0755, never tmpfs' world-writable default. */
-export function mountTmpfs(dir: string, sizeBytes: number): void {
-  runMountCommand("mount", ["-t", "tmpfs", "-o", `mode=0755,size=${sizeBytes}`, "tmpfs", dir]);
+export function mountTmpfs(dir: string, sizeBytes: number, deadline: Deadline): void {
+  runMountCommand("mount", ["-t", "tmpfs", "-o", `mode=0755,size=${sizeBytes}`, "tmpfs", dir], deadline);
 }
 
-export function unmountTmpfs(dir: string): void {
-  runMountCommand("umount", [dir]);
+/** Moves the mount at `from` onto `to` in one step: `to` has nothing, then all of it. */
+export function moveMount(from: string, to: string, deadline: Deadline): void {
+  runMountCommand("mount", ["--move", from, to], deadline);
+}
+
+/** Makes `dir` a private mount of its own: a bind mount onto itself unless it is a mount point already. */
+export function makePrivateMount(dir: string, alreadyMounted: boolean, deadline: Deadline): void {
+  runMountCommand("mount", alreadyMounted ? ["--make-private", dir] : ["--bind", "--make-private", dir, dir], deadline);
+}
+
+export function unmount(dir: string, deadline: Deadline): void {
+  runMountCommand("umount", [dir], deadline);
 }
 
 /** More than kubelet, a driver or a person would ever stack at one dir. */
@@ -56,11 +67,11 @@ const MAX_LAYERS = 16;
  * Unmounts everything stacked at `dir`, topmost first (an older driver or a person may have
  * mounted it twice): with one layer left, the secrets would stay behind. Returns how many.
  */
-export function unmountAll(dir: string): number {
+export function unmountAll(dir: string, deadline: Deadline): number {
   let layers = 0;
-  for (; isMounted(dir); layers++) {
+  for (; findMount(readMountInfo(), dir); layers++) {
     if (layers === MAX_LAYERS) throw new VolumeError(`${dir} is still mounted after ${MAX_LAYERS} unmounts`);
-    unmountTmpfs(dir);
+    unmount(dir, deadline);
   }
   return layers;
 }

@@ -1,8 +1,7 @@
 // Every bad input kubelet can hand the driver ends in one Failure answer that names
 // the option and the fix; nothing is mounted, nothing is written outside <dir>, and
 // no Azure endpoint is even asked.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expectSingleJson } from "../support/driver";
 import { kubeletOptions } from "../support/kubelet";
@@ -89,14 +88,11 @@ test("AzureStackCloud without a readable environment file is refused", async () 
 });
 
 test("a <dir> that is a file is refused and left alone", async () => {
-  const parent = mkdtempSync(join(tmpdir(), "kv-file-"));
-  const file = join(parent, "not-a-dir");
+  const volume = suite.kubelet.newVolume();
+  const file = join(dirname(volume.dir), "not-a-dir");
   writeFileSync(file, "keep me");
-  try {
-    const result = await suite.kubelet.call(["mount", file, JSON.stringify(withSp({}))]);
-    expect(expectSingleJson(result.combined)).toEqual({ status: "Failure", message: expect.stringContaining("not a directory") });
-    expect(findMount(file)).toBeUndefined();
-  } finally {
-    rmSync(parent, { recursive: true, force: true });
-  }
+  const result = await suite.kubelet.call(["mount", file, JSON.stringify(withSp({}))]);
+  expect(expectSingleJson(result.combined)).toEqual({ status: "Failure", message: expect.stringContaining("not a directory") });
+  expect(findMount(file)).toBeUndefined();
+  expect(readFileSync(file, "utf8")).toBe("keep me");
 });

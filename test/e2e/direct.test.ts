@@ -3,13 +3,13 @@
 // a mount namespace of the driver's own (test/support/directTls.ts), so the tmpfs it
 // mounts lives and ends there: these tests check the answer, the log and what the
 // stand-in saw. Serving port 443 needs real root, as in CI; elsewhere they are skipped.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hostsWrapper } from "../support/directTls";
 import { expectSingleJson, runDriver } from "../support/driver";
 import type { ServicePrincipal } from "../support/identities";
-import { kubeletOptions } from "../support/kubelet";
+import { kubeletOptions, makeVolumeDir } from "../support/kubelet";
 import { startAzureStandIn, type AzureStandIn } from "../support/standIn";
 
 const ADDRESS = "127.0.0.2";
@@ -47,15 +47,14 @@ describeAsRoot("without HTTPS_PROXY (real root only: serves port 443)", () => {
   test("a 20-secret mount connects directly, opens its 16 vault connections while the token is requested, and resumes the first one's TLS session", async () => {
     // Time enough for the connections to be set up before the token arrives.
     azure.injectFault({ latencyMs: 500 }, { service: "aad" });
-    const dir = join(root, "volume");
-    mkdirSync(dir, { mode: 0o750 });
+    const dir = makeVolumeDir(root);
     const log = join(root, "kv-driver.log");
     const options = kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: NAMES.join(";"), keyvaultobjecttypes: NAMES.map(() => "secret").join(";"), tenantid: azure.tenantId }, sp);
-    const env = { NODE_EXTRA_CA_CERTS: azure.env.NODE_EXTRA_CA_CERTS, KV_DRIVER_LOG: log };
+    const env = { NODE_EXTRA_CA_CERTS: azure.env.NODE_EXTRA_CA_CERTS, KV_DRIVER_LOG: log, KV_STATE_DIR: join(root, "state") };
     const result = await runDriver(["mount", dir, JSON.stringify(options)], env, { wrapper: hostsWrapper(root, ADDRESS, ["login.microsoftonline.com", VAULT_HOST]) });
 
     expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
-    expect(readFileSync(log, "utf8")).toContain(`"event":"mounted","dir":"${dir}","files":20`);
+    expect(readFileSync(log, "utf8")).toContain(`"event":"mounted","call":"mount","dir":"${dir}",`);
     expect(azure.requests.filter((r) => r.service === "proxy")).toEqual([]);
     expect(azure.requests.filter((r) => r.service === "keyvault").map((r) => r.status)).toEqual(NAMES.map(() => 200));
     expect(azure.tlsSessions.filter((s) => s.host === VAULT_HOST).map((s) => s.resumed)).toEqual([false, ...Array(15).fill(true)]);

@@ -3,7 +3,7 @@
 // Go driver v0.0.17.
 import { createPublicKey, X509Certificate } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { expectSingleJson } from "../support/driver";
 import { generateCertificateChain, generateKeyPair, type CertificateChain, type KeyPair } from "../support/fixtures";
@@ -99,25 +99,29 @@ describe("a service-principal mount", () => {
   });
 });
 
-describe("a tmpfs that a call died in the middle of writing", () => {
-  const leftBehind: Record<string, (dir: string) => void> = {
-    "with its staging directory and a partial file": (dir) => {
-      mkdirSync(join(dir, ".staging-x1Y2z3"));
-      writeFileSync(join(dir, ".staging-x1Y2z3", "db-password"), "partial");
-    },
-    "still empty": () => undefined,
-  };
+describe("a tmpfs that azure/kv v0.0.17 mounted (plain `mount -t tmpfs tmpfs <dir>`, default options)", () => {
+  let volume: PodVolume;
+  beforeAll(() => {
+    volume = suite.kubelet.newVolume();
+    expect(spawnSync("mount", ["-t", "tmpfs", "tmpfs", volume.dir]).status).toBe(0);
+    writeFileSync(join(volume.dir, "db-password"), "from the old driver");
+  });
 
-  it.each(Object.keys(leftBehind))("%s is replaced by the whole volume, not reported as mounted", async (state) => {
-    const volume = suite.kubelet.newVolume();
-    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "mode=0755", "tmpfs", volume.dir]).status).toBe(0);
-    leftBehind[state](volume.dir);
+  it("counts as mounted: mount succeeds without fetching and leaves it as it is", async () => {
+    suite.azure.resetStats();
     await mountOk(volume, kubeletOptions({ ...objects, tenantid: suite.azure.tenantId }, suite.sp));
-    expect(Object.keys(files(volume)).sort()).toEqual(["db-password", "signing-ec", "signing-rsa", "web-tls"]);
-    expect(files(volume)["db-password"]).toEqual(Buffer.from(SECRET, "utf8"));
-    // Replaced, not stacked on top of the unfinished one.
+    expect(suite.azure.requests).toHaveLength(0);
     expect(mountsAt(volume.dir)).toBe(1);
-    expect(suite.kubelet.log(volume)).toContain('"event":"unfinished-volume-replaced"');
+    expect(files(volume)).toEqual({ "db-password": Buffer.from("from the old driver") });
+    expect(suite.kubelet.logEvents(volume).map((e) => e.event)).toContain("already-mounted");
+  });
+
+  it("is unmounted cleanly by the new driver after an upgrade, its directory removed", async () => {
+    const result = await suite.kubelet.unmount(volume);
+    expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
+    expect(findMount(volume.dir)).toBeUndefined();
+    expect(existsSync(volume.dir)).toBe(false);
+    expect(suite.kubelet.logEvents(volume).map((e) => e.event)).toContain("unmounted");
   });
 });
 

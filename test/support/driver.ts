@@ -32,6 +32,9 @@ export interface RunOptions {
   timeoutMs?: number;
   /** A command the driver runs under, its arguments last (e.g. test/support/directTls.ts's hostsWrapper). */
   wrapper?: string[];
+  /** Aborting it stops the driver with `killSignal` (default SIGKILL), as a kubelet restart would. */
+  signal?: AbortSignal;
+  killSignal?: NodeJS.Signals;
 }
 
 /** Runs `<driver> ...args` with exactly `env` plus PATH. */
@@ -44,6 +47,8 @@ export function runDriver(args: string[], env: Record<string, string>, o: RunOpt
       cwd: REPO,
       env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      signal: o.signal,
+      killSignal: o.killSignal ?? "SIGKILL",
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -51,7 +56,8 @@ export function runDriver(args: string[], env: Record<string, string>, o: RunOpt
     child.stdout.on("data", (d: Buffer) => (out.push(d), both.push(d)));
     child.stderr.on("data", (d: Buffer) => (err.push(d), both.push(d)));
     const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs ?? 60_000);
-    child.on("error", (e) => (clearTimeout(timer), fail(e)));
+    // A stop asked for through o.signal is reported as the driver's exit, by "close".
+    child.on("error", (e) => e.name === "AbortError" || (clearTimeout(timer), fail(e)));
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const combined = Buffer.concat(both).toString("utf8");

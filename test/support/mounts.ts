@@ -1,5 +1,6 @@
 // Reads the mount table (/proc/<pid>/mountinfo) to check what the driver mounted:
 // file system type, mode and size of the tmpfs, read-only or not.
+import { spawnSync } from "node:child_process";
 import { readFileSync, realpathSync } from "node:fs";
 
 export interface MountEntry {
@@ -10,6 +11,8 @@ export interface MountEntry {
   mountPoint: string;
   /** Per-mount options: rw/ro, nosuid, nodev, noexec, relatime, ... */
   mountOptions: string[];
+  /** Propagation: `shared:N`, `master:N`, ...; none for a private mount. */
+  optionalFields: string[];
   fsType: string;
   source: string;
   /** Per-superblock options, e.g. { rw: true, size: "1024k", mode: "755" }. */
@@ -32,7 +35,7 @@ export function parseMountinfo(text: string): MountEntry[] {
     .map((line) => {
       // id parent major:minor root mountpoint options [optional fields...] - fstype source superoptions
       const [left, right] = line.split(" - ");
-      const [id, parent, , root, mountPoint, options] = left.split(" ");
+      const [id, parent, , root, mountPoint, options, ...optionalFields] = left.split(" ");
       const [fsType, source, superOpts = ""] = right.split(" ");
       const superOptions: Record<string, string | true> = {};
       for (const opt of superOpts.split(",").filter(Boolean)) {
@@ -48,6 +51,7 @@ export function parseMountinfo(text: string): MountEntry[] {
         root: unescapeMountPath(root),
         mountPoint: unescapeMountPath(mountPoint),
         mountOptions: options.split(","),
+        optionalFields,
         fsType,
         source: unescapeMountPath(source),
         superOptions,
@@ -84,4 +88,13 @@ export function findMount(path: string, mountinfo = "/proc/self/mountinfo"): Mou
 export function mountsAt(path: string, mountinfo = "/proc/self/mountinfo"): number {
   const target = realpathSync(path);
   return parseMountinfo(readFileSync(mountinfo, "utf8")).filter((e) => e.mountPoint === target).length;
+}
+
+/** Lazily unmounts everything at or under `root`, the last mounted first (stacked and nested mounts included). */
+export function unmountUnder(root: string): void {
+  const prefix = realpathSync(root);
+  const entries = parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8"));
+  for (const { mountPoint } of entries.reverse()) {
+    if (mountPoint === prefix || mountPoint.startsWith(`${prefix}/`)) spawnSync("umount", ["-l", mountPoint]);
+  }
 }

@@ -1,4 +1,4 @@
-import { findMount, parseMountInfo } from "../../src/volume/mountInfo";
+import { findMount, mountsAt, parseMountInfo } from "../../src/volume/mountInfo";
 
 const MOUNTINFO = [
   "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/vda rw",
@@ -11,18 +11,23 @@ const MOUNTINFO = [
 describe("parseMountInfo", () => {
   const entries = parseMountInfo(MOUNTINFO);
 
-  it("reads mount point, fstype and both option sets", () => {
+  it("reads id, mount point, fstype, source, both option sets and whether it is shared", () => {
     expect(entries).toHaveLength(4);
-    expect(entries[0]).toEqual({ mountPoint: "/", fsType: "ext4", options: ["rw", "relatime", "rw"] });
+    expect(entries[0]).toEqual({ mountId: 22, mountPoint: "/", fsType: "ext4", source: "/dev/vda", options: ["rw", "relatime", "rw"], shared: true });
     expect(entries[1].options).toEqual(expect.arrayContaining(["size=1028k", "mode=755"]));
+  });
+
+  it("takes a mount with no peer group (private, or only a slave) as not shared", () => {
+    expect(entries.map((entry) => entry.shared)).toEqual([true, true, false, false]);
   });
 
   it("unescapes octal escapes in mount points", () => {
     expect(entries[1].mountPoint).toBe("/var/lib/kubelet/pods/p1/volumes/azure~kv/with space");
   });
 
-  it("finds the topmost of stacked mounts, and nothing for a plain directory", () => {
+  it("finds the topmost of stacked mounts, every layer, and nothing for a plain directory", () => {
     expect(findMount(entries, "/mnt/stacked")?.options).toContain("size=8k");
+    expect(mountsAt(entries, "/mnt/stacked").map((entry) => entry.mountId)).toEqual([37, 38]);
     expect(findMount(entries, "/mnt")).toBeUndefined();
   });
 });

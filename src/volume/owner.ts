@@ -1,0 +1,33 @@
+// Which process owns a lock file or a staging mount: pid and start time. A pid alone would
+// outlive a crashed owner once the kernel gives it to another process.
+import { readFileSync } from "node:fs";
+
+export interface Owner {
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat (clock ticks since boot); absent when an older driver named only a pid. */
+  started?: string;
+}
+
+/** When process `pid` started, if it exists. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name, field 2, may hold spaces and parentheses: count fields after its last ')'.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process. */
+export const SELF: Owner = { pid: process.pid, started: startTimeOf(process.pid) };
+
+export function isAlive({ pid, started }: Owner): boolean {
+  if (started !== undefined) return startTimeOf(pid) === started;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
