@@ -1,7 +1,8 @@
 // The Azure clouds a vault can live in: where to get tokens and how vault URLs are spelled.
 
 import { OptionError } from "./errors";
-import type { CloudName, VolumeOptions } from "./options/volumeOptions";
+import type { CloudName } from "./model/cloudName";
+import type { VolumeOptions } from "./model/volumeOptions";
 import { isJsonObject, jsonKind, jsonSyntaxProblem } from "./options/text";
 
 export interface CloudEnvironment {
@@ -33,12 +34,6 @@ export const WELL_KNOWN_CLOUDS: Readonly<Record<WellKnownCloudName, CloudEnviron
   AzureUSGovernmentCloud: wellKnown("AzureUSGovernmentCloud", "login.microsoftonline.us", "vault.usgovcloudapi.net"),
   AzureGermanCloud: wellKnown("AzureGermanCloud", "login.microsoftonline.de", "vault.microsoftazure.de"),
 };
-
-/** Every value `cloudname` accepts, in the contract's order (the Record above keeps this list complete). */
-export const CLOUD_NAMES: readonly CloudName[] = [
-  ...(Object.keys(WELL_KNOWN_CLOUDS) as WellKnownCloudName[]),
-  "AzureStackCloud",
-];
 
 export const ENVIRONMENT_FILE_VARIABLE = "AZURE_ENVIRONMENT_FILEPATH";
 

@@ -1,4 +1,5 @@
 // Typed failures. Only flexvolume.ts turns them into an answer for kubelet.
+import type { ObjectFailure } from "./model/objectFailure";
 
 /** A volume option (or the call's arguments) is missing or malformed. */
 export class OptionError extends Error {
@@ -14,25 +15,6 @@ export class OptionError extends Error {
 /** Getting an access token failed (service principal, NMI or managed identity). */
 export class IdentityError extends Error {
   override readonly name = "IdentityError";
-}
-
-export type FailureCause =
-  | "not found"
-  | "forbidden"
-  | "unauthorized"
-  | "throttled"
-  | "network"
-  | "timeout"
-  | "invalid content"
-  | "error";
-
-/** One object that could not be fetched or turned into file content. */
-export interface ObjectFailure {
-  /** `type/name` as the pod author wrote it, e.g. `secret/db-password`. */
-  object: string;
-  cause: FailureCause;
-  /** What went wrong and how to fix it; never contains a secret. */
-  detail: string;
 }
 
 /** Some objects of a mount could not be fetched: names every one of them. */

@@ -1,6 +1,7 @@
 // What `kv check` finds out, volume by volume: the shapes the checks fill in and the report renders.
-import type { ObjectFailure } from "../errors";
-import type { ObjectSpec, VolumeOptions } from "../options/volumeOptions";
+import type { ObjectFailure } from "../model/objectFailure";
+import type { ObjectSpec } from "../model/objectSpec";
+import type { VolumeOptions } from "../model/volumeOptions";
 import type { SecretRefSource } from "./kubeletOptions";
 import type { KvVolume } from "./workloads";
 

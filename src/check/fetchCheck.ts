@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { resolveCloud, type CloudEnvironment } from "../clouds";
 import { messageOf } from "../log";
-import type { VolumeOptions } from "../options/volumeOptions";
+import type { VolumeOptions } from "../model/volumeOptions";
 import type { IdentityError } from "../errors";
 import { FETCH_CONCURRENCY, fetchObject } from "../vault/fetchObjects";
 import { forEachConcurrently } from "../vault/workPool";

@@ -1,6 +1,7 @@
 // Whose token `kv check --fetch` asks Key Vault with: the operator's (command-line flags) or the
 // volume's own identity, when that can be had from outside the cluster.
-import type { Identity, VolumeOptions } from "../options/volumeOptions";
+import type { Identity } from "../model/identity";
+import type { VolumeOptions } from "../model/volumeOptions";
 import type { SecretRefSource } from "./kubeletOptions";
 
 /** Credentials given on the command line; they replace every volume's own identity. */

@@ -1,7 +1,8 @@
 // Renders a CheckReport for people (text) or programs (--json). Shows names, files, causes and
 // fixes, never a secret: a volume's identity is described by its client id only.
-import type { Identity, ObjectSpec, VolumeOptions } from "../options/volumeOptions";
-import { objectLabel } from "../vault/failures";
+import type { Identity } from "../model/identity";
+import { objectLabel, type ObjectSpec } from "../model/objectSpec";
+import type { VolumeOptions } from "../model/volumeOptions";
 import { reportIsOk, type CheckReport, type ObjectResult, type VolumeCheck } from "./checkResult";
 
 const octal = (mode: number) => `0${mode.toString(8).padStart(3, "0")}`;

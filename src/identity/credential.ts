@@ -4,7 +4,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { CloudEnvironment } from "../clouds";
-import type { Identity } from "../options/volumeOptions";
+import type { Identity } from "../model/identity";
 import { NmiCredential } from "./nmiCredential";
 import { RETRY_OPTIONS } from "./retry";
 import { explainingTokenFailures } from "./tokenFailures";

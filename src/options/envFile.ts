@@ -3,12 +3,12 @@
 // environment, but a container's command can be `sh -c '. /kvmnt/.env && exec app'`).
 
 import { OptionError } from "../errors";
+import type { ObjectSpec } from "../model/objectSpec";
 import { KEY } from "./keys";
 import { entryError, perNameEntries } from "./lists";
 import { fileNameProblem } from "./names";
 import { optionValue, type RawOptions } from "./rawOptions";
 import { quote } from "./text";
-import type { ObjectSpec } from "./volumeOptions";
 
 /** What a shell takes as a variable name (POSIX: letters, digits, `_`, not starting with a digit). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -2,11 +2,11 @@
 // keyvaultobjectencodings, one entry per object, an empty entry keeping the default. Which
 // values fit depends on the object's type, so both lists are checked against the types.
 
+import type { ObjectEncoding, ObjectFormat, ObjectOutput, ObjectType } from "../model/objectSpec";
 import { KEY } from "./keys";
 import { entryError, perNameEntries } from "./lists";
 import { optionValue, type RawOptions } from "./rawOptions";
 import { quote } from "./text";
-import type { ObjectEncoding, ObjectFormat, ObjectSpec, ObjectType } from "./volumeOptions";
 
 /** The formats each type may ask for, besides the default. */
 const FORMATS_BY_TYPE: Readonly<Record<ObjectType, readonly ObjectFormat[]>> = {
@@ -22,9 +22,6 @@ const DEFAULT_ENCODING: ObjectEncoding = "utf-8";
 const FORMATS_FIX =
   "formats by type: secret: pem or pfx (for a certificate's backing secret), key: pem, cert: pem; " +
   "leave the entry empty for the default (secret value, key modulus, certificate DER)";
-
-/** What an object's file holds beyond its type: its format and, for secrets, the value's encoding. */
-export type ObjectOutput = Pick<ObjectSpec, "format" | "encoding">;
 
 interface NamedObject {
   type: ObjectType;

@@ -7,7 +7,7 @@ import { KEY } from "./keys";
 import { clientIdProblem, podNameProblem } from "./names";
 import { optionValue, type RawOptions } from "./rawOptions";
 import { quote } from "./text";
-import type { Identity } from "./volumeOptions";
+import type { Identity } from "../model/identity";
 
 const DEFAULT_NMI_PORT = 2579;
 

@@ -7,7 +7,7 @@ import { entryError, nameEntries, perNameEntries } from "./lists";
 import { fileNameProblem, objectNameProblem, objectVersionProblem } from "./names";
 import { firstGiven, optionValue, type RawOptions } from "./rawOptions";
 import { quote } from "./text";
-import type { ObjectSpec, ObjectType } from "./volumeOptions";
+import type { ObjectSpec, ObjectType } from "../model/objectSpec";
 
 const OBJECT_TYPES: readonly ObjectType[] = ["secret", "key", "cert"];
 

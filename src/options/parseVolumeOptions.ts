@@ -2,7 +2,7 @@
 // Checks run in a fixed order (required keys first) and the first problem is thrown as an OptionError
 // that names the option, says what is wrong and how to fix it.
 
-import { CLOUD_NAMES } from "../clouds";
+import { CLOUD_NAMES, type CloudName } from "../model/cloudName";
 import { OptionError } from "../errors";
 import { parseFileMode } from "./fileMode";
 import { wholeNumber } from "./numbers";
@@ -13,7 +13,7 @@ import { parseEnvFile } from "./envFile";
 import { parseObjects } from "./objects";
 import { firstGiven, indexOptions, optionValue, type RawOptions } from "./rawOptions";
 import { jsonSyntaxProblem, quote } from "./text";
-import type { CloudName, VolumeOptions } from "./volumeOptions";
+import type { VolumeOptions } from "../model/volumeOptions";
 
 /** The `<json-options>` argument of `kv mount <dir> <json-options>` as a JSON object (still unchecked). */
 export function parseMountArgument(json: string | undefined): unknown {

@@ -3,9 +3,9 @@
 // leaf certificate, then the chain (`pem`), or the PKCS#12 bytes themselves (`pfx`).
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { ContentError } from "../errors";
+import type { VaultSecret } from "../model/keyVault";
 import { decodeStdBase64 } from "../options/base64";
 import type { CertificateMaterial } from "./certificateMaterial";
-import type { VaultSecret } from "./keyVault";
 
 export const PKCS12_CONTENT_TYPE = "application/x-pkcs12";
 export const PEM_CONTENT_TYPE = "application/x-pem-file";

@@ -1,11 +1,11 @@
 // The env file's content (option envfile): `export NAME='value'` per object, in the order of the
 // objects, for `. <file>` in sh or bash. Single quotes keep every character as it is ($, `, \,
 // newlines); a quote itself is closed, escaped and reopened: ' becomes '\''.
-import { FetchError, type ObjectFailure } from "../errors";
+import { FetchError } from "../errors";
+import type { ObjectFailure } from "../model/objectFailure";
+import { objectLabel, type ObjectSpec } from "../model/objectSpec";
+import type { VolumeFile } from "../model/volumeFile";
 import { utf8Text } from "../options/base64";
-import type { ObjectSpec } from "../options/volumeOptions";
-import { objectLabel } from "./failures";
-import type { VolumeFile } from "./fetchObjects";
 
 const shellQuoted = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 

@@ -1,6 +1,7 @@
 // Turns what went wrong fetching one object into a cause and a fix an operator can act on.
-import { ContentError, type FailureCause, type ObjectFailure } from "../errors";
-import type { ObjectSpec, ObjectType } from "../options/volumeOptions";
+import { ContentError } from "../errors";
+import type { FailureCause, ObjectFailure } from "../model/objectFailure";
+import { objectLabel, type ObjectSpec, type ObjectType } from "../model/objectSpec";
 
 export interface FailureContext {
   vaultName: string;
@@ -26,10 +27,6 @@ const PERMISSION_SCOPE: Record<ObjectType, { words: string; cli: string; role: s
 };
 
 const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "REQUEST_SEND_ERROR"]);
-
-export function objectLabel(spec: ObjectSpec): string {
-  return `${spec.type}/${spec.name}${spec.version ? `@${spec.version}` : ""}`;
-}
 
 function forbiddenFix(spec: ObjectSpec, context: FailureContext): string {
   const scope = PERMISSION_SCOPE[spec.type];

@@ -1,20 +1,17 @@
 // Fetches every object of a mount, concurrently, into memory. Nothing is written until
 // all of them have arrived: a mount is all or nothing.
 import { log } from "../log";
-import { FetchError, IdentityError, type ObjectFailure } from "../errors";
-import type { ObjectSpec } from "../options/volumeOptions";
-import { describeFailure, objectLabel, type FailureContext } from "./failures";
-import type { KeyVault, ReadOptions } from "./keyVault";
+import { FetchError, IdentityError } from "../errors";
+import type { ObjectFailure } from "../model/objectFailure";
+import type { VolumeFile } from "../model/volumeFile";
+import { objectLabel, type ObjectSpec } from "../model/objectSpec";
+import { describeFailure, type FailureContext } from "./failures";
+import type { KeyVault, ReadOptions } from "../model/keyVault";
 import { certificateContent, keyContent, secretContent } from "./objectContent";
 import { forEachConcurrently } from "./workPool";
 
 /** Objects of a volume fetched at once, over as many connections. */
 export const FETCH_CONCURRENCY = 16;
-
-export interface VolumeFile {
-  fileName: string;
-  content: Buffer;
-}
 
 export interface FetchOptions {
   concurrency: number;

@@ -2,11 +2,10 @@
 // Go driver v0.0.17, so pods written for it read the same bytes.
 import { createPublicKey, type webcrypto } from "node:crypto";
 import { ContentError } from "../errors";
-import type { ObjectOutput } from "../options/formats";
-import type { ObjectFormat } from "../options/volumeOptions";
+import type { VaultCertificate, VaultKey, VaultSecret } from "../model/keyVault";
+import type { ObjectFormat, ObjectOutput } from "../model/objectSpec";
 import { certificatePfx, certificateSecretPem } from "./certificateBundle";
 import { certificateFromDer } from "./certificateMaterial";
-import type { VaultCertificate, VaultKey, VaultSecret } from "./keyVault";
 import { decodeSecretValue } from "./secretValue";
 
 const DEFAULT_OUTPUT: ObjectOutput = { format: "default", encoding: "utf-8" };

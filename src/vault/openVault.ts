@@ -7,9 +7,9 @@ import { keepUndiciUnloaded } from "../http/keepUndiciUnloaded";
 import { pooledHttpClient } from "../http/pooledHttpClient";
 import { createIdentity } from "../identity/credential";
 import { shareToken } from "../identity/sharedToken";
-import type { VolumeOptions } from "../options/volumeOptions";
+import type { KeyVault } from "../model/keyVault";
+import type { VolumeOptions } from "../model/volumeOptions";
 import type { FailureContext } from "./failures";
-import type { KeyVault } from "./keyVault";
 import { createKeyVault } from "./sdkKeyVault";
 
 export interface VaultSession {

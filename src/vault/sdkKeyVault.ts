@@ -7,7 +7,7 @@ import type { KeyClient } from "@azure/keyvault-keys";
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { openAheadPolicy, type PooledHttpClient } from "../http/pooledHttpClient";
 import { RETRY_OPTIONS } from "../identity/retry";
-import type { KeyVault, ReadOptions, VaultCertificate, VaultKey, VaultSecret } from "./keyVault";
+import type { KeyVault, ReadOptions, VaultCertificate, VaultKey, VaultSecret } from "../model/keyVault";
 import { mayAuthorizeUpFront, tokenUpFrontPolicy, type TokenUpFront } from "./tokenUpFront";
 
 export interface VaultClientOptions {

@@ -1,8 +1,8 @@
 // A secret's value as the vault holds it, decoded as keyvaultobjectencodings says. Errors never
 // quote the value: it is the secret.
 import { ContentError } from "../errors";
+import type { ObjectEncoding } from "../model/objectSpec";
 import { decodeStdBase64 } from "../options/base64";
-import type { ObjectEncoding } from "../options/volumeOptions";
 
 /** Pairs of hex digits, whitespace anywhere ignored (`xxd -p` wraps its lines); undefined for anything else. */
 function decodeHex(text: string): Buffer | undefined {

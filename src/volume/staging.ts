@@ -6,8 +6,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { log, messageOf } from "../log";
+import type { VolumeFile } from "../model/volumeFile";
 import { stateDirectory } from "../stateDir";
-import type { VolumeFile } from "../vault/fetchObjects";
 import { findMount, readMountInfo } from "./mountInfo";
 import { lockMountDir } from "./mountLock";
 import { isAlive, SELF, type Owner } from "./owner";

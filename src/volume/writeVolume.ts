@@ -6,7 +6,7 @@
 // file cost about 10 ms more for 100 files (docs/performance.md).
 import { closeSync, fchmodSync, fchownSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { VolumeFile } from "../vault/fetchObjects";
+import type { VolumeFile } from "../model/volumeFile";
 
 export interface FileOwnership {
   mode: number;

@@ -1,7 +1,7 @@
 // The Azure clouds the stand-in impersonates: which login hosts answer for each,
 // where its vaults live and which resource (token audience) its vaults accept.
 
-import type { CloudName } from "../../src/options/volumeOptions";
+import type { CloudName } from "../../src/model/cloudName";
 
 export type { CloudName };
 

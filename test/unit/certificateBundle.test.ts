@@ -4,7 +4,7 @@ import { createPublicKey, generateKeyPairSync, X509Certificate, type KeyObject }
 import forge from "node-forge";
 import { ContentError } from "../../src/errors";
 import { errorOf } from "./optionErrorOf";
-import type { VaultSecret } from "../../src/vault/keyVault";
+import type { VaultSecret } from "../../src/model/keyVault";
 import { secretContent } from "../../src/vault/objectContent";
 import { PEM_CONTENT_TYPE, PKCS12_CONTENT_TYPE, toPemBundle, toPkcs12 } from "../support/certPackaging";
 import { generateCertificateChain, generateKeyPair, type CertificateChain, type KeyKind } from "../support/fixtures";

@@ -1,11 +1,11 @@
 import {
-  CLOUD_NAMES,
   parseEnvironmentFile,
   resolveCloud,
   vaultUrl,
   WELL_KNOWN_CLOUDS,
   type CloudEnvironment,
 } from "../../src/clouds";
+import { CLOUD_NAMES } from "../../src/model/cloudName";
 import { optionErrorOf } from "./optionErrorOf";
 
 const PATH = "/etc/kubernetes/azurestackcloud.json";
@@ -57,6 +57,10 @@ describe("well-known clouds", () => {
       "AzureGermanCloud",
       "AzureStackCloud",
     ]);
+  });
+
+  test("every name but AzureStackCloud (read from a file) has its endpoints, in the same order", () => {
+    expect([...Object.keys(WELL_KNOWN_CLOUDS), "AzureStackCloud"]).toEqual(CLOUD_NAMES);
   });
 });
 

@@ -1,7 +1,7 @@
 import { FetchError, IdentityError } from "../../src/errors";
-import type { ObjectSpec } from "../../src/options/volumeOptions";
+import type { KeyVault } from "../../src/model/keyVault";
+import type { ObjectSpec } from "../../src/model/objectSpec";
 import { fetchObjects } from "../../src/vault/fetchObjects";
-import type { KeyVault } from "../../src/vault/keyVault";
 
 const context = { vaultName: "contoso-kv", principal: "service principal 1111", clientId: "1111" };
 const spec = (type: ObjectSpec["type"], name: string, version = ""): ObjectSpec => ({ type, name, fileName: name, version, format: "default", encoding: "utf-8" });

@@ -1,7 +1,7 @@
 import { createPublicKey, generateKeyPairSync, X509Certificate } from "node:crypto";
 import { ContentError } from "../../src/errors";
 import { errorOf } from "./optionErrorOf";
-import type { VaultKey } from "../../src/vault/keyVault";
+import type { VaultKey } from "../../src/model/keyVault";
 import { certificateContent, keyContent, publicKeyPem, secretContent } from "../../src/vault/objectContent";
 import { generateCertificateChain } from "../support/fixtures";
 

@@ -1,5 +1,7 @@
+import type { Identity } from "../../src/model/identity";
+import type { ObjectSpec, ObjectType } from "../../src/model/objectSpec";
+import type { VolumeOptions } from "../../src/model/volumeOptions";
 import { parseMountArgument, parseVolumeOptions } from "../../src/options/parseVolumeOptions";
-import type { Identity, ObjectSpec, ObjectType, VolumeOptions } from "../../src/options/volumeOptions";
 import { optionErrorOf } from "./optionErrorOf";
 
 const base64 = (text: string | Buffer) => Buffer.from(text).toString("base64");

@@ -1,5 +1,5 @@
-// A thin view of Key Vault: the three reads a mount needs. The SDK-backed implementation
-// lives in sdkKeyVault.ts; everything else depends only on this interface.
+// A thin view of Key Vault: the three reads a mount needs, and the values they return. The
+// SDK-backed implementation lives in vault/sdkKeyVault.ts; everything else depends only on this.
 
 export interface VaultSecret {
   value: string;
