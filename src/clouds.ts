@@ -3,7 +3,7 @@
 import { OptionError } from "./errors";
 import type { CloudName } from "./model/cloudName";
 import type { VolumeOptions } from "./model/volumeOptions";
-import { isJsonObject, jsonKind, jsonSyntaxProblem } from "./options/text";
+import { isJsonObject, jsonKind, jsonSyntaxProblem } from "./text/json";
 
 export interface CloudEnvironment {
   /** The `cloudname` it was resolved from: a file's own `name` field is not used, so this is always one of the five. */

@@ -1,8 +1,8 @@
 // What kubelet would pass to `kv mount` for a volume of a manifest: its own keys, the
 // secretRef Secret's values (base64), then the volume's options, which win (as in kubelet).
-import { decodeStdBase64 } from "../options/base64";
 import { KEY } from "../options/keys";
-import { isJsonObject } from "../options/text";
+import { decodeStdBase64 } from "../text/base64";
+import { isJsonObject } from "../text/json";
 import { DRIVER, type KvVolume, type SecretManifest } from "./workloads";
 
 const SECRET_PREFIX = "kubernetes.io/secret/";

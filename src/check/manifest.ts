@@ -1,7 +1,7 @@
 // Kubernetes manifests as `kubectl apply -f` takes them: YAML (or JSON), several documents
 // separated by `---`, `List` kinds holding items. Pure.
 import { parseAllDocuments, type Document, type YAMLError } from "yaml";
-import { isJsonObject } from "../options/text";
+import { isJsonObject } from "../text/json";
 
 export type ManifestObject = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 // Finds the azure/kv flexVolumes of the workloads in a manifest, and the Secrets next to them.
 // Pure: plain objects in, plain records out.
-import { isJsonObject } from "../options/text";
+import { isJsonObject } from "../text/json";
 import type { ManifestObject } from "./manifest";
 
 export const DRIVER = "azure/kv";

@@ -4,11 +4,11 @@
 
 import { OptionError } from "../errors";
 import type { ObjectSpec } from "../model/objectSpec";
+import { quote } from "../text/json";
 import { KEY } from "./keys";
 import { entryError, perNameEntries } from "./lists";
 import { fileNameProblem } from "./names";
 import { optionValue, type RawOptions } from "./rawOptions";
-import { quote } from "./text";
 
 /** What a shell takes as a variable name (POSIX: letters, digits, `_`, not starting with a digit). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

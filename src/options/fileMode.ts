@@ -2,9 +2,9 @@
 // files belong to the pod's fsGroup, so that non-root containers in that group can read them.
 
 import { OptionError } from "../errors";
+import { quote } from "../text/json";
 import { KEY } from "./keys";
 import { optionValue, type RawOptions } from "./rawOptions";
-import { quote } from "./text";
 
 const DEFAULT_FILE_MODE = 0o644;
 const OWNER_READ = 0o400;

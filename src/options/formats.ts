@@ -3,10 +3,10 @@
 // values fit depends on the object's type, so both lists are checked against the types.
 
 import type { ObjectEncoding, ObjectFormat, ObjectOutput, ObjectType } from "../model/objectSpec";
+import { quote } from "../text/json";
 import { KEY } from "./keys";
 import { entryError, perNameEntries } from "./lists";
 import { optionValue, type RawOptions } from "./rawOptions";
-import { quote } from "./text";
 
 /** The formats each type may ask for, besides the default. */
 const FORMATS_BY_TYPE: Readonly<Record<ObjectType, readonly ObjectFormat[]>> = {

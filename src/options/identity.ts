@@ -2,11 +2,11 @@
 
 import { OptionError } from "../errors";
 import { wholeNumber } from "./numbers";
-import { decodeStdBase64, utf8Text } from "./base64";
+import { decodeStdBase64, utf8Text } from "../text/base64";
 import { KEY } from "./keys";
 import { clientIdProblem, podNameProblem } from "./names";
 import { optionValue, type RawOptions } from "./rawOptions";
-import { quote } from "./text";
+import { quote } from "../text/json";
 import type { Identity } from "../model/identity";
 
 const DEFAULT_NMI_PORT = 2579;

@@ -5,7 +5,7 @@
 // is the one entry too many. Any other empty entry is kept, so `;v2` pins only the second version.
 
 import { OptionError } from "../errors";
-import { quote } from "./text";
+import { quote } from "../text/json";
 
 const SEPARATOR = ";";
 

@@ -1,6 +1,6 @@
 // Whole-number options (ports, group ids, seconds): digits only, within a range.
 import { OptionError } from "../errors";
-import { quote } from "./text";
+import { quote } from "../text/json";
 
 export interface WholeNumberRule {
   min: number;

@@ -6,7 +6,7 @@ import { parseObjectOutputs } from "./formats";
 import { entryError, nameEntries, perNameEntries } from "./lists";
 import { fileNameProblem, objectNameProblem, objectVersionProblem } from "./names";
 import { firstGiven, optionValue, type RawOptions } from "./rawOptions";
-import { quote } from "./text";
+import { quote } from "../text/json";
 import type { ObjectSpec, ObjectType } from "../model/objectSpec";
 
 const OBJECT_TYPES: readonly ObjectType[] = ["secret", "key", "cert"];

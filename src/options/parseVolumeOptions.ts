@@ -12,7 +12,7 @@ import { tenantIdProblem, vaultNameProblem } from "./names";
 import { parseEnvFile } from "./envFile";
 import { parseObjects } from "./objects";
 import { firstGiven, indexOptions, optionValue, type RawOptions } from "./rawOptions";
-import { jsonSyntaxProblem, quote } from "./text";
+import { jsonSyntaxProblem, quote } from "../text/json";
 import type { VolumeOptions } from "../model/volumeOptions";
 
 /** The `<json-options>` argument of `kv mount <dir> <json-options>` as a JSON object (still unchecked). */

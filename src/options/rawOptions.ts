@@ -2,8 +2,8 @@
 // Values are checked only when read, so unknown keys are ignored whatever they hold.
 
 import { OptionError } from "../errors";
+import { isJsonObject, jsonKind } from "../text/json";
 import { JSON_OPTIONS } from "./keys";
-import { isJsonObject, jsonKind } from "./text";
 
 interface Entry {
   /** The key as written. */

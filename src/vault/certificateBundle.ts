@@ -4,7 +4,7 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { ContentError } from "../errors";
 import type { VaultSecret } from "../model/keyVault";
-import { decodeStdBase64 } from "../options/base64";
+import { decodeStdBase64 } from "../text/base64";
 import type { CertificateMaterial } from "./certificateMaterial";
 
 export const PKCS12_CONTENT_TYPE = "application/x-pkcs12";

@@ -5,7 +5,7 @@ import { FetchError } from "../errors";
 import type { ObjectFailure } from "../model/objectFailure";
 import { objectLabel, type ObjectSpec } from "../model/objectSpec";
 import type { VolumeFile } from "../model/volumeFile";
-import { utf8Text } from "../options/base64";
+import { utf8Text } from "../text/base64";
 
 const shellQuoted = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 

@@ -2,7 +2,7 @@
 // quote the value: it is the secret.
 import { ContentError } from "../errors";
 import type { ObjectEncoding } from "../model/objectSpec";
-import { decodeStdBase64 } from "../options/base64";
+import { decodeStdBase64 } from "../text/base64";
 
 /** Pairs of hex digits, whitespace anywhere ignored (`xxd -p` wraps its lines); undefined for anything else. */
 function decodeHex(text: string): Buffer | undefined {

@@ -1,4 +1,5 @@
-// Kubelet passes secretRef values base64-encoded (Go's StdEncoding).
+// Go's StdEncoding base64: how kubelet passes secretRef values and how a vault's secret holds
+// binary content (a certificate's PKCS#12, a value stored base64-encoded).
 
 const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

@@ -1,4 +1,5 @@
-// Small text helpers for error messages. Only for values that are not secret.
+// JSON values in error messages (quoted, their kind, where a parse failed) and plain JSON
+// objects. Only for values that are not secret.
 
 const MAX_QUOTED = 80;
 
