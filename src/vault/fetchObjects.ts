@@ -7,7 +7,7 @@ import type { VolumeFile } from "../model/volumeFile";
 import { objectLabel, type ObjectSpec } from "../model/objectSpec";
 import { describeFailure, type FailureContext } from "./failures";
 import type { KeyVault, ReadOptions } from "../model/keyVault";
-import { certificateContent, keyContent, secretContent } from "./objectContent";
+import { certificateContent, keyContent, secretContent } from "../content/objectContent";
 import { forEachConcurrently } from "./workPool";
 
 /** Objects of a volume fetched at once, over as many connections. */

@@ -5,7 +5,7 @@ import forge from "node-forge";
 import { ContentError } from "../../src/errors";
 import { errorOf } from "./optionErrorOf";
 import type { VaultSecret } from "../../src/model/keyVault";
-import { secretContent } from "../../src/vault/objectContent";
+import { secretContent } from "../../src/content/objectContent";
 import { PEM_CONTENT_TYPE, PKCS12_CONTENT_TYPE, toPemBundle, toPkcs12 } from "../support/certPackaging";
 import { generateCertificateChain, generateKeyPair, type CertificateChain, type KeyKind } from "../support/fixtures";
 import { expectKeyLeafChain, pemBlocks } from "../support/pemBundle";

@@ -2,7 +2,7 @@
 // (parsing), and the file's lines (content). Sourcing it in a real shell is test/e2e/envFile.test.ts.
 import { FetchError } from "../../src/errors";
 import { parseVolumeOptions } from "../../src/options/parseVolumeOptions";
-import { envFileOf } from "../../src/vault/envFile";
+import { envFileOf } from "../../src/content/envFile";
 import { errorOf, optionErrorOf } from "./optionErrorOf";
 
 const base64 = (text: string) => Buffer.from(text).toString("base64");

@@ -2,7 +2,7 @@ import { createPublicKey, generateKeyPairSync, X509Certificate } from "node:cryp
 import { ContentError } from "../../src/errors";
 import { errorOf } from "./optionErrorOf";
 import type { VaultKey } from "../../src/model/keyVault";
-import { certificateContent, keyContent, publicKeyPem, secretContent } from "../../src/vault/objectContent";
+import { certificateContent, keyContent, publicKeyPem, secretContent } from "../../src/content/objectContent";
 import { generateCertificateChain } from "../support/fixtures";
 
 /** A key as the SDK hands it over: JWK fields decoded to bytes. */
