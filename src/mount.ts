@@ -11,7 +11,8 @@ import { log } from "./log";
 import type { VolumeFile } from "./model/volumeFile";
 import type { VolumeOptions } from "./model/volumeOptions";
 import { parseMountArgument, parseVolumeOptions } from "./options/parseVolumeOptions";
-import { FETCH_CONCURRENCY, fetchObjects } from "./vault/fetchObjects";
+import { fetchEveryObject } from "./vault/fetchEveryObject";
+import { FETCH_CONCURRENCY } from "./vault/fetchObjects";
 import { openVault } from "./vault/openVault";
 import { foreignMount, requireDirectoryOrAbsent, requireMountDir, requireParentDirectory, volumeDir } from "./volume/mountDir";
 import { findMount, readMountInfo } from "./volume/mountInfo";
@@ -21,11 +22,10 @@ import { deadlineIn } from "./volume/tmpfs";
 
 async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment, deadline: AbortSignal): Promise<VolumeFile[]> {
   // One connection pool and one token for every request of this mount.
-  const { vault, context } = openVault(options, cloud, Math.min(options.objects.length, FETCH_CONCURRENCY));
-  return fetchObjects(vault, options.objects, context, {
+  const { vault, failureContext } = openVault(options, cloud, Math.min(options.objects.length, FETCH_CONCURRENCY));
+  return fetchEveryObject(vault, options.objects, failureContext, {
     concurrency: FETCH_CONCURRENCY,
-    abortSignal: deadline,
-    deadlineSeconds: options.mountTimeoutSeconds,
+    deadline: { signal: deadline, seconds: options.mountTimeoutSeconds },
   });
 }
 

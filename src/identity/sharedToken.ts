@@ -30,7 +30,7 @@ function stillGood({ token, askedAt }: Entry): boolean {
 
 export interface SharedToken extends TokenCredential {
   /** Whether a token has been asked for and none has come yet. */
-  readonly awaitingToken: boolean;
+  awaitingToken(): boolean;
 }
 
 export function shareToken(credential: TokenCredential): SharedToken {
@@ -38,9 +38,7 @@ export function shareToken(credential: TokenCredential): SharedToken {
   let asked = false;
   let hasToken = false;
   return {
-    get awaitingToken() {
-      return asked && !hasToken;
-    },
+    awaitingToken: () => asked && !hasToken,
     getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
       const key = `${[scopes].flat().join(" ")}|${options?.tenantId ?? ""}|${options?.claims ?? ""}`;
       const cached = entries.get(key);

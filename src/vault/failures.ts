@@ -3,14 +3,15 @@ import { ContentError } from "../errors";
 import type { FailureCause, ObjectFailure } from "../model/objectFailure";
 import { objectLabel, type ObjectSpec, type ObjectType } from "../model/objectSpec";
 
+/** Who asked which vault, as it stands when a failure is described. */
 export interface FailureContext {
-  vaultName: string;
+  readonly vaultName: string;
   /** Who asked, e.g. "service principal 1234..." */
-  principal: string;
+  readonly principal: string;
   /** Client id to grant permissions to, when known. */
-  clientId?: string;
+  readonly clientId?: string;
   /** True while the token asked for has not come: nothing could be asked of the vault. */
-  awaitingToken?: boolean;
+  readonly awaitingToken: boolean;
 }
 
 interface RestLikeError {

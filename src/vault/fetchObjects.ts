@@ -1,24 +1,44 @@
-// Fetches every object of a mount, concurrently, into memory. Nothing is written until
-// all of them have arrived: a mount is all or nothing.
-import { log } from "../log";
-import { FetchError, IdentityError } from "../errors";
-import type { ObjectFailure } from "../model/objectFailure";
-import type { VolumeFile } from "../model/volumeFile";
-import { objectLabel, type ObjectSpec } from "../model/objectSpec";
-import { describeFailure, type FailureContext } from "./failures";
-import type { KeyVault, ReadOptions } from "../model/keyVault";
+// The fetch loop of a volume, shared by `kv mount` and `kv check --fetch`: every object
+// fetched and turned into its file content in memory, a few at a time over one token, and
+// each object's outcome kept. What to make of the outcomes is the caller's: a mount is all
+// or nothing (fetchEveryObject.ts), a check reports every object.
 import { certificateContent, keyContent, secretContent } from "../content/objectContent";
+import { IdentityError } from "../errors";
+import type { KeyVault, ReadOptions } from "../model/keyVault";
+import type { ObjectFailure } from "../model/objectFailure";
+import { objectLabel, type ObjectSpec } from "../model/objectSpec";
+import { log } from "../log";
+import { describeFailure, type FailureContext } from "./failures";
 import { forEachConcurrently } from "./workPool";
 
 /** Objects of a volume fetched at once, over as many connections. */
 export const FETCH_CONCURRENCY = 16;
 
+/** The volume's mounttimeout: for the whole fetch (a mount), or for each object on its own. */
+export interface FetchDeadline {
+  seconds: number;
+  /**
+   * Fires when the whole fetch's deadline passes (a mount's, set when the call began).
+   * Without it, each object gets `seconds` to itself (kv check reports every object).
+   */
+  signal?: AbortSignal;
+}
+
 export interface FetchOptions {
   concurrency: number;
-  /** Aborts when the mount's deadline passes. */
-  abortSignal?: AbortSignal;
-  /** The deadline, for the message that names what was still pending. */
-  deadlineSeconds?: number;
+  deadline: FetchDeadline;
+}
+
+/** One object's file content, or why it has none. */
+export type ObjectOutcome = { spec: ObjectSpec; ok: true; content: Buffer } | { spec: ObjectSpec; ok: false; failure: ObjectFailure };
+
+export interface FetchResult {
+  /** Every object's outcome, in the order asked. */
+  outcomes: ObjectOutcome[];
+  /** The token failed: the same failure for every object, so no further object was started. */
+  identityError?: IdentityError;
+  /** The whole fetch's deadline passed: objects not finished by then are failures with cause timeout. */
+  deadlinePassed: boolean;
 }
 
 const CREDENTIAL_ERRORS = new Set(["AuthenticationError", "AuthenticationRequiredError", "AggregateAuthenticationError", "CredentialUnavailableError", "IdentityError"]);
@@ -41,68 +61,51 @@ function asIdentityError(error: unknown): IdentityError | undefined {
   return undefined;
 }
 
-/** One object's file content, or why it has none. */
-export type ObjectOutcome =
-  | { ok: true; content: Buffer }
-  | {
-      ok: false;
-      failure: ObjectFailure;
-      /** Set when the token failed: the same failure for every object. */
-      identityError?: IdentityError;
-    };
-
 /** Fetches one object and turns it into its file content; never throws. */
-export async function fetchObject(vault: KeyVault, spec: ObjectSpec, context: FailureContext, abortSignal?: AbortSignal): Promise<ObjectOutcome> {
+async function fetchObject(
+  vault: KeyVault,
+  spec: ObjectSpec,
+  failureContext: () => FailureContext,
+  abortSignal: AbortSignal,
+): Promise<{ outcome: ObjectOutcome; identityError?: IdentityError }> {
   try {
-    return { ok: true, content: await fetchContent(vault, spec, { version: spec.version, abortSignal }) };
+    return { outcome: { spec, ok: true, content: await fetchContent(vault, spec, { version: spec.version, abortSignal }) } };
   } catch (error) {
     log.debug("fetch-error", { object: spec.name, type: spec.type, name: (error as Error).name, code: (error as { code?: string }).code, status: (error as { statusCode?: number }).statusCode });
-    return { ok: false, failure: describeFailure(error, spec, context), identityError: asIdentityError(error) };
+    return { outcome: { spec, ok: false, failure: describeFailure(error, spec, failureContext()) }, identityError: asIdentityError(error) };
   }
 }
 
 /**
- * When the deadline passes: every object not yet fetched is named as pending, or, while no
- * token has come, the identity source, which is then what kept every object waiting.
+ * Fetches every object of `specs`, `concurrency` at a time. `failureContext` is asked when a
+ * failure is described: who asked is known only once the token came (NMI names its client id).
  */
-function deadlineError(specs: readonly ObjectSpec[], files: readonly VolumeFile[], failures: readonly ObjectFailure[], context: FailureContext, seconds: number): FetchError | IdentityError {
-  if (context.awaitingToken) {
-    return new IdentityError(
-      `no token for ${context.principal} before the mount's ${seconds}s deadline passed (option mounttimeout), so nothing was fetched from key vault ${context.vaultName}; ` +
-        "check that the node reaches its identity endpoint: Azure AD for a service principal (directly or through HTTPS_PROXY), NMI for pod identity, IMDS for a managed identity",
-    );
-  }
-  const pending = specs
-    .filter((spec, index) => !files[index] && !failures.some((failure) => failure.object === objectLabel(spec)))
-    .map((spec) => ({ object: objectLabel(spec), cause: "timeout" as const, detail: `still pending when the mount's ${seconds}s deadline passed (option mounttimeout)` }));
-  return new FetchError(context.vaultName, [...failures, ...pending]);
-}
-
-export async function fetchObjects(vault: KeyVault, specs: readonly ObjectSpec[], context: FailureContext, options: FetchOptions): Promise<VolumeFile[]> {
-  const files: VolumeFile[] = new Array(specs.length);
-  const failures: ObjectFailure[] = [];
-  const { abortSignal } = options;
+export async function fetchObjects(vault: KeyVault, specs: readonly ObjectSpec[], failureContext: () => FailureContext, options: FetchOptions): Promise<FetchResult> {
+  const outcomes: (ObjectOutcome | undefined)[] = new Array(specs.length);
+  const { seconds, signal: wholeFetch } = options.deadline;
+  const signalFor = () => wholeFetch ?? AbortSignal.timeout(seconds * 1000);
   let identityError: IdentityError | undefined;
 
   const fetchOne = async (spec: ObjectSpec, index: number) => {
-    const outcome = await fetchObject(vault, spec, context, abortSignal);
-    if (outcome.ok) {
-      files[index] = { fileName: spec.fileName, content: outcome.content };
-    } else if (!abortSignal?.aborted) {
-      identityError ??= outcome.identityError;
-      failures.push(outcome.failure);
-    }
+    const fetched = await fetchObject(vault, spec, failureContext, signalFor());
+    // Whatever arrives after the deadline comes too late: the object counts as pending.
+    if (wholeFetch?.aborted) return;
+    identityError ??= fetched.identityError;
+    outcomes[index] = fetched.outcome;
   };
-  const all = forEachConcurrently(specs, options.concurrency, fetchOne, () => identityError !== undefined || abortSignal?.aborted === true);
+  const all = forEachConcurrently(specs, options.concurrency, fetchOne, () => identityError !== undefined || wholeFetch?.aborted === true);
   // Not every request honours the signal (token requests may not): stop waiting at once.
-  const deadline = new Promise<void>((resolve) => abortSignal?.addEventListener("abort", () => resolve(), { once: true }));
+  const deadline = new Promise<void>((resolve) => wholeFetch?.addEventListener("abort", () => resolve(), { once: true }));
   await Promise.race([all, deadline]);
 
-  if (abortSignal?.aborted) throw deadlineError(specs, files, failures, context, options.deadlineSeconds ?? 0);
-  if (identityError) throw identityError;
-  if (failures.length > 0) {
-    failures.sort((a, b) => a.object.localeCompare(b.object));
-    throw new FetchError(context.vaultName, failures);
-  }
-  return files;
+  const deadlinePassed = wholeFetch?.aborted === true;
+  // Not finished: still pending at the deadline, or never started once the token had failed.
+  const unfinished = (spec: ObjectSpec): ObjectOutcome => ({
+    spec,
+    ok: false,
+    failure: deadlinePassed
+      ? { object: objectLabel(spec), cause: "timeout", detail: `still pending when the mount's ${seconds}s deadline passed (option mounttimeout)` }
+      : describeFailure(identityError, spec, failureContext()),
+  });
+  return { outcomes: specs.map((spec, index) => outcomes[index] ?? unfinished(spec)), deadlinePassed, ...(identityError ? { identityError } : {}) };
 }

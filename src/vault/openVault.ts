@@ -14,8 +14,11 @@ import { createKeyVault } from "./sdkKeyVault";
 
 export interface VaultSession {
   vault: KeyVault;
-  /** Who is asking, for the fixes failure messages suggest. */
-  context: FailureContext;
+  /**
+   * Who is asking, for the fixes failure messages suggest, as it stands now: an NMI token
+   * names its client id only once it came, and the token may still be awaited.
+   */
+  failureContext(): FailureContext;
 }
 
 /**
@@ -38,17 +41,11 @@ export function openVault(
     disableChallengeResourceVerification: cloud.name === "AzureStackCloud",
     tokenUpFront: { resource: cloud.keyVaultResource, tenantId: options.tenantId },
   });
-  const context: FailureContext = {
+  const failureContext = (): FailureContext => ({
     vaultName: options.vaultName,
-    get principal() {
-      return identity.describe();
-    },
-    get clientId() {
-      return identity.clientId();
-    },
-    get awaitingToken() {
-      return token.awaitingToken;
-    },
-  };
-  return { vault, context };
+    principal: identity.describe(),
+    clientId: identity.clientId(),
+    awaitingToken: token.awaitingToken(),
+  });
+  return { vault, failureContext };
 }

@@ -1,5 +1,5 @@
 // At most `limit` of a list's items worked on at once, taken in order: the fetch pool of
-// a mount (fetchObjects.ts) and of `kv check --fetch`.
+// a volume (fetchObjects.ts), for a mount and for `kv check --fetch` alike.
 
 /**
  * Runs `work` on every item, `limit` at a time; once `stop()` is true no further item is

@@ -71,11 +71,11 @@ describe("shareToken", () => {
 
   it("is awaiting a token only between asking and the answer", async () => {
     const shared = shareToken(countingCredential([token]));
-    expect(shared.awaitingToken).toBe(false);
+    expect(shared.awaitingToken()).toBe(false);
     const asked = shared.getToken("s");
-    expect(shared.awaitingToken).toBe(true);
+    expect(shared.awaitingToken()).toBe(true);
     await asked;
-    expect(shared.awaitingToken).toBe(false);
+    expect(shared.awaitingToken()).toBe(false);
   });
 
   it("turns a missing token into an identity error", async () => {
