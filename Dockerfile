@@ -17,9 +17,9 @@ RUN npm ci --no-audit --no-fund
 COPY --chown=node:node tsconfig.json ./
 COPY --chown=node:node scripts/ scripts/
 COPY --chown=node:node src/ src/
-# The build trains the executable's code cache with one mount against the test stand-in
+# The build trains the executable's code cache with one mount against the local stand-in
 # of Azure (scripts/trainingMount.ts); without root only its final mount command fails.
-COPY --chown=node:node test/support/ test/support/
+COPY --chown=node:node standin/ standin/
 RUN npm run build
 
 # Final stage: a shell, coreutils and util-linux (mountpoint) for install.sh; no Node.js.

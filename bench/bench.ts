@@ -47,7 +47,7 @@ function requireSuccess(result: TimedResult, what: string): void {
 }
 
 async function main(): Promise<void> {
-  // Each request the stand-in delays listens on one AbortSignal (test/support/traffic.ts): 100 at once are expected here.
+  // Each request the stand-in delays listens on one AbortSignal (standin/traffic.ts): 100 at once are expected here.
   setMaxListeners(256);
   const options = parseBenchOptions(process.argv.slice(2));
   if (process.getuid?.() !== 0) throw new Error("the bench mounts tmpfs volumes: run it as root");

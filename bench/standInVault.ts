@@ -1,14 +1,14 @@
-// The Azure side of the bench: the test stand-in (test/support/standIn.ts) with one
+// The Azure side of the bench: the local Azure stand-in (standin/) with one
 // vault of secrets a service principal may read, and the volume directories kubelet
 // would make for each mount.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { kubeletOptions, makeVolumeDir } from "../test/support/kubelet";
-import { findMount, unmountUnder } from "../test/support/mounts";
-import { startAzureStandIn, type AzureStandIn } from "../test/support/standIn";
-import type { ServicePrincipal } from "../test/support/identities";
+import { kubeletOptions, makeVolumeDir } from "../standin/kubeletCall";
+import { findMount, unmountUnder } from "../standin/mounts";
+import { startAzureStandIn, type AzureStandIn } from "../standin/standIn";
+import type { ServicePrincipal } from "../standin/identities";
 
 const VAULT = "bench-kv";
 

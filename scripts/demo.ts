@@ -1,16 +1,16 @@
 // `npm run demo`: the driver mounting a Key Vault volume exactly as kubelet would
-// call it, against local stand-ins for Azure (see test/support/standIn.ts).
+// call it, against local stand-ins for Azure (standin/).
 //
 // Mounting a tmpfs needs root: `npm run demo` runs this through scripts/asRoot.mjs.
 import { X509Certificate } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateCertificateChain, generateKeyPair } from "../standin/fixtures";
+import { makeVolumeDir } from "../standin/kubeletCall";
+import { findMount, unmountUnder } from "../standin/mounts";
+import { startAzureStandIn } from "../standin/standIn";
 import { driverPath, runDriver } from "../test/support/driver";
-import { generateCertificateChain, generateKeyPair } from "../test/support/fixtures";
-import { makeVolumeDir } from "../test/support/kubelet";
-import { findMount, unmountUnder } from "../test/support/mounts";
-import { startAzureStandIn } from "../test/support/standIn";
 
 const DEMO_SECRET = "correct-horse-battery-staple (a demo value)";
 const b64 = (s: string) => Buffer.from(s).toString("base64");

@@ -1,6 +1,6 @@
 // The training call behind the executable's code cache (scripts/buildExecutable.mjs):
 // `tsx scripts/trainingMount.ts <seaMain.cjs> <bundle> <cache file>` runs one mount of a
-// secret, a key and a certificate against the test stand-in of Azure, the same servers
+// secret, a key and a certificate against the local stand-in of Azure (standin/), the same servers
 // the end-to-end tests use, and writes the bundle's code cache when that call exits.
 //
 // V8 caches only the functions compiled by then, so a call that gets as far as a real
@@ -13,10 +13,10 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateCertificateChain, generateKeyPair } from "../test/support/fixtures";
-import { kubeletOptions, makeVolumeDir } from "../test/support/kubelet";
-import { unmountUnder } from "../test/support/mounts";
-import { startAzureStandIn } from "../test/support/standIn";
+import { generateCertificateChain, generateKeyPair } from "../standin/fixtures";
+import { kubeletOptions, makeVolumeDir } from "../standin/kubeletCall";
+import { unmountUnder } from "../standin/mounts";
+import { startAzureStandIn } from "../standin/standIn";
 
 const OBJECTS = [
   { name: "training-secret", type: "secret" },

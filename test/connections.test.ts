@@ -9,8 +9,8 @@ import { connect as connectTcp, createServer as createNetServer, type Server as 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
-import { TestCa } from "./support/ca";
-import { closeServer, listen, SocketTracker } from "./support/http";
+import { TestCa } from "../standin/ca";
+import { closeServer, listen, SocketTracker } from "../standin/http";
 import { runPoolProbe } from "./support/poolProbe";
 
 interface VaultTraffic {

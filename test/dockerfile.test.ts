@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ValidationSeverity, validate } from "dockerfile-utils";
+import { importClosure } from "./support/imports";
 
 const REPO = resolve(__dirname, "..");
 const text = readFileSync(resolve(REPO, "Dockerfile"), "utf8");
@@ -122,4 +123,14 @@ test("everything copied from the build context exists and passes .dockerignore",
     expect(existsSync(resolve(REPO, source))).toBe(true);
     expect(allowed.some((path) => source === path || source.startsWith(`${path}/`))).toBe(true);
   }
+});
+
+test("build stage: copies every file the build's training mount and the CLI import", () => {
+  const [build] = stages;
+  const copied = argsOf(build, "COPY")
+    .flatMap((args) => copyOperands(args).slice(0, -1))
+    .map((source) => source.replace(/\/$/, ""));
+  const needed = importClosure(["src/cli.ts", "scripts/trainingMount.ts"]);
+  expect(needed).toContain("standin/standIn.ts");
+  expect(needed.filter((file) => !copied.some((source) => file === source || file.startsWith(`${source}/`)))).toEqual([]);
 });

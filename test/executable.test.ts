@@ -7,11 +7,11 @@ import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import packageJson from "../package.json";
+import { generateCertificateChain, generateKeyPair } from "../standin/fixtures";
+import { makeVolumeDir } from "../standin/kubeletCall";
+import { startAzureStandIn } from "../standin/standIn";
 import { installDriver } from "./installerProcess";
 import { runDriver } from "./support/driver";
-import { makeVolumeDir } from "./support/kubelet";
-import { generateCertificateChain, generateKeyPair } from "./support/fixtures";
-import { startAzureStandIn } from "./support/standIn";
 
 const REPO = resolve(__dirname, "..");
 const BUNDLE = resolve(REPO, "dist/kv.js");

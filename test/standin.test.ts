@@ -3,12 +3,12 @@
 // the SDK reads the proxy settings at load time) and check the raw REST shapes.
 import { createHash } from "node:crypto";
 import { request } from "node:http";
-import { generateCertificateChain, generateKeyPair } from "./support/fixtures";
-import { ServicePrincipal } from "./support/identities";
+import { generateCertificateChain, generateKeyPair } from "../standin/fixtures";
+import { ServicePrincipal } from "../standin/identities";
+import { AzureStandIn, startAzureStandIn } from "../standin/standIn";
+import { Vault } from "../standin/vault";
 import { httpsViaProxy, tokenFor } from "./support/rawClient";
 import { runSdkProbe } from "./support/sdkProbe";
-import { AzureStandIn, startAzureStandIn } from "./support/standIn";
-import { Vault } from "./support/vault";
 
 const SECRET_VALUE = "s3cr3t-for-standin-test";
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");

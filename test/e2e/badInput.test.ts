@@ -3,9 +3,9 @@
 // no Azure endpoint is even asked.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { kubeletOptions } from "../../standin/kubeletCall";
+import { findMount } from "../../standin/mounts";
 import { expectSingleJson } from "../support/driver";
-import { kubeletOptions } from "../support/kubelet";
-import { findMount } from "../support/mounts";
 import { standInSuite } from "../support/suite";
 
 const suite = standInSuite();

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { generateKeyPair } from "../../standin/fixtures";
+import type { ServicePrincipal } from "../../standin/identities";
 import { driverPath, runDriver, type DriverResult } from "../support/driver";
-import { generateKeyPair } from "../support/fixtures";
-import type { ServicePrincipal } from "../support/identities";
 import { standInSuite } from "../support/suite";
 
 const SECRET_VALUE = "db-password-value-never-printed-5b7a";

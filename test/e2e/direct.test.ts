@@ -1,16 +1,16 @@
 // A node without HTTPS_PROXY: the driver connects to Azure AD and Key Vault itself. The
 // Azure host names resolve to the stand-in's address through /etc/hosts, bind-mounted in
-// a mount namespace of the driver's own (test/support/directTls.ts), so the tmpfs it
+// a mount namespace of the driver's own (standin/directTls.ts), so the tmpfs it
 // mounts lives and ends there: these tests check the answer, the log and what the
 // stand-in saw. Serving port 443 needs real root, as in CI; elsewhere they are skipped.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hostsWrapper } from "../support/directTls";
+import { hostsWrapper } from "../../standin/directTls";
+import type { ServicePrincipal } from "../../standin/identities";
+import { kubeletOptions, makeVolumeDir } from "../../standin/kubeletCall";
+import { startAzureStandIn, type AzureStandIn } from "../../standin/standIn";
 import { expectSingleJson, runDriver } from "../support/driver";
-import type { ServicePrincipal } from "../support/identities";
-import { kubeletOptions, makeVolumeDir } from "../support/kubelet";
-import { startAzureStandIn, type AzureStandIn } from "../support/standIn";
 
 const ADDRESS = "127.0.0.2";
 const VAULT_HOST = "contoso-kv.vault.azure.net";

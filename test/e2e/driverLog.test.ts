@@ -4,9 +4,9 @@
 import { execFileSync } from "node:child_process";
 import { closeSync, constants, mkdirSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
+import { kubeletOptions } from "../../standin/kubeletCall";
+import { findMount } from "../../standin/mounts";
 import { expectSingleJson } from "../support/driver";
-import { kubeletOptions } from "../support/kubelet";
-import { findMount } from "../support/mounts";
 import { standInSuite } from "../support/suite";
 
 const suite = standInSuite();

@@ -3,12 +3,12 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { generateCertificateChain } from "../../standin/fixtures";
+import { kubeletOptions } from "../../standin/kubeletCall";
+import { findMount } from "../../standin/mounts";
+import { derToPem } from "../../standin/x509";
 import { expectSingleJson } from "../support/driver";
-import { generateCertificateChain } from "../support/fixtures";
-import { kubeletOptions } from "../support/kubelet";
-import { findMount } from "../support/mounts";
 import { standInSuite } from "../support/suite";
-import { derToPem } from "../support/x509";
 
 /** Values a shell line must carry unchanged. */
 const VALUES: Record<string, string> = {

@@ -1,10 +1,11 @@
 // A mount is all or nothing: when any object cannot be fetched, nothing is mounted and
 // the one Failure answer names every object that failed, why, and how to fix it.
 import { readdirSync } from "node:fs";
+import { generateKeyPair } from "../../standin/fixtures";
+import { kubeletOptions } from "../../standin/kubeletCall";
+import { findMount } from "../../standin/mounts";
 import { expectSingleJson } from "../support/driver";
-import { generateKeyPair } from "../support/fixtures";
-import { kubeletOptions, type PodVolume } from "../support/kubelet";
-import { findMount } from "../support/mounts";
+import type { PodVolume } from "../support/kubelet";
 import { standInSuite } from "../support/suite";
 
 const SECRET = "never-in-an-answer-or-log-3f9a";

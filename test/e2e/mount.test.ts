@@ -5,11 +5,12 @@ import { createPublicKey, X509Certificate } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { generateCertificateChain, generateKeyPair, type CertificateChain, type KeyPair } from "../../standin/fixtures";
+import { kubeletOptions } from "../../standin/kubeletCall";
+import { findMount, mountsAt } from "../../standin/mounts";
+import { startAzureStandIn } from "../../standin/standIn";
 import { expectSingleJson } from "../support/driver";
-import { generateCertificateChain, generateKeyPair, type CertificateChain, type KeyPair } from "../support/fixtures";
-import { Kubelet, kubeletOptions, type PodVolume } from "../support/kubelet";
-import { findMount, mountsAt } from "../support/mounts";
-import { startAzureStandIn } from "../support/standIn";
+import { Kubelet, type PodVolume } from "../support/kubelet";
 import { standInSuite } from "../support/suite";
 
 const SECRET = "p@ss word\nwith ünïcode";

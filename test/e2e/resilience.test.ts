@@ -4,9 +4,10 @@
 // Counts come from the stand-in (what the driver really sent); no timing targets here.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { kubeletOptions } from "../../standin/kubeletCall";
+import { findMount, mountsAt } from "../../standin/mounts";
 import { expectSingleJson, type DriverResult } from "../support/driver";
-import { Kubelet, kubeletOptions, type PodVolume } from "../support/kubelet";
-import { findMount, mountsAt } from "../support/mounts";
+import { Kubelet, type PodVolume } from "../support/kubelet";
 import { standInSuite } from "../support/suite";
 
 const suite = standInSuite();
@@ -201,7 +202,7 @@ test("a 20-object mount opens its 16 vault tunnels while the token is requested,
 }, MOUNT_CALL_TIMEOUT_MS);
 
 test("403 and 404 from Key Vault are answered at once, never retried", async () => {
-  suite.vault.addKey("signing", (await import("../support/fixtures")).generateKeyPair("EC-P-256").privateKey);
+  suite.vault.addKey("signing", (await import("../../standin/fixtures")).generateKeyPair("EC-P-256").privateKey);
   const reader = suite.azure.addServicePrincipal();
   suite.vault.grant(reader.clientId, "secret");
   const volume = kubelet.newVolume();

@@ -5,9 +5,10 @@
 // environment), and by a shared kubelet root. The next call drops what a killed one left.
 import { existsSync, readdirSync, readFileSync, watch } from "node:fs";
 import { basename, join } from "node:path";
+import { kubeletOptions } from "../../standin/kubeletCall";
+import { findMount, parseMountinfo } from "../../standin/mounts";
 import { expectSingleJson, type DriverResult } from "../support/driver";
-import { Kubelet, kubeletOptions, type PodVolume } from "../support/kubelet";
-import { findMount, parseMountinfo } from "../support/mounts";
+import { Kubelet, type PodVolume } from "../support/kubelet";
 import { MountWrapper, type MountFault, type MountStep } from "../support/mountWrapper";
 import { standInSuite } from "../support/suite";
 

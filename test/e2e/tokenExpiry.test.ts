@@ -5,8 +5,8 @@
 // second before it expires.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { kubeletOptions } from "../../standin/kubeletCall";
 import { expectSingleJson } from "../support/driver";
-import { kubeletOptions } from "../support/kubelet";
 import { standInSuite } from "../support/suite";
 
 const suite = standInSuite({ tokenLifetimeSeconds: 3 });

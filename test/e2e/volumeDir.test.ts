@@ -6,9 +6,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { kubeletOptions } from "../../standin/kubeletCall";
+import { findMount, mountsAt, unmountUnder } from "../../standin/mounts";
 import { expectSingleJson } from "../support/driver";
-import { kubeletOptions } from "../support/kubelet";
-import { findMount, mountsAt, unmountUnder } from "../support/mounts";
 import { standInSuite } from "../support/suite";
 
 const suite = standInSuite();

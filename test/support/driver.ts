@@ -30,7 +30,7 @@ export interface RunOptions {
   driver?: string;
   /** Kill the driver after this long (kubelet has no timeout; tests must). Default 60 s. */
   timeoutMs?: number;
-  /** A command the driver runs under, its arguments last (e.g. test/support/directTls.ts's hostsWrapper). */
+  /** A command the driver runs under, its arguments last (e.g. standin/directTls.ts's hostsWrapper). */
   wrapper?: string[];
   /** Aborting it stops the driver with `killSignal` (default SIGKILL), as a kubelet restart would. */
   signal?: AbortSignal;

@@ -1,29 +1,14 @@
-// Plays kubelet for end-to-end tests: makes the pod's volume directory, merges the
-// pod's flexVolume options over kubelet's own keys (secretRef values base64), and
-// calls the driver the way kubelet does. Cleans up whatever a test leaves mounted.
+// Plays kubelet for end-to-end tests: makes the pod's volume directory and calls the
+// driver the way kubelet does, with the options standin/kubeletCall.ts merges. Cleans up
+// whatever a test leaves mounted.
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeVolumeDir } from "../../standin/kubeletCall";
+import { unmountUnder } from "../../standin/mounts";
 import { DriverResult, runDriver, type RunOptions } from "./driver";
-import { unmountUnder } from "./mounts";
-
-const base64 = (text: string) => Buffer.from(text).toString("base64");
-
-/** The pod uid kubeletOptions passes unless told another. */
-export const POD_UID = "5f1c2a9e-0d3b-4c6e-8a7f-1b2c3d4e5f60";
-
-/**
- * Makes `<kubeletRoot>/pods/<podUid>/volumes/azure~kv/<name>` as kubelet does (0750) and returns
- * it: the only shape of <dir> the driver accepts. Every test, the demo, the bench and the
- * build's training mount take their volume directories from here.
- */
-export function makeVolumeDir(kubeletRoot: string, name = "secrets", podUid: string = randomUUID()): string {
-  const dir = join(kubeletRoot, "pods", podUid, "volumes", "azure~kv", name);
-  mkdirSync(dir, { recursive: true, mode: 0o750 });
-  return dir;
-}
 
 export interface PodVolume {
   /** `<kubelet root>/pods/<uid>/volumes/azure~kv/<name>`, created like kubelet does (0750). */
@@ -31,26 +16,6 @@ export interface PodVolume {
   podUid: string;
   /** The driver's log file for this volume's calls. */
   logFile: string;
-}
-
-export interface SecretRef {
-  clientId: string;
-  clientSecret: string;
-}
-
-/** kubelet's own keys plus the pod's options; the pod's options win, as in kubelet. */
-export function kubeletOptions(podOptions: Record<string, string>, secretRef?: SecretRef, pod: { name: string; namespace: string; uid?: string } = { name: "web-0", namespace: "default" }): Record<string, string> {
-  return {
-    "kubernetes.io/fsType": "",
-    "kubernetes.io/readwrite": "rw",
-    "kubernetes.io/pod.name": pod.name,
-    "kubernetes.io/pod.namespace": pod.namespace,
-    "kubernetes.io/pod.uid": pod.uid ?? POD_UID,
-    "kubernetes.io/pvOrVolumeName": "secrets",
-    "kubernetes.io/serviceAccount.name": "default",
-    ...(secretRef ? { "kubernetes.io/secret/clientid": base64(secretRef.clientId), "kubernetes.io/secret/clientsecret": base64(secretRef.clientSecret) } : {}),
-    ...podOptions,
-  };
 }
 
 export class Kubelet {

@@ -1,7 +1,7 @@
 // Reading the PEM bundles the driver writes (format pem of a certificate's secret): the blocks in
 // order, and the check that they are the private key, the leaf certificate, then its chain.
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import type { CertificateChain } from "./fixtures";
+import type { CertificateChain } from "../../standin/fixtures";
 
 export interface PemBlock {
   label: string;

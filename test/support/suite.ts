@@ -1,9 +1,9 @@
 // The common setup of an end-to-end test file: one Azure stand-in, a kubelet that
 // calls the driver against it, a service principal and a vault it may read.
-import type { ServicePrincipal } from "./identities";
+import type { ServicePrincipal } from "../../standin/identities";
+import { startAzureStandIn, type AzureStandIn, type StandInOptions } from "../../standin/standIn";
+import type { Vault } from "../../standin/vault";
 import { Kubelet } from "./kubelet";
-import { startAzureStandIn, type AzureStandIn, type StandInOptions } from "./standIn";
-import type { Vault } from "./vault";
 
 export interface StandInSuite {
   azure: AzureStandIn;

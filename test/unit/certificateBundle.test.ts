@@ -6,10 +6,10 @@ import { ContentError } from "../../src/errors";
 import { errorOf } from "./optionErrorOf";
 import type { VaultSecret } from "../../src/model/keyVault";
 import { secretContent } from "../../src/content/objectContent";
-import { PEM_CONTENT_TYPE, PKCS12_CONTENT_TYPE, toPemBundle, toPkcs12 } from "../support/certPackaging";
-import { generateCertificateChain, generateKeyPair, type CertificateChain, type KeyKind } from "../support/fixtures";
+import { PEM_CONTENT_TYPE, PKCS12_CONTENT_TYPE, toPemBundle, toPkcs12 } from "../../standin/certPackaging";
+import { generateCertificateChain, generateKeyPair, type CertificateChain, type KeyKind } from "../../standin/fixtures";
 import { expectKeyLeafChain, pemBlocks } from "../support/pemBundle";
-import { derToPem, issueCertificate } from "../support/x509";
+import { derToPem, issueCertificate } from "../../standin/x509";
 
 const KINDS: KeyKind[] = ["RSA-2048", "EC-P-256", "EC-P-384", "EC-P-521"];
 const pem = (secret: VaultSecret) => secretContent(secret, { format: "pem", encoding: "utf-8" }).toString();

@@ -3,7 +3,7 @@ import { ContentError } from "../../src/errors";
 import { errorOf } from "./optionErrorOf";
 import type { VaultKey } from "../../src/model/keyVault";
 import { certificateContent, keyContent, publicKeyPem, secretContent } from "../../src/content/objectContent";
-import { generateCertificateChain } from "../support/fixtures";
+import { generateCertificateChain } from "../../standin/fixtures";
 
 /** A key as the SDK hands it over: JWK fields decoded to bytes. */
 function vaultKeyOf(jwk: Record<string, string>): VaultKey {

@@ -1,9 +1,8 @@
 // The Azure clouds the stand-in impersonates: which login hosts answer for each,
 // where its vaults live and which resource (token audience) its vaults accept.
 
-import type { CloudName } from "../../src/model/cloudName";
-
-export type { CloudName };
+/** The clouds by the names a volume's `cloudname` gives them (the stand-in's own list, not the driver's). */
+export type CloudName = "AzurePublicCloud" | "AzureChinaCloud" | "AzureUSGovernmentCloud" | "AzureGermanCloud" | "AzureStackCloud";
 
 export interface Cloud {
   name: CloudName;

@@ -33,7 +33,7 @@ export interface StandInOptions {
   tokenLifetimeSeconds?: number;
   /**
    * Also serve Azure directly on port 443 of this loopback address (needs root), for a
-   * driver that resolves the Azure host names there (test/support/directTls.ts).
+   * driver that resolves the Azure host names there (standin/directTls.ts).
    */
   directAddress?: string;
 }
