@@ -35,7 +35,7 @@ export const WELL_KNOWN_CLOUDS: Readonly<Record<WellKnownCloudName, CloudEnviron
   AzureGermanCloud: wellKnown("AzureGermanCloud", "login.microsoftonline.de", "vault.microsoftazure.de"),
 };
 
-export const ENVIRONMENT_FILE_VARIABLE = "AZURE_ENVIRONMENT_FILEPATH";
+const ENVIRONMENT_FILE_VARIABLE = "AZURE_ENVIRONMENT_FILEPATH";
 
 /** `https://<vaultName>.<keyVaultDNSSuffix>` */
 export function vaultUrl(

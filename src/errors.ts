@@ -45,5 +45,3 @@ export class VolumeError extends Error {
 export class NotSupportedError extends Error {
   override readonly name = "NotSupportedError";
 }
-
-export type DriverError = OptionError | IdentityError | FetchError | VolumeError | NotSupportedError;

@@ -7,7 +7,7 @@ import { kubeletCall } from "./kubeletOptions";
 import { parseManifest } from "./manifest";
 import { findKvVolumes, findSecrets, type KvVolume, type SecretManifest } from "./workloads";
 
-export function validateVolume(volume: KvVolume, secrets: readonly SecretManifest[]): VolumeCheck {
+function validateVolume(volume: KvVolume, secrets: readonly SecretManifest[]): VolumeCheck {
   const call = kubeletCall(volume, secrets);
   const check = { volume, secretRef: call.secretRef };
   if (call.problem) return { ...check, problem: call.problem };

@@ -49,8 +49,6 @@ const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
   CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
 };
 
-export const WORKLOAD_KINDS = Object.keys(POD_SPEC_PATHS);
-
 function field(value: unknown, path: readonly string[]): unknown {
   return path.reduce<unknown>((at, key) => (isJsonObject(at) ? at[key] : undefined), value);
 }

@@ -7,8 +7,8 @@ import type { VaultSecret } from "../model/keyVault";
 import { decodeStdBase64 } from "../text/base64";
 import type { CertificateMaterial } from "./certificateMaterial";
 
-export const PKCS12_CONTENT_TYPE = "application/x-pkcs12";
-export const PEM_CONTENT_TYPE = "application/x-pem-file";
+const PKCS12_CONTENT_TYPE = "application/x-pkcs12";
+const PEM_CONTENT_TYPE = "application/x-pem-file";
 
 interface CertificateBundle {
   privateKey: KeyObject;

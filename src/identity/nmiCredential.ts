@@ -17,7 +17,7 @@ interface NmiAnswer {
 }
 
 /** `https://vault.azure.net/.default` → `https://vault.azure.net`: NMI speaks ADAL resources. */
-export function resourceOf(scopes: string | string[]): string {
+function resourceOf(scopes: string | string[]): string {
   const scope = Array.isArray(scopes) ? scopes[0] : scopes;
   return scope.replace(/\/\.default$/, "");
 }
