@@ -1,4 +1,4 @@
-// Option keys, spelled as CONTRACT.md spells them (errors name them this way); matching is case-insensitive.
+// Option keys, spelled as docs/contract.md spells them (errors name them this way); matching is case-insensitive.
 // `resourcegroup` and `subscriptionid` are accepted and ignored like any other unknown key.
 
 export const KEY = {
