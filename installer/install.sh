@@ -60,9 +60,11 @@ is_intact() {
     [ "$(sha256 "$DRIVER")" = "$WANT" ]
 }
 
-# For `ready`, which runs in another process: the fingerprint of the file last found
-# intact. Renamed into place, so `ready` never reads half of it.
-record_verified() {
+# Remembers the fingerprint of the file just found intact: in `checked` for the next poll,
+# and in VERIFIED_FILE for `ready`, which runs in another process (renamed into place, so
+# `ready` never reads half of it).
+verified() {
+  checked="$1"
   printf '%s\n' "$1" >"$VERIFIED_FILE.tmp" && mv -f "$VERIFIED_FILE.tmp" "$VERIFIED_FILE"
 }
 
@@ -109,11 +111,6 @@ reconcile() {
   # Changed again already (by someone else): nothing recorded, the next poll replaces it.
   if is_intact; then verified "$now"; fi
   log "$what $DRIVER (sha256 $WANT)"
-}
-
-verified() {
-  checked="$1"
-  record_verified "$1"
 }
 
 # What kubelet would get from the installed driver's init: its answer, or why there is none.
