@@ -23,7 +23,9 @@ COPY --chown=node:node standin/ standin/
 RUN npm run build
 
 # Final stage: a shell, coreutils and util-linux (mountpoint) for install.sh; no Node.js.
-# The image never runs the driver itself, it only copies it to the node.
+# The installer copies the driver to the node; the DaemonSet's refresher container runs it
+# here as `kv refresh` (a single executable: it needs only libc, libstdc++ and libgcc_s,
+# which this base has).
 FROM debian:12.12-slim
 COPY --from=build /home/node/kv-flexvol/dist/azure~kv/kv /opt/kv-flexvol/azure~kv/kv
 COPY installer/install.sh /opt/kv-flexvol/install.sh
