@@ -53,7 +53,9 @@ export class RefresherMetrics {
     for (const result of RESULTS) this.refreshes.inc({ result }, 0);
     this.requests.inc({ result: "ok" }, 0);
     // The process's CPU, memory and event loop: what the DaemonSet's limits are sized from.
-    collectDefaultMetrics({ register: this.registry });
+    // The event loop sampled every 100 ms, not prom-client's 10: at 10 ms the sampling alone
+    // cost an idle refresher about 0.3 s of CPU a minute (bench/results-refresher.md).
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
   }
 
   /** A volume the refresher now follows, refreshed last at `refreshedAtMs`. */

@@ -10,7 +10,7 @@ import { messageOf } from "../log";
 import { parseVolumeOptions } from "../options/parseVolumeOptions";
 import type { ObjectSpec, VolumeOptions } from "../options/volumeOptions";
 import { applyRefresh, objectsToFetch } from "../rotation/refreshVolume";
-import { isMountedTmpfs } from "../rotation/mountedVolume";
+import { tmpfsMountPoints } from "../rotation/mountedVolume";
 import { markRefreshed, removeRecordFile, type RecordFile } from "../state/volumeRecords";
 import { objectLabel } from "../vault/failures";
 import { FETCH_CONCURRENCY, fetchObjects, type VolumeFile } from "../vault/fetchObjects";
@@ -59,10 +59,10 @@ function dropped(record: RecordFile, dir: string, started: number): RefreshResul
 }
 
 /** The record read back and checked; a result instead when there is nothing to fetch for it. */
-function prepare(record: RecordFile, started: number): DueVolume | RefreshResult {
+function prepare(record: RecordFile, mounted: ReadonlySet<string>, started: number): DueVolume | RefreshResult {
   const dir = record.record?.dir ?? record.path;
   if (!record.record) return failed(dir, started, new VolumeError(record.problem ?? "unreadable record"));
-  if (!isMountedTmpfs(dir)) return dropped(record, dir, started);
+  if (!mounted.has(dir)) return dropped(record, dir, started);
   try {
     const options = parseVolumeOptions(record.record.options);
     const cloud = resolveCloud(options.cloudName, process.env, (path) => readFileSync(path, "utf8"));
@@ -122,8 +122,9 @@ export async function runPass(records: readonly RecordFile[], stop: AbortSignal,
   };
   const requests: RequestCounts = new Map();
   const due: DueVolume[] = [];
+  const mounted = tmpfsMountPoints();
   for (const record of records) {
-    const prepared = prepare(record, Date.now());
+    const prepared = prepare(record, mounted, Date.now());
     if ("result" in prepared) report(prepared);
     else due.push(prepared);
   }

@@ -52,7 +52,7 @@ export class Refresher {
   async run(): Promise<void> {
     while (!this.stop.aborted) {
       this.progressMs = Date.now();
-      this.follow(readRecords());
+      this.follow(readRecords(process.env, new Map([...this.followed].map(([path, volume]) => [path, volume.file]))));
       const due = [...this.followed.values()].filter((volume) => volume.dueMs <= Date.now() + GATHER_MS);
       if (due.length > 0) await this.pass(due);
       const soonest = Math.min(...[...this.followed.values()].map((volume) => volume.dueMs));

@@ -4,12 +4,25 @@
 // with an open file cannot be unmounted: umount fails with EBUSY, including from the host
 // when the refresher sees it through mount propagation, and kubelet retries), and checks,
 // once it holds it, that what it holds is the tmpfs mounted at <dir>.
-import { closeSync, constants, fstatSync, openSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, statfsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { mountedAt } from "../volume/tmpfs";
+import { parseMountInfo } from "../volume/mountInfo";
+
+/** statfs(2)'s f_type of a tmpfs (linux/magic.h). */
+const TMPFS_MAGIC = 0x01021994;
 
 export interface HeldVolume {
   release(): void;
+}
+
+/**
+ * Where a tmpfs is mounted now (the topmost mount at each point), from one read of
+ * /proc/self/mountinfo: a pass looks up all its volumes in one snapshot.
+ */
+export function tmpfsMountPoints(): Set<string> {
+  const topmost = new Map<string, string>();
+  for (const entry of parseMountInfo(readFileSync("/proc/self/mountinfo", "utf8"))) topmost.set(entry.mountPoint, entry.fsType);
+  return new Set([...topmost].filter(([, fsType]) => fsType === "tmpfs").map(([mountPoint]) => mountPoint));
 }
 
 function deviceOf(path: string): number | undefined {
@@ -20,14 +33,10 @@ function deviceOf(path: string): number | undefined {
   }
 }
 
-/** Whether a tmpfs is mounted at `dir` now (no hold: for deciding what to fetch). */
-export function isMountedTmpfs(dir: string): boolean {
-  return mountedAt(dir) === "tmpfs";
-}
-
 /**
- * Holds the tmpfs mounted at `dir`; undefined when none is. It is the one mounted there when,
- * held open, it lies on another device than <dir>'s parent and mountinfo lists a tmpfs at <dir>.
+ * Holds the tmpfs mounted at `dir`; undefined when none is. What it holds is that tmpfs when,
+ * held open, it is a tmpfs on another device than <dir>'s parent (so a mount point) and
+ * <dir> still names it.
  */
 export function holdMountedVolume(dir: string): HeldVolume | undefined {
   let fd: number;
@@ -36,8 +45,12 @@ export function holdMountedVolume(dir: string): HeldVolume | undefined {
   } catch {
     return undefined; // gone with its pod
   }
-  const held = fstatSync(fd).dev;
-  if (isMountedTmpfs(dir) && held !== deviceOf(dirname(dir)) && held === deviceOf(dir)) return { release: () => closeSync(fd) };
+  try {
+    const held = fstatSync(fd).dev;
+    if (statfsSync(dir).type === TMPFS_MAGIC && held !== deviceOf(dirname(dir)) && held === deviceOf(dir)) return { release: () => closeSync(fd) };
+  } catch {
+    // removed meanwhile
+  }
   closeSync(fd);
   return undefined;
 }

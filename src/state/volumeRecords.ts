@@ -22,6 +22,8 @@ export interface RecordFile {
   path: string;
   /** Last written or refreshed (the file's mtime): when the volume was last brought up to date. */
   refreshedAtMs: number;
+  /** Inode, size and mtime: a file with the same one need not be read again. */
+  version: string;
   record?: VolumeRecord;
   problem?: string;
 }
@@ -98,8 +100,12 @@ function parseRecord(text: string): VolumeRecord | undefined {
   return typeof dir === "string" && dir.startsWith("/") && typeof options === "object" && options !== null ? { dir, options } : undefined;
 }
 
-/** Every record file; none when the state directory does not exist yet. */
-export function readRecords(env: NodeJS.ProcessEnv = process.env): RecordFile[] {
+/**
+ * Every record file; none when the state directory does not exist yet. Files unchanged since
+ * `previous` (by inode, size and mtime) are taken from it instead of being read and parsed
+ * again: the long-running refresher looks every few seconds.
+ */
+export function readRecords(env: NodeJS.ProcessEnv = process.env, previous: ReadonlyMap<string, RecordFile> = new Map()): RecordFile[] {
   let names: string[];
   try {
     names = readdirSync(recordsDir(env));
@@ -113,10 +119,14 @@ export function readRecords(env: NodeJS.ProcessEnv = process.env): RecordFile[] 
     .flatMap((name): RecordFile[] => {
       const path = join(recordsDir(env), name);
       try {
-        const refreshedAtMs = statSync(path).mtimeMs;
+        const stats = statSync(path);
+        const refreshedAtMs = stats.mtimeMs;
+        const version = `${stats.ino} ${stats.size} ${stats.mtimeMs}`;
+        const known = previous.get(path);
+        if (known?.version === version) return [known];
         const record = parseRecord(readFileSync(path, "utf8"));
         // Never the content in a problem: it holds credentials.
-        return [record ? { path, refreshedAtMs, record } : { path, refreshedAtMs, problem: `record ${name} is not a volume record (a JSON object with dir and options)` }];
+        return [record ? { path, refreshedAtMs, version, record } : { path, refreshedAtMs, version, problem: `record ${name} is not a volume record (a JSON object with dir and options)` }];
       } catch (error) {
         // Removed meanwhile (an unmount): not a record any more.
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];

@@ -28,7 +28,7 @@ test("written root-only, whole, named by a hash of <dir>, and read back", () => 
   expect(path).toMatch(/\/state\/volumes\/[0-9a-f]{32}\.json$/);
   expect([statSync(env.KV_STATE_DIR!).mode & 0o777, statSync(join(env.KV_STATE_DIR!, "volumes")).mode & 0o777, statSync(path).mode & 0o777]).toEqual([0o700, 0o700, 0o600]);
   expect(readdirSync(join(env.KV_STATE_DIR!, "volumes"))).toEqual([path.split("/").pop()]);
-  expect(readRecords(env)).toEqual([{ path, refreshedAtMs: expect.any(Number), record: record("/var/lib/kubelet/pods/u1/volumes/azure~kv/a") }]);
+  expect(readRecords(env)).toEqual([{ path, refreshedAtMs: expect.any(Number), version: expect.any(String), record: record("/var/lib/kubelet/pods/u1/volumes/azure~kv/a") }]);
 });
 
 test("none before anything was recorded; removing one that is not there is fine", () => {
@@ -46,7 +46,7 @@ test("a file that is not a record is named, never shown; temporary files are not
   writeFileSync(join(volumes, "fedcba9876543210fedcba9876543210.json.123.tmp"), SECRET);
   const [bad, good] = readRecords(env);
   expect(good.record?.dir).toBe("/x");
-  expect(bad).toEqual({ path: join(volumes, "0123456789abcdef0123456789abcdef.json"), refreshedAtMs: expect.any(Number), problem: expect.stringMatching(/is not a volume record/) });
+  expect(bad).toEqual({ path: join(volumes, "0123456789abcdef0123456789abcdef.json"), refreshedAtMs: expect.any(Number), version: expect.any(String), problem: expect.stringMatching(/is not a volume record/) });
   expect(JSON.stringify(bad)).not.toContain(SECRET);
 });
 
@@ -59,4 +59,15 @@ test("markRefreshed moves the record's time, not its content", () => {
   const [after] = readRecords(env);
   expect(Date.now() - after.refreshedAtMs).toBeLessThan(5_000);
   expect(after.record).toEqual(record("/x"));
+});
+
+test("a file unchanged since the last look is not read again; a rewritten one is", () => {
+  writeRecord(record("/x"), env);
+  writeRecord(record("/y"), env);
+  const first = readRecords(env);
+  const previous = new Map(first.map((file) => [file.path, file]));
+  writeRecord({ ...record("/y"), options: { keyvaultname: "w" } }, env);
+  const [x, y] = readRecords(env, previous).sort((a, b) => (a.record!.dir < b.record!.dir ? -1 : 1));
+  expect(x).toBe(previous.get(recordPath("/x", env)));
+  expect(y.record?.options).toEqual({ keyvaultname: "w" });
 });
