@@ -6,10 +6,10 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { kubeletOptions } from "../test/support/kubelet";
-import { findMount } from "../test/support/mounts";
-import { startAzureStandIn, type AzureStandIn } from "../test/support/standIn";
-import type { Vault } from "../test/support/vault";
+import { kubeletOptions } from "../standin/kubeletCall";
+import { findMount } from "../standin/mounts";
+import { startAzureStandIn, type AzureStandIn } from "../standin/standIn";
+import type { Vault } from "../standin/vault";
 import { driverCommand, timedRun } from "./timedRun";
 
 export const VOLUMES = 100;

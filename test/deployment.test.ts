@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { parseVolumeOptions } from "../src/options/parseVolumeOptions";
 import { parseListenAddress } from "../src/refresher/listenAddress";
-import { DEFAULT_STATE_DIR } from "../src/state/volumeRecords";
+import { DEFAULT_STATE_DIR } from "../src/stateDir";
 
 const DEPLOYMENT = resolve(__dirname, "..", "deployment");
 const DRIVER = "azure/kv";

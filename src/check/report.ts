@@ -35,7 +35,7 @@ function resultText(result: ObjectResult | undefined): string {
   return result.ok ? `ok (${result.bytes} byte${result.bytes === 1 ? "" : "s"})` : `${result.failure.cause}: ${result.failure.detail}`;
 }
 
-function notes({ secretRef }: VolumeCheck): string[] {
+function notes({ secretRef, options }: VolumeCheck): string[] {
   const found: string[] = [];
   if (secretRef.kind === "placeholder") {
     found.push(`secretRef Secret ${JSON.stringify(secretRef.name)} is not in the manifest: its clientid and clientsecret were not checked (pass --secret-file)`);

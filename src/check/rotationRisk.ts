@@ -1,6 +1,6 @@
 // `kv check`'s note on a rotating volume that may get a vault throttled: each node running the
 // pod reads every object once per interval (docs/rotation-at-scale.md has the model).
-import type { VolumeOptions } from "../options/volumeOptions";
+import type { VolumeOptions } from "../model/volumeOptions";
 
 /** Key Vault's limit for secret reads: 4,000 transactions per 10 s per vault and region. */
 const VAULT_READS_PER_SECOND = 4000 / 10;

@@ -7,7 +7,8 @@ import { parseArgs } from "node:util";
 import { routeAzureLogs } from "../azureLogs";
 import { log, logTo, messageOf, type LogLevel } from "../log";
 import { parseVolumeOptions } from "../options/parseVolumeOptions";
-import { readRecords, stateDir, type RecordFile } from "../state/volumeRecords";
+import { stateDirectory } from "../stateDir";
+import { readRecords, type RecordFile } from "../state/volumeRecords";
 import { parseListenAddress, type ListenAddress } from "./listenAddress";
 import { runPass } from "./pass";
 import { nodePhaseMs } from "./schedule";
@@ -72,7 +73,7 @@ async function forever(listen: ListenAddress): Promise<number> {
       setTimeout(() => process.exit(EXIT.ok), STOP_GRACE_MS).unref();
     });
   }
-  log.info("started", { stateDir: stateDir(), phaseSeconds: Math.round(phaseMs / 1000) });
+  log.info("started", { stateDir: stateDirectory(), phaseSeconds: Math.round(phaseMs / 1000) });
   await refresher.run();
   server.close();
   server.closeAllConnections();

@@ -4,16 +4,19 @@
 import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { resolveCloud, type CloudEnvironment } from "../clouds";
-import { FetchError, IdentityError, VolumeError, type ObjectFailure } from "../errors";
+import { FetchError, IdentityError, VolumeError } from "../errors";
 import { answerFor } from "../flexvolume";
 import { messageOf } from "../log";
+import type { ObjectFailure } from "../model/objectFailure";
+import { objectLabel, type ObjectSpec } from "../model/objectSpec";
+import type { VolumeFile } from "../model/volumeFile";
+import type { VolumeOptions } from "../model/volumeOptions";
 import { parseVolumeOptions } from "../options/parseVolumeOptions";
-import type { ObjectSpec, VolumeOptions } from "../options/volumeOptions";
 import { applyRefresh, objectsToFetch } from "../rotation/refreshVolume";
 import { tmpfsMountPoints } from "../rotation/mountedVolume";
 import { markRefreshed, removeRecordFile, type RecordFile } from "../state/volumeRecords";
-import { objectLabel } from "../vault/failures";
-import { FETCH_CONCURRENCY, fetchObjects, type VolumeFile } from "../vault/fetchObjects";
+import { fetchEveryObject } from "../vault/fetchEveryObject";
+import { FETCH_CONCURRENCY } from "../vault/fetchObjects";
 import { forEachConcurrently } from "../vault/workPool";
 import { groupByCredentials, prefetch, type RequestCounts } from "./sharedFetches";
 
@@ -58,13 +61,32 @@ function dropped(record: RecordFile, dir: string, started: number): RefreshResul
   return { dir, ms: Date.now() - started, result: "dropped", reason: "not mounted any more" };
 }
 
-/** The record read back and checked; a result instead when there is nothing to fetch for it. */
-function prepare(record: RecordFile, mounted: ReadonlySet<string>, started: number): DueVolume | RefreshResult {
+/** How long after its clean-up bound a mount may still move its volume onto <dir> (volume/staging.ts). */
+const CLEAN_UP_MS = 10_000;
+
+/**
+ * A mount records its volume just before it moves it onto <dir>, within its deadline: a record
+ * that young of a <dir> not mounted yet may be of a mount still under way.
+ */
+function mountMayBeUnderWay(record: RecordFile, options: VolumeOptions): boolean {
+  return Date.now() - record.refreshedAtMs < options.mountTimeoutSeconds * 1000 + CLEAN_UP_MS;
+}
+
+/**
+ * The record read back and checked; a result instead when there is nothing to fetch for it;
+ * undefined for a volume whose mount may still be under way (left for a later pass).
+ */
+function prepare(record: RecordFile, mounted: ReadonlySet<string>, started: number): DueVolume | RefreshResult | undefined {
   const dir = record.record?.dir ?? record.path;
   if (!record.record) return failed(dir, started, new VolumeError(record.problem ?? "unreadable record"));
-  if (!mounted.has(dir)) return dropped(record, dir, started);
+  let options: VolumeOptions;
   try {
-    const options = parseVolumeOptions(record.record.options);
+    options = parseVolumeOptions(record.record.options);
+  } catch (error) {
+    return mounted.has(dir) ? failed(dir, started, error) : dropped(record, dir, started);
+  }
+  if (!mounted.has(dir)) return mountMayBeUnderWay(record, options) ? undefined : dropped(record, dir, started);
+  try {
     const cloud = resolveCloud(options.cloudName, process.env, (path) => readFileSync(path, "utf8"));
     return { record, dir, options, cloud, toFetch: objectsToFetch(dir, options) };
   } catch (error) {
@@ -100,12 +122,12 @@ async function refreshGroup(volumes: readonly DueVolume[], stop: AbortSignal, re
   // Each request in flight listens on it (a few SDK layers each), and each volume's read.
   setMaxListeners(FETCH_CONCURRENCY * 8 + volumes.length * 2, signal);
   const [first] = volumes;
-  const session = await prefetch(first.options, first.cloud, specs, signal);
+  const session = await prefetch(first.options, first.cloud, specs, { signal, seconds });
   for (const [result, count] of session.requests) requests.set(result, (requests.get(result) ?? 0) + count);
   for (const volume of volumes) {
     try {
       // Every read is answered from the prefetch: no request of its own.
-      const files = await fetchObjects(session.vault, volume.toFetch, session.context, { concurrency: FETCH_CONCURRENCY, abortSignal: signal, deadlineSeconds: seconds });
+      const files = await fetchEveryObject(session.vault, volume.toFetch, session.failureContext, { concurrency: FETCH_CONCURRENCY, deadline: { signal, seconds } });
       report(apply(volume, files, started));
     } catch (error) {
       report(failed(volume.dir, started, stop.aborted ? STOPPED : error, volume.toFetch));
@@ -125,6 +147,7 @@ export async function runPass(records: readonly RecordFile[], stop: AbortSignal,
   const mounted = tmpfsMountPoints();
   for (const record of records) {
     const prepared = prepare(record, mounted, Date.now());
+    if (!prepared) continue;
     if ("result" in prepared) report(prepared);
     else due.push(prepared);
   }

@@ -5,12 +5,12 @@
 // pod may read.
 import { createHash } from "node:crypto";
 import type { CloudEnvironment } from "../clouds";
-import type { ObjectSpec, VolumeOptions } from "../options/volumeOptions";
+import type { KeyVault, ReadOptions } from "../model/keyVault";
+import type { ObjectSpec } from "../model/objectSpec";
+import type { VolumeOptions } from "../model/volumeOptions";
 import type { FailureContext } from "../vault/failures";
-import { FETCH_CONCURRENCY, fetchObject } from "../vault/fetchObjects";
-import type { KeyVault, ReadOptions } from "../vault/keyVault";
+import { FETCH_CONCURRENCY, fetchObjects } from "../vault/fetchObjects";
 import { openVault } from "../vault/openVault";
-import { forEachConcurrently } from "../vault/workPool";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -74,7 +74,7 @@ export type RequestCounts = Map<string, number>;
 
 export interface SharedSession {
   vault: KeyVault;
-  context: FailureContext;
+  failureContext(): FailureContext;
   /** What the prefetch asked Key Vault, by result. */
   requests: RequestCounts;
 }
@@ -84,26 +84,18 @@ export interface SharedSession {
  * at a time; the volumes then read their objects from it without another request. A token
  * failure stops it: every later read would fail the same way.
  */
-export async function prefetch(options: VolumeOptions, cloud: CloudEnvironment, specs: readonly ObjectSpec[], abortSignal: AbortSignal): Promise<SharedSession> {
+export async function prefetch(options: VolumeOptions, cloud: CloudEnvironment, specs: readonly ObjectSpec[], deadline: { signal: AbortSignal; seconds: number }): Promise<SharedSession> {
   const distinct = [...new Map(specs.map((spec) => [requestKey(spec), spec])).values()];
   const session = openVault(options, cloud, Math.min(distinct.length, FETCH_CONCURRENCY));
   const vault = readOnce(session.vault);
+  const { outcomes, identityError } = await fetchObjects(vault, distinct, session.failureContext, { concurrency: FETCH_CONCURRENCY, deadline });
   const requests: RequestCounts = new Map();
-  let tokenFailed = false;
-  await forEachConcurrently(
-    distinct,
-    FETCH_CONCURRENCY,
-    async (spec) => {
-      const outcome = await fetchObject(vault, spec, session.context, abortSignal);
-      // Without a token nothing reached Key Vault: the volumes' failures say why.
-      if (!outcome.ok && outcome.identityError) {
-        tokenFailed = true;
-        return;
-      }
+  // Without a token nothing reached Key Vault: the volumes' failures say why.
+  if (!identityError) {
+    for (const outcome of outcomes) {
       const result = outcome.ok ? "ok" : outcome.failure.cause;
       requests.set(result, (requests.get(result) ?? 0) + 1);
-    },
-    () => tokenFailed || abortSignal.aborted,
-  );
-  return { vault, context: session.context, requests };
+    }
+  }
+  return { vault, failureContext: session.failureContext, requests };
 }

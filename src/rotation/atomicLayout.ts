@@ -16,8 +16,8 @@
 // it, and the next write removes it.
 import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { VolumeFile } from "../vault/fetchObjects";
-import { stageFile, type FileOwnership } from "../volume/writeVolume";
+import type { VolumeFile } from "../model/volumeFile";
+import { writeFile, type FileOwnership } from "../volume/writeVolume";
 
 export const DATA_LINK = "..data";
 /** The next `..data`, renamed over it. */
@@ -103,7 +103,7 @@ export function writeAtomicSet(dir: string, files: readonly VolumeFile[], owners
   try {
     // mkdtemp makes it 0700: readable by root only, not by the pod's non-root containers.
     chmodSync(setPath, 0o755);
-    for (const file of files) stageFile(setPath, file, ownership);
+    for (const file of files) writeFile(setPath, file, ownership);
     replaceWithLink(dir, DATA_LINK_TMP, set, join(dir, DATA_LINK));
   } catch (error) {
     if (currentSet(dir) !== set) rmSync(setPath, { recursive: true, force: true });

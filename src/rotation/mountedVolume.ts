@@ -4,9 +4,9 @@
 // with an open file cannot be unmounted: umount fails with EBUSY, including from the host
 // when the refresher sees it through mount propagation, and kubelet retries), and checks,
 // once it holds it, that what it holds is the tmpfs mounted at <dir>.
-import { closeSync, constants, fstatSync, openSync, readFileSync, statfsSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, statfsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { parseMountInfo } from "../volume/mountInfo";
+import { readMountInfo } from "../volume/mountInfo";
 
 /** statfs(2)'s f_type of a tmpfs (linux/magic.h). */
 const TMPFS_MAGIC = 0x01021994;
@@ -21,7 +21,7 @@ export interface HeldVolume {
  */
 export function tmpfsMountPoints(): Set<string> {
   const topmost = new Map<string, string>();
-  for (const entry of parseMountInfo(readFileSync("/proc/self/mountinfo", "utf8"))) topmost.set(entry.mountPoint, entry.fsType);
+  for (const entry of readMountInfo()) topmost.set(entry.mountPoint, entry.fsType);
   return new Set([...topmost].filter(([, fsType]) => fsType === "tmpfs").map(([mountPoint]) => mountPoint));
 }
 

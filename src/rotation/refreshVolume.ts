@@ -4,8 +4,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { VolumeError } from "../errors";
-import type { ObjectSpec, VolumeOptions } from "../options/volumeOptions";
-import type { VolumeFile } from "../vault/fetchObjects";
+import type { ObjectSpec } from "../model/objectSpec";
+import type { VolumeFile } from "../model/volumeFile";
+import type { VolumeOptions } from "../model/volumeOptions";
 import { currentSet, DATA_LINK, readCurrentFiles, removeOtherSets, writeAtomicSet } from "./atomicLayout";
 import { holdMountedVolume } from "./mountedVolume";
 

@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { stateDirectory } from "../stateDir";
 
-export const DEFAULT_STATE_DIR = "/run/kv-flexvol";
 const RECORD_NAME = /^[0-9a-f]{32}\.json$/;
 
 export interface VolumeRecord {
@@ -28,12 +28,8 @@ export interface RecordFile {
   problem?: string;
 }
 
-export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.KV_STATE_DIR || DEFAULT_STATE_DIR;
-}
-
 function recordsDir(env: NodeJS.ProcessEnv): string {
-  return join(stateDir(env), "volumes");
+  return join(stateDirectory(env), "volumes");
 }
 
 export function recordPath(dir: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -48,7 +44,7 @@ function rootOnlyDirectory(path: string): void {
 
 /** Written whole or not at all: a temporary file beside it, renamed into place. */
 export function writeRecord(record: VolumeRecord, env: NodeJS.ProcessEnv = process.env): void {
-  rootOnlyDirectory(stateDir(env));
+  rootOnlyDirectory(stateDirectory(env));
   rootOnlyDirectory(recordsDir(env));
   const path = recordPath(record.dir, env);
   const tmp = `${path}.${process.pid}.tmp`;

@@ -6,7 +6,8 @@ import { readdirSync, readFileSync, readlinkSync, realpathSync, utimesSync } fro
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { expectSingleJson } from "../support/driver";
-import { kubeletOptions, type PodVolume, type SecretRef } from "../support/kubelet";
+import type { PodVolume } from "../support/kubelet";
+import { kubeletOptions, type SecretRef } from "../../standin/kubeletCall";
 import { refreshOnce, refresherEnv, RunningRefresher } from "../support/refresher";
 import { standInSuite } from "../support/suite";
 import { recordPath } from "../../src/state/volumeRecords";

@@ -4,8 +4,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { currentSet, writeAtomicSet } from "../../src/rotation/atomicLayout";
-import { writeVolumeFiles } from "../../src/rotation/volumeFiles";
-import { isUnfinished } from "../../src/volume/writeVolume";
+import { volumeBuild } from "../../src/rotation/volumeFiles";
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "kv-layout-"))));
@@ -18,8 +17,10 @@ const files = (generation: string) => [
 const ownership = { mode: 0o640, gid: 2345 };
 const hidden = () => readdirSync(dir).filter((name) => name.startsWith(".")).sort();
 
-test("a first atomic write makes kubelet's layout, and leaves no staging directory", () => {
-  writeVolumeFiles(dir, files("1"), ownership, { atomic: true });
+test("a rotating volume's build makes kubelet's layout, with room for two sets", () => {
+  const build = volumeBuild(files("1"), ownership, { rotating: true });
+  expect(build.fileSizes).toEqual([10, 13, 10, 13]);
+  build.write(dir);
   const set = currentSet(dir)!;
   expect(readdirSync(dir).sort()).toEqual(["..data", set, "db-password", "tls.crt"].sort());
   expect(readlinkSync(join(dir, "db-password"))).toBe("..data/db-password");
@@ -27,11 +28,12 @@ test("a first atomic write makes kubelet's layout, and leaves no staging directo
   expect(readFileSync(join(dir, "tls.crt"), "utf8")).toBe("certificate 1");
   const file = statSync(join(dir, "db-password"));
   expect([file.mode & 0o7777, file.gid]).toEqual([0o640, 2345]);
-  expect(isUnfinished(dir)).toBe(false);
 });
 
-test("a plain write is writeVolume's: regular files, no links", () => {
-  writeVolumeFiles(dir, files("1"), ownership, { atomic: false });
+test("a plain volume's build is writeVolume's: regular files, no links, room for one set", () => {
+  const build = volumeBuild(files("1"), ownership, { rotating: false });
+  expect(build.fileSizes).toEqual([10, 13]);
+  build.write(dir);
   expect(readdirSync(dir).sort()).toEqual(["db-password", "tls.crt"]);
   expect(lstatSync(join(dir, "db-password")).isFile()).toBe(true);
 });
@@ -60,7 +62,7 @@ test("a write that fails before the swap keeps the old set current and whole, an
 });
 
 test("plain files in the way become links (a volume that had no layout yet)", () => {
-  writeVolumeFiles(dir, files("1"), ownership, { atomic: false });
+  volumeBuild(files("1"), ownership, { rotating: false }).write(dir);
   writeAtomicSet(dir, files("2"), ownership);
   expect(lstatSync(join(dir, "tls.crt")).isSymbolicLink()).toBe(true);
   expect(readFileSync(join(dir, "tls.crt"), "utf8")).toBe("certificate 2");

@@ -2,7 +2,8 @@
 // identity in the same cloud and vault; never a pod's own identity.
 import { credentialKey, groupByCredentials } from "../../src/refresher/sharedFetches";
 import { volumeLabels } from "../../src/refresher/metrics";
-import type { Identity, VolumeOptions } from "../../src/options/volumeOptions";
+import type { Identity } from "../../src/model/identity";
+import type { VolumeOptions } from "../../src/model/volumeOptions";
 
 const SECRET = "Zx8Q~client-secret-value";
 const options = (identity: Identity, changes: Partial<VolumeOptions> = {}): VolumeOptions => ({
