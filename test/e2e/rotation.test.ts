@@ -243,11 +243,25 @@ describe("shared fetches", () => {
   });
 });
 
+test("a young record of a <dir> not mounted is left for a later pass: its mount may still be moving the volume in", async () => {
+  const volume = suite.kubelet.newVolume();
+  await mountOk(volume, rotatingOptions([newSecret("mount under way")]));
+  const dir = realpathSync(volume.dir);
+  expect(spawnSync("umount", [volume.dir]).status).toBe(0);
+  const pass = await refreshOnce(env(), "--force");
+  expect(pass.code).toBe(0);
+  expect(pass.stdout.split("\n").filter((line) => line.includes(dir))).toEqual([]);
+  expect(existsSync(recordPath(dir, { KV_STATE_DIR: suite.kubelet.stateDir }))).toBe(true);
+});
+
 test("a record whose volume was unmounted behind the driver's back is dropped", async () => {
   const volume = suite.kubelet.newVolume();
   await mountOk(volume, rotatingOptions([newSecret("soon gone")]));
   const dir = realpathSync(volume.dir);
   expect(spawnSync("umount", [volume.dir]).status).toBe(0);
+  // Older than the mount's deadline (mounttimeout, 60 s by default) and its clean-up.
+  const longAgo = new Date(Date.now() - 71_000);
+  utimesSync(recordPath(dir, { KV_STATE_DIR: suite.kubelet.stateDir }), longAgo, longAgo);
   const pass = await refreshOnce(env(), "--force");
   expect(lineOf(pass, dir)).toMatchObject({ result: "dropped", reason: "not mounted any more" });
   expect(existsSync(recordPath(dir, { KV_STATE_DIR: suite.kubelet.stateDir }))).toBe(false);
