@@ -43,8 +43,12 @@ async function mountRotating(names: string[], interval = "10s", secretRef: Secre
 }
 
 /** As if the refresher had been away for a while: the volume is overdue when it starts. */
+/**
+ * Refreshed two of its 1h intervals ago: due whatever the node's phase (next due is the first
+ * tick at least half an interval after the last refresh, which may be up to an interval later).
+ */
 function makeOverdue(volume: PodVolume): void {
-  const old = new Date(Date.now() - 3600_000);
+  const old = new Date(Date.now() - 2 * 3600_000);
   utimesSync(recordPath(realpathSync(volume.dir), { KV_STATE_DIR: suite.kubelet.stateDir }), old, old);
 }
 
