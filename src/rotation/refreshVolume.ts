@@ -3,6 +3,7 @@
 // and it writes a whole new set or nothing.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { withEnvFile } from "../content/envFile";
 import { VolumeError } from "../errors";
 import type { ObjectSpec } from "../model/objectSpec";
 import type { VolumeFile } from "../model/volumeFile";
@@ -30,14 +31,18 @@ export function applyRefresh(dir: string, options: VolumeOptions, fetched: reado
   const held = holdMountedVolume(dir);
   if (!held) return { result: "dropped" };
   try {
-    const fileNames = options.objects.map((spec) => spec.fileName);
-    const current = readCurrentFiles(dir, fileNames);
+    const objectFiles = options.objects.map((spec) => spec.fileName);
+    const current = readCurrentFiles(dir, options.envFile ? [...objectFiles, options.envFile] : objectFiles);
     const fetchedByName = new Map(fetched.map((file) => [file.fileName, file.content]));
-    const files = fileNames.map((fileName): VolumeFile => {
-      const content = fetchedByName.get(fileName) ?? current.get(fileName);
-      if (!content) throw new VolumeError(`${dir}: ${fileName} was neither fetched nor in the current set`);
-      return { fileName, content };
-    });
+    // The env file is made anew from the objects' new contents, as a mount makes it.
+    const files = withEnvFile(
+      options,
+      objectFiles.map((fileName): VolumeFile => {
+        const content = fetchedByName.get(fileName) ?? current.get(fileName);
+        if (!content) throw new VolumeError(`${dir}: ${fileName} was neither fetched nor in the current set`);
+        return { fileName, content };
+      }),
+    );
     const changed = files.filter(({ fileName, content }) => !current.get(fileName)?.equals(content)).map((file) => file.fileName);
     const set = currentSet(dir);
     if (changed.length === 0 && set) {

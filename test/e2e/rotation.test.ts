@@ -199,6 +199,28 @@ test("an object pinned to a version is not fetched again", async () => {
   expect([read(volume, pinnedName), read(volume, latest)]).toEqual(["pinned value", "latest v2"]);
 });
 
+test("a rotating volume's env file is made anew from the refreshed values, in the same set", async () => {
+  const name = newSecret("env before");
+  const volume = suite.kubelet.newVolume();
+  await mountOk(volume, rotatingOptions([name], { envfile: ".env", keyvaultobjectenvnames: "DB_PASSWORD" }));
+  expect(readlinkSync(join(volume.dir, ".env"))).toBe("..data/.env");
+  expect(read(volume, ".env")).toBe("export DB_PASSWORD='env before'\n");
+  suite.vault.addSecret(name, "env after");
+  const pass = await refreshOnce(env(), "--force");
+  expect(lineOf(pass, realpathSync(volume.dir))).toMatchObject({ result: "changed", files: [name, ".env"] });
+  expect([read(volume, name), read(volume, ".env")]).toEqual(["env after", "export DB_PASSWORD='env after'\n"]);
+  await suite.kubelet.unmount(volume);
+});
+
+test("a rotating mount is built on the staging tmpfs and moved onto <dir> whole, like a plain one", async () => {
+  const volume = suite.kubelet.newVolume();
+  await mountOk(volume, rotatingOptions([newSecret("staged")]));
+  expect(findMount(realpathSync(volume.dir))?.fsType).toBe("tmpfs");
+  // Nothing of the build is left in the staging root: the tmpfs moved, its directory went.
+  expect(readdirSync(suite.kubelet.stagingRoot)).toEqual([]);
+  await suite.kubelet.unmount(volume);
+});
+
 describe("shared fetches", () => {
   test("two volumes with the same service principal and object make one request per pass", async () => {
     const shared = newSecret("shared v1");

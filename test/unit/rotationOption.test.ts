@@ -65,3 +65,10 @@ test("a rotating volume refuses a file name starting with '..' (its layout's ..d
   expect(error.message).toMatch(/"\.\.data" starts with "\.\."/);
   expect(parseVolumeOptions(options(aliased)).objects[0].fileName).toBe("..data");
 });
+
+test("a rotating volume refuses an env file named '..something', naming envfile", () => {
+  const error = optionErrorOf(() => parseVolumeOptions(options({ envfile: "..env", rotationpollinterval: "1m" })));
+  expect(error.option).toBe("envfile");
+  expect(error.message).toMatch(/"\.\.env" starts with "\.\.", which a volume with rotationpollinterval keeps .*; give the env file another name/);
+  expect(parseVolumeOptions(options({ envfile: ".env", rotationpollinterval: "1m" })).envFile).toBe(".env");
+});
