@@ -53,6 +53,7 @@ async function once(force: boolean): Promise<number> {
     if (!due.includes(file)) writeLine(1, JSON.stringify({ dir: file.record?.dir, result: "not due" }));
   }
   const report = await runPass(due, stop.signal, ({ dir, result, ...rest }) => writeLine(1, JSON.stringify({ dir, result, ...rest })));
+  for (const dir of report.pending) writeLine(1, JSON.stringify({ dir, result: "not due", reason: "not mounted yet: its mount may still be under way" }));
   return report.results.some((result) => result.result === "failed") ? EXIT.failed : EXIT.ok;
 }
 

@@ -34,6 +34,8 @@ export interface PassReport {
   results: RefreshResult[];
   /** Key Vault requests the pass made, by result. */
   requests: RequestCounts;
+  /** The <dir>s not mounted yet whose mounts may still be under way: no result, left for a later pass. */
+  pending: string[];
 }
 
 interface DueVolume {
@@ -144,11 +146,12 @@ export async function runPass(records: readonly RecordFile[], stop: AbortSignal,
   };
   const requests: RequestCounts = new Map();
   const due: DueVolume[] = [];
+  const pending: string[] = [];
   const mounted = tmpfsMountPoints();
   for (const record of records) {
     const prepared = prepare(record, mounted, Date.now());
-    if (!prepared) continue;
-    if ("result" in prepared) report(prepared);
+    if (!prepared) pending.push(record.record?.dir ?? record.path);
+    else if ("result" in prepared) report(prepared);
     else due.push(prepared);
   }
   await forEachConcurrently(groupByCredentials(due), GROUPS_AT_ONCE, async (group) => {
@@ -159,5 +162,5 @@ export async function runPass(records: readonly RecordFile[], stop: AbortSignal,
       for (const volume of group.volumes) if (!results.some((result) => result.dir === volume.dir)) report(failed(volume.dir, Date.now(), error));
     }
   });
-  return { results, requests };
+  return { results, requests, pending };
 }

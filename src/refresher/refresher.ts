@@ -116,9 +116,11 @@ export class Refresher {
       },
     );
     this.metrics.pass(report);
-    // No result: its mount may still be moving it onto <dir> (pass.ts); looked at again soon.
-    const answered = new Set(report.results.map((result) => result.dir));
-    for (const volume of due) if (!answered.has(volume.dir)) volume.dueMs = Date.now() + SCAN_MS;
+    // Its mount may still be moving it onto <dir>: looked at again soon.
+    for (const dir of report.pending) {
+      const volume = byDir.get(dir);
+      if (volume) volume.dueMs = Date.now() + SCAN_MS;
+    }
     const count = (result: RefreshResult["result"]) => report.results.filter((r) => r.result === result).length;
     log.info("pass", {
       volumes: due.length,
