@@ -2,12 +2,11 @@
 // secrets and one service principal, and VOLUMES rotating volumes of PER_VOLUME objects each,
 // mounted by the driver as kubelet would and recorded in a state dir of their own. Every
 // volume reads PER_VOLUME of the SHARED secrets, so a pass needs exactly SHARED reads.
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kubeletOptions } from "../standin/kubeletCall";
-import { findMount } from "../standin/mounts";
+import { unmountUnder } from "../standin/mounts";
 import { startAzureStandIn, type AzureStandIn } from "../standin/standIn";
 import type { Vault } from "../standin/vault";
 import { driverCommand, timedRun } from "./timedRun";
@@ -83,10 +82,8 @@ export class RefresherNode {
   }
 
   async close(): Promise<void> {
-    for (const dir of this.dirs) {
-      while (findMount(dir)) if (spawnSync("umount", ["-l", dir]).status !== 0) break;
-    }
     await this.azure.close();
+    unmountUnder(this.root); // the volumes, and the driver's private staging root under KV_STATE_DIR
     rmSync(this.root, { recursive: true, force: true });
   }
 }
