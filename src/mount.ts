@@ -18,7 +18,7 @@ import { foreignMount, requireDirectoryOrAbsent, requireMountDir, requireParentD
 import { findMount, readMountInfo } from "./volume/mountInfo";
 import { lockMountDir } from "./volume/mountLock";
 import { volumeBuild } from "./rotation/volumeFiles";
-import { removeRecord, writeRecord } from "./state/volumeRecords";
+import { forgetRecord, writeRecord } from "./state/volumeRecords";
 import { placeVolume } from "./volume/staging";
 import { deadlineIn } from "./volume/tmpfs";
 
@@ -76,7 +76,7 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
     try {
       await placeVolume(dir, volumeBuild(files, { mode: options.fileMode, gid: options.fsGroup }, { rotating }), commandsBy, deadline);
     } catch (error) {
-      if (rotating) removeRecord(dir);
+      if (rotating) forgetRecord(dir);
       throw error;
     }
     log.info("mounted", { files: files.length });

@@ -3,8 +3,8 @@
 // tmpfs is taken down (this driver's, or an older azure/kv's): anything else is left alone.
 import { rmdirSync } from "node:fs";
 import { VolumeError } from "./errors";
-import { log, messageOf } from "./log";
-import { removeRecord } from "./state/volumeRecords";
+import { log } from "./log";
+import { forgetRecord } from "./state/volumeRecords";
 import { foreignMount, requireMountDir, volumeDir } from "./volume/mountDir";
 import { mountsAt, readMountInfo } from "./volume/mountInfo";
 import { lockMountDir } from "./volume/mountLock";
@@ -18,15 +18,6 @@ import { deadlineIn, unmountAll } from "./volume/tmpfs";
 const WAIT_FOR_MOUNT_MS = 120_000;
 /** How long the unmount's umount(8) calls may take together: kubelet waits forever. */
 const COMMANDS_MS = 30_000;
-
-/** A rotating volume's record: `kv refresh` would otherwise drop it once it finds <dir> unmounted. */
-function forgetRotation(dir: string): void {
-  try {
-    if (removeRecord(dir)) log.info("record-removed");
-  } catch (error) {
-    log.warn("record-kept", { error: messageOf(error) });
-  }
-}
 
 export async function unmountVolume(dirArgument: string | undefined): Promise<void> {
   const dir = volumeDir(requireMountDir(dirArgument));
@@ -42,12 +33,12 @@ export async function unmountVolume(dirArgument: string | undefined): Promise<vo
     if (layers.length === 0) {
       // Not removed: only a directory this call unmounted is (kubelet removes the rest).
       log.info("not-mounted");
-      forgetRotation(dir);
+      forgetRecord(dir);
       return;
     }
     const unmounted = unmountAll(dir, commandsBy);
     log.info("unmounted", unmounted > 1 ? { layers: unmounted } : {});
-    forgetRotation(dir);
+    forgetRecord(dir);
     try {
       rmdirSync(dir);
     } catch (error) {

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { log, messageOf } from "../log";
 import { stateDirectory } from "../stateDir";
 
 const RECORD_NAME = /^[0-9a-f]{32}\.json$/;
@@ -67,6 +68,19 @@ export function writeRecord(record: VolumeRecord, env: NodeJS.ProcessEnv = proce
 /** Removes the record of `dir`, if there is one. */
 export function removeRecord(dir: string, env: NodeJS.ProcessEnv = process.env): boolean {
   return removeRecordFile(recordPath(dir, env));
+}
+
+/**
+ * Removes the record of `dir` when its volume goes (unmount) or never came (a failed mount).
+ * A failure is logged, not thrown: the call's answer stays its own, and `kv refresh` drops a
+ * record whose <dir> is not mounted.
+ */
+export function forgetRecord(dir: string): void {
+  try {
+    if (removeRecord(dir)) log.info("record-removed");
+  } catch (error) {
+    log.warn("record-kept", { error: messageOf(error) });
+  }
 }
 
 export function removeRecordFile(path: string): boolean {
