@@ -23,8 +23,13 @@ COPY --chown=node:node standin/ standin/
 RUN npm run build
 
 # Final stage: a shell, coreutils and util-linux (mountpoint) for install.sh; no Node.js.
-# The image never runs the driver itself, it only copies it to the node.
+# The installer copies the driver to the node; the DaemonSet's refresher container runs it
+# here as `kv refresh`. The executable links libc, libstdc++ and libgcc_s, which this base
+# has, and libatomic (Node.js 26), which it lacks: installed, pinned as the base is.
 FROM debian:12.12-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libatomic1=12.2.0-14+deb12u1 \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build /home/node/kv-flexvol/dist/azure~kv/kv /opt/kv-flexvol/azure~kv/kv
 COPY installer/install.sh /opt/kv-flexvol/install.sh
 # Non-root by default, so the image does nothing harmful wherever it runs. The DaemonSet runs

@@ -1,12 +1,14 @@
 // `npm run bench`: times the real driver artifacts (`node dist/kv.js` and, when built,
 // the single executable dist/azure~kv/kv) as kubelet runs them, against the local Azure
 // stand-in, and prints the table that bench/results.md keeps. docs/performance.md
-// explains the rows, the lower bound and the targets.
+// explains the rows, the lower bound and the targets. Then the refresher's rows
+// (bench/refresher.ts, kept in bench/results-refresher.md).
 import { setMaxListeners } from "node:events";
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseBenchOptions, type BenchOptions } from "./options";
+import { benchRefresher } from "./refresher";
 import { renderResults } from "./report";
 import type { Artifact, Row } from "./rows";
 import { StandInVault } from "./standInVault";
@@ -53,6 +55,15 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("the bench mounts tmpfs volumes: run it as root");
   if (!canMeasureRss) process.stderr.write("note: /usr/bin/time (Debian package `time`) is missing: peak RSS is not measured\n");
   const drivers = artifacts(options);
+  if (options.only !== "refresher") await benchMounts(drivers, options);
+  if (options.only !== "mount") {
+    const markdown = await benchRefresher(drivers, options);
+    process.stdout.write(markdown);
+    writeFileSync(options.refresherResultsFile, markdown);
+  }
+}
+
+async function benchMounts(drivers: Artifact[], options: BenchOptions): Promise<void> {
   const vault = await StandInVault.start(Math.max(...options.sizes));
   const rows: Row[] = [
     ...drivers.map((artifact): Row => ({ call: "init", artifact, objects: 0, latencyMs: 0, samples: [] })),

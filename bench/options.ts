@@ -1,4 +1,4 @@
-// `npm run bench -- [--runs N] [--compare <executable>] [--sizes 1,10,100] [--latencies 0,20]`
+// `npm run bench -- [--runs N] [--compare <executable>] [--sizes 1,10,100] [--latencies 0,20] [--only mount|refresher]`
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -16,6 +16,10 @@ export interface BenchOptions {
   concurrency: number;
   /** Where the markdown table goes besides stdout. */
   resultsFile: string;
+  /** Only the init and mount rows, or only the refresher's; both when absent. */
+  only?: "mount" | "refresher";
+  /** Where the refresher's tables go besides stdout. */
+  refresherResultsFile: string;
 }
 
 function numberList(text: string, flag: string): number[] {
@@ -34,8 +38,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       compare: { type: "string" },
       concurrency: { type: "string", default: "16" },
       results: { type: "string", default: "bench/results.md" },
+      "refresher-results": { type: "string", default: "bench/results-refresher.md" },
+      only: { type: "string" },
     },
   });
+  if (values.only !== undefined && values.only !== "mount" && values.only !== "refresher") throw new Error(`--only: expected mount or refresher, got "${values.only}"`);
   const [runs] = numberList(values.runs, "--runs");
   const [concurrency] = numberList(values.concurrency, "--concurrency");
   if (runs < 1 || concurrency < 1) throw new Error("--runs and --concurrency must be at least 1");
@@ -48,5 +55,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     compare,
     concurrency,
     resultsFile: resolve(values.results),
+    ...(values.only ? { only: values.only as "mount" | "refresher" } : {}),
+    refresherResultsFile: resolve(values["refresher-results"]),
   };
 }

@@ -1,8 +1,8 @@
 // Runs one process the way kubelet does (stdout and stderr piped) and measures its wall
 // time and peak RSS.
 //
-// Peak RSS comes from the kernel: GNU time (`/usr/bin/time -f %M`, Debian package
-// `time`) reports the child's ru_maxrss from wait4(). Polling /proc/<pid>/status from
+// Peak RSS and CPU time come from the kernel: GNU time (`/usr/bin/time -f "%M %U %S"`,
+// Debian package `time`) reports the child's ru_maxrss, user and system time from wait4(). Polling /proc/<pid>/status from
 // outside misses short peaks and races the exit; Node has no API for a child's rusage.
 // Every command, the bare `node -e 0` included, goes through the same wrapper, so its
 // fork+exec (well under a millisecond) is in every number alike.
@@ -24,6 +24,8 @@ export interface TimedResult {
   ms: number;
   /** Peak resident set size in MB; undefined without GNU time. */
   peakRssMb?: number;
+  /** User + system CPU time in ms (10 ms resolution); undefined without GNU time. */
+  cpuMs?: number;
   exitCode: number | null;
   output: string;
 }
@@ -40,7 +42,7 @@ export function driverCommand(driver: string, args: string[], env: Record<string
 
 export function timedRun({ file, args, env }: Command): Promise<TimedResult> {
   const rssFile = join(rssDir, `${rssFiles++}`);
-  const [command, argv] = canMeasureRss ? [GNU_TIME, ["-f", "%M", "-o", rssFile, file, ...args]] : [file, args];
+  const [command, argv] = canMeasureRss ? [GNU_TIME, ["-f", "%M %U %S", "-o", rssFile, file, ...args]] : [file, args];
   return new Promise((done, fail) => {
     const output: Buffer[] = [];
     const started = performance.now();
@@ -51,8 +53,15 @@ export function timedRun({ file, args, env }: Command): Promise<TimedResult> {
     child.on("exit", () => {
       const ms = performance.now() - started;
       child.on("close", (exitCode) => {
-        const kilobytes = canMeasureRss ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) : NaN;
-        done({ ms, exitCode, output: Buffer.concat(output).toString("utf8"), peakRssMb: Number.isFinite(kilobytes) ? kilobytes / 1024 : undefined });
+        const [kilobytes, user, system] = canMeasureRss ? (readFileSync(rssFile, "utf8").trim().split("\n").pop() ?? "").split(" ").map(Number) : [NaN, NaN, NaN];
+        const cpuMs = (user + system) * 1000;
+        done({
+          ms,
+          exitCode,
+          output: Buffer.concat(output).toString("utf8"),
+          peakRssMb: Number.isFinite(kilobytes) ? kilobytes / 1024 : undefined,
+          cpuMs: Number.isFinite(cpuMs) ? cpuMs : undefined,
+        });
       });
     });
   });

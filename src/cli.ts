@@ -129,6 +129,11 @@ async function main([call, ...args]: string[]): Promise<void> {
     const { runCheck } = await import("./check/command");
     process.exit(await runCheck(args));
   }
+  // `kv refresh`, the node's refresher, runs in the installer's DaemonSet and logs to its own output.
+  if (call === "refresh") {
+    const { runRefresh } = await import("./refresher/command");
+    process.exit(await runRefresh(args));
+  }
   divertStrayOutput();
   await kubeletCall(call, args);
 }

@@ -42,14 +42,19 @@ function openLog(path: string): number | null {
   return null;
 }
 
+/** Where the lines go instead of the file, when set (`kv refresh`: a container's output). */
+let sink: ((level: LogLevel, line: string) => void) | undefined;
+
 /** `scheme://user:password@host`: a proxy URL's credentials, which library debug output may print. */
 const URL_CREDENTIALS = /(\/\/)[^\s/@:"']+:[^\s/@"']+@/g;
 
 function write(level: LogLevel, event: string, fields: LogFields): void {
-  logFd ??= openLog(process.env.KV_DRIVER_LOG || DEFAULT_LOG_FILE);
-  if (logFd === null) return;
+  if (!sink) logFd ??= openLog(process.env.KV_DRIVER_LOG || DEFAULT_LOG_FILE);
+  if (!sink && logFd === null) return;
   const entry = JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, event, ...context, ...fields });
   const line = entry.replace(URL_CREDENTIALS, "$1<redacted>@");
+  if (sink) return sink(level, line);
+  if (typeof logFd !== "number") return;
   try {
     writeSync(logFd, line + "\n");
   } catch {
@@ -74,6 +79,12 @@ export function addLogContext(fields: LogFields): void {
 /** For `kv check`, an operator's command: the node's driver log is kubelet's calls only. */
 export function stopLogging(): void {
   logFd = null;
+}
+
+/** For `kv refresh`, which runs in a container: its lines go to `write`, not to the node's driver log. */
+export function logTo(write: (level: LogLevel, line: string) => void): void {
+  logFd = null;
+  sink = write;
 }
 
 /** The message of anything thrown, for logs and answers. */

@@ -5,7 +5,7 @@ import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import { routeAzureLogs } from "./azureLogs";
 import { resolveCloud, type CloudEnvironment } from "./clouds";
-import { envFileOf } from "./content/envFile";
+import { withEnvFile } from "./content/envFile";
 import { FetchError } from "./errors";
 import { log } from "./log";
 import type { VolumeFile } from "./model/volumeFile";
@@ -17,6 +17,8 @@ import { openVault } from "./vault/openVault";
 import { foreignMount, requireDirectoryOrAbsent, requireMountDir, requireParentDirectory, volumeDir } from "./volume/mountDir";
 import { findMount, readMountInfo } from "./volume/mountInfo";
 import { lockMountDir } from "./volume/mountLock";
+import { volumeBuild } from "./rotation/volumeFiles";
+import { forgetRecord, writeRecord } from "./state/volumeRecords";
 import { placeVolume } from "./volume/staging";
 import { deadlineIn } from "./volume/tmpfs";
 
@@ -29,11 +31,6 @@ async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment,
   });
 }
 
-/** The objects' files, and the env file when the volume asks for one. */
-function volumeFiles(options: VolumeOptions, fetched: VolumeFile[]): VolumeFile[] {
-  return options.envFile ? [...fetched, envFileOf(options.envFile, options.objects, fetched, options.vaultName)] : fetched;
-}
-
 /** Each failed object on a line of its own, at error: the answer holds them all in one message. */
 function logFailedObjects(error: unknown): void {
   if (!(error instanceof FetchError)) return;
@@ -42,7 +39,8 @@ function logFailedObjects(error: unknown): void {
 
 export async function mountVolume(dirArgument: string | undefined, json: string | undefined): Promise<void> {
   const requestedDir = requireMountDir(dirArgument);
-  const options = parseVolumeOptions(parseMountArgument(json));
+  const rawOptions = parseMountArgument(json);
+  const options = parseVolumeOptions(rawOptions);
   const cloud = resolveCloud(options.cloudName, process.env, (path) => readFileSync(path, "utf8"));
   const dir = volumeDir(requestedDir);
   if (dir !== requestedDir) log.info("dir-resolved", { resolved: dir });
@@ -70,8 +68,17 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
       logFailedObjects(error);
       throw error;
     });
-    const files = volumeFiles(options, fetched);
-    await placeVolume(dir, files, { mode: options.fileMode, gid: options.fsGroup }, commandsBy, deadline);
+    const files = withEnvFile(options, fetched);
+    const rotating = options.rotationIntervalSeconds !== undefined;
+    // Recorded before the volume is in place: a rotating volume at <dir> without a record
+    // would silently never be refreshed. A record whose volume never arrives is dropped.
+    if (rotating) writeRecord({ dir, options: rawOptions });
+    try {
+      await placeVolume(dir, volumeBuild(files, { mode: options.fileMode, gid: options.fsGroup }, { rotating }), commandsBy, deadline);
+    } catch (error) {
+      if (rotating) forgetRecord(dir);
+      throw error;
+    }
     log.info("mounted", { files: files.length });
   } finally {
     release();

@@ -2,7 +2,7 @@
 // a tmpfs, so whatever is there is gone at reboot with the mounts it describes.
 import { resolve } from "node:path";
 
-const DEFAULT_STATE_DIR = "/run/kv-flexvol";
+export const DEFAULT_STATE_DIR = "/run/kv-flexvol";
 
 export function stateDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.KV_STATE_DIR || DEFAULT_STATE_DIR);

@@ -4,6 +4,7 @@
 import { rmdirSync } from "node:fs";
 import { VolumeError } from "./errors";
 import { log } from "./log";
+import { forgetRecord } from "./state/volumeRecords";
 import { foreignMount, requireMountDir, volumeDir } from "./volume/mountDir";
 import { mountsAt, readMountInfo } from "./volume/mountInfo";
 import { lockMountDir } from "./volume/mountLock";
@@ -32,10 +33,12 @@ export async function unmountVolume(dirArgument: string | undefined): Promise<vo
     if (layers.length === 0) {
       // Not removed: only a directory this call unmounted is (kubelet removes the rest).
       log.info("not-mounted");
+      forgetRecord(dir);
       return;
     }
     const unmounted = unmountAll(dir, commandsBy);
     log.info("unmounted", unmounted > 1 ? { layers: unmounted } : {});
+    forgetRecord(dir);
     try {
       rmdirSync(dir);
     } catch (error) {

@@ -134,6 +134,11 @@ export class Vault {
     return version;
   }
 
+  /** Deletes every version of an object (Key Vault then answers 404 for it). */
+  remove(type: ObjectType, name: string): void {
+    this.objects[type].delete(name.toLowerCase());
+  }
+
   private put(type: ObjectType, name: string, version: string, body: object): void {
     const key = name.toLowerCase();
     const versions = this.objects[type].get(key) ?? [];

@@ -6,6 +6,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { parseVolumeOptions } from "../src/options/parseVolumeOptions";
+import { parseListenAddress } from "../src/refresher/listenAddress";
+import { DEFAULT_STATE_DIR } from "../src/stateDir";
 
 const DEPLOYMENT = resolve(__dirname, "..", "deployment");
 const DRIVER = "azure/kv";
@@ -110,6 +112,71 @@ describe("the installer DaemonSet", () => {
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: pod.serviceAccountName, namespace: "kv" }]);
     expect(named("ServiceAccount", pod.serviceAccountName).metadata.namespace).toBe("kv");
     expect(named("ClusterRole", binding.roleRef.name).rules[0].resourceNames).toEqual([psp.metadata.name]);
+  });
+});
+
+describe("the installer's refresher container", () => {
+  const daemonSet = named("DaemonSet", "kv-flexvol-installer");
+  const pod = daemonSet.spec.template.spec;
+  const [installer, refresher] = pod.containers;
+  const mountAt = (path: string) => refresher.volumeMounts.find((m: Doc) => m.mountPath === path);
+  const hostPathOf = (mount: Doc) => pod.volumes.find((v: Doc) => v.name === mount.name).hostPath;
+  const listen = parseListenAddress(refresher.command[refresher.command.indexOf("--listen") + 1]);
+  const port = "port" in listen ? listen.port : NaN;
+
+  test("runs the image's driver executable (the Dockerfile's copy of it) as `kv refresh`", () => {
+    expect(refresher.name).toBe("refresher");
+    expect(refresher.image).toBe(installer.image);
+    const dockerfile = readFileSync(resolve(__dirname, "..", "Dockerfile"), "utf8");
+    const executable = /^COPY --from=build \S+\/dist\/azure~kv\/kv (\S+)$/m.exec(dockerfile)?.[1];
+    expect(refresher.command.slice(0, 2)).toEqual([executable, "refresh"]);
+  });
+
+  test("its liveness probe, port and scrape annotations all name the port --listen serves", () => {
+    expect(port).toBe(9808);
+    expect(refresher.livenessProbe.httpGet).toEqual({ path: "/healthz", port });
+    expect(refresher.ports).toEqual([{ name: "metrics", containerPort: port, hostPort: port, protocol: "TCP" }]);
+    expect(daemonSet.spec.template.metadata.annotations).toEqual({ "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": "/metrics" });
+  });
+
+  test("sees kubelet's pods dir at the same path, with the mounts made after it started", () => {
+    const pods = mountAt("/var/lib/kubelet/pods");
+    expect(pods).toMatchObject({ mountPropagation: "HostToContainer" });
+    expect(pods.readOnly).toBeUndefined();
+    expect(hostPathOf(pods)).toEqual({ path: "/var/lib/kubelet/pods", type: "Directory" });
+  });
+
+  test("reads the records where the driver writes them: its default KV_STATE_DIR, on both sides", () => {
+    expect(refresher.env).toBeUndefined(); // the default, as the driver on the node has it
+    expect(hostPathOf(mountAt(DEFAULT_STATE_DIR))).toEqual({ path: DEFAULT_STATE_DIR, type: "DirectoryOrCreate" });
+  });
+
+  test("is on the node's network and DNS, as the driver is", () => {
+    expect(pod.hostNetwork).toBe(true);
+    expect(pod.dnsPolicy).toBe("Default");
+  });
+
+  test("is root with CHOWN alone: no privilege, no escalation, read-only image, sized resources", () => {
+    expect(refresher.securityContext).toMatchObject({
+      runAsUser: 0,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"], add: ["CHOWN"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(refresher.securityContext.privileged).toBeUndefined();
+    expect(refresher.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(refresher.resources.limits).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
+  });
+
+  test("is allowed all of it by its PodSecurityPolicy, where PSP still exists", () => {
+    const psp = named("PodSecurityPolicy", "kv-flexvol-installer").spec;
+    expect(psp.hostNetwork).toBe(true);
+    expect(psp.hostPorts).toContainEqual({ min: port, max: port });
+    expect(psp.allowedCapabilities).toEqual(refresher.securityContext.capabilities.add);
+    for (const mount of refresher.volumeMounts) {
+      expect(psp.allowedHostPaths).toContainEqual({ pathPrefix: hostPathOf(mount).path });
+    }
   });
 });
 

@@ -95,6 +95,12 @@ test("final stage: no Node.js, runs as a non-root user by default", () => {
   expect(users[users.length - 1]).not.toMatch(/^(root|0)(:|$)/);
 });
 
+test("final stage has libatomic1, which the executable links, for the refresher container that runs it there", () => {
+  const runs = argsOf(finalStage, "RUN").join("\n");
+  expect(runs).toMatch(/apt-get install -y --no-install-recommends libatomic1=\S+/);
+  expect(runs).toMatch(/rm -rf \/var\/lib\/apt\/lists\/\*/);
+});
+
 test("final stage holds only the executable and the installer, which is its entrypoint", () => {
   const copies = argsOf(finalStage, "COPY").map(copyOperands);
   const executable = copies.find(([source]) => source.endsWith("dist/azure~kv/kv"));

@@ -4,6 +4,7 @@ import type { Identity } from "../model/identity";
 import { objectLabel, type ObjectSpec } from "../model/objectSpec";
 import type { VolumeOptions } from "../model/volumeOptions";
 import { reportIsOk, type CheckReport, type ObjectResult, type VolumeCheck } from "./checkResult";
+import { intervalText, rotationRisk } from "./rotationRisk";
 
 const octal = (mode: number) => `0${mode.toString(8).padStart(3, "0")}`;
 
@@ -34,17 +35,20 @@ function resultText(result: ObjectResult | undefined): string {
   return result.ok ? `ok (${result.bytes} byte${result.bytes === 1 ? "" : "s"})` : `${result.failure.cause}: ${result.failure.detail}`;
 }
 
-function notes({ secretRef }: VolumeCheck): string[] {
+function notes({ secretRef, options }: VolumeCheck): string[] {
   const found: string[] = [];
   if (secretRef.kind === "placeholder") {
     found.push(`secretRef Secret ${JSON.stringify(secretRef.name)} is not in the manifest: its clientid and clientsecret were not checked (pass --secret-file)`);
   }
+  const risk = options && rotationRisk(options);
+  if (risk) found.push(risk);
   return found;
 }
 
 function validVolumeLines(check: VolumeCheck, options: VolumeOptions): string[] {
   const group = options.fsGroup === undefined ? "" : `, group ${options.fsGroup}`;
-  const lines = [`  vault ${options.vaultName} (${options.cloudName}), ${identityText(options.identity, check)}, files mode ${octal(options.fileMode)}${group}`];
+  const rotation = options.rotationIntervalSeconds === undefined ? "" : `, refreshed every ${intervalText(options.rotationIntervalSeconds)}`;
+  const lines = [`  vault ${options.vaultName} (${options.cloudName}), ${identityText(options.identity, check)}, files mode ${octal(options.fileMode)}${group}${rotation}`];
   const { fetch } = check;
   if (fetch?.status === "skipped") lines.push(`  not fetched: ${fetch.reason}`);
   if (fetch?.status === "failed") lines.push(`  fetch FAILED: ${fetch.reason}`);
@@ -109,6 +113,7 @@ function volumeJson(check: VolumeCheck) {
           identity: identityText(options.identity, check),
           fileMode: octal(options.fileMode),
           ...(options.fsGroup === undefined ? {} : { fsGroup: options.fsGroup }),
+          ...(options.rotationIntervalSeconds === undefined ? {} : { rotationPollIntervalSeconds: options.rotationIntervalSeconds }),
           objects: options.objects.map((spec, index) => objectJson(spec, results[index])),
         }
       : {}),

@@ -5,6 +5,7 @@ import { FetchError } from "../errors";
 import type { ObjectFailure } from "../model/objectFailure";
 import { objectLabel, type ObjectSpec } from "../model/objectSpec";
 import type { VolumeFile } from "../model/volumeFile";
+import type { VolumeOptions } from "../model/volumeOptions";
 import { utf8Text } from "../text/base64";
 
 const shellQuoted = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
@@ -32,4 +33,9 @@ export function envFileOf(fileName: string, objects: readonly ObjectSpec[], file
   });
   if (failures.length > 0) throw new FetchError(vaultName, failures);
   return { fileName, content: Buffer.from(lines.join("")) };
+}
+
+/** A volume's files: the objects' (in the order of its objects), then the env file if it asks for one. */
+export function withEnvFile(options: VolumeOptions, files: VolumeFile[]): VolumeFile[] {
+  return options.envFile ? [...files, envFileOf(options.envFile, options.objects, files, options.vaultName)] : files;
 }

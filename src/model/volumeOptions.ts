@@ -17,4 +17,6 @@ export interface VolumeOptions {
   fsGroup?: number;
   /** One more file, of `export NAME='value'` lines (option envfile). */
   envFile?: string;
+  /** rotationpollinterval in seconds: `kv refresh` keeps the volume current. Absent: written once. */
+  rotationIntervalSeconds?: number;
 }

@@ -20,6 +20,7 @@ export const KEY = {
   usePodIdentity: "usepodidentity",
   nmiPort: "nmiport",
   mountTimeout: "mounttimeout",
+  rotationPollInterval: "rotationpollinterval",
   useVmManagedIdentity: "usevmmanagedidentity",
   vmManagedIdentityClientId: "vmmanagedidentityclientid",
   clientId: "kubernetes.io/secret/clientid",

@@ -12,6 +12,7 @@ import { tenantIdProblem, vaultNameProblem } from "./names";
 import { parseEnvFile } from "./envFile";
 import { parseObjects } from "./objects";
 import { firstGiven, indexOptions, optionValue, type RawOptions } from "./rawOptions";
+import { parseRotation } from "./rotation";
 import { jsonSyntaxProblem, quote } from "../text/json";
 import type { VolumeOptions } from "../model/volumeOptions";
 
@@ -77,6 +78,7 @@ export function parseVolumeOptions(raw: unknown): VolumeOptions {
   const fsGroup = parseFsGroup(options);
   const fileMode = parseFileMode(options, fsGroup);
   const mountTimeoutSeconds = parseMountTimeout(options);
+  const rotationIntervalSeconds = parseRotation(options, objects, envFile);
   return {
     vaultName: vaultName.value,
     tenantId: tenantId.value,
@@ -87,6 +89,7 @@ export function parseVolumeOptions(raw: unknown): VolumeOptions {
     mountTimeoutSeconds,
     ...(fsGroup === undefined ? {} : { fsGroup }),
     ...(envFile === undefined ? {} : { envFile }),
+    ...(rotationIntervalSeconds === undefined ? {} : { rotationIntervalSeconds }),
   };
 }
 

@@ -6,13 +6,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { log, messageOf } from "../log";
-import type { VolumeFile } from "../model/volumeFile";
 import { stateDirectory } from "../stateDir";
 import { findMount, readMountInfo } from "./mountInfo";
 import { lockMountDir } from "./mountLock";
 import { isAlive, SELF, type Owner } from "./owner";
 import { deadlineIn, makePrivateMount, moveMount, mountTmpfs, tmpfsSize, unmount, unmountAll, type Deadline } from "./tmpfs";
-import { writeVolume, type FileOwnership } from "./writeVolume";
 
 /** How long the clean-up after a failure may take, even past the mount's deadline. */
 const CLEAN_UP_MS = 10_000;
@@ -95,17 +93,23 @@ function makeDirIfAbsent(dir: string): void {
   }
 }
 
+/** What goes on a volume's tmpfs: the file sizes it must have room for, and what writes it. */
+export interface VolumeBuild {
+  fileSizes: readonly number[];
+  write(dir: string): void;
+}
+
 /** Builds the volume on a private tmpfs in the staging root and moves it onto `dir`. */
-export async function placeVolume(dir: string, files: readonly VolumeFile[], ownership: FileOwnership, deadline: Deadline, signal: AbortSignal): Promise<void> {
+export async function placeVolume(dir: string, build: VolumeBuild, deadline: Deadline, signal: AbortSignal): Promise<void> {
   const root = stagingRoot();
   await ensurePrivateRoot(root, deadline, signal);
   dropDeadStagings(root, deadline);
   const staging = mkdtempSync(join(root, `${SELF.pid}-${SELF.started}-`));
   let mountId: number | undefined;
   try {
-    mountTmpfs(staging, tmpfsSize(files.map((file) => file.content.length)), deadline);
+    mountTmpfs(staging, tmpfsSize(build.fileSizes), deadline);
     mountId = findMount(readMountInfo(), staging)?.mountId;
-    writeVolume(staging, files, ownership);
+    build.write(staging);
     makeDirIfAbsent(dir);
     moveMount(staging, dir, deadline);
   } catch (error) {

@@ -14,7 +14,7 @@ export interface FileOwnership {
   gid?: number;
 }
 
-function writeFile(dir: string, file: VolumeFile, { mode, gid }: FileOwnership): void {
+export function writeFile(dir: string, file: VolumeFile, { mode, gid }: FileOwnership): void {
   // Exclusive: a second object with the same file name fails the mount, never replaces the first.
   const fd = openSync(join(dir, file.fileName), "wx", mode);
   try {
