@@ -22,6 +22,8 @@ function identityText(identity: Identity, check: VolumeCheck): string {
       return `pod identity (NMI port ${identity.nmiPort})`;
     case "managedIdentity":
       return identity.clientId ? `user-assigned managed identity ${identity.clientId}` : "the node's system-assigned managed identity";
+    case "workloadIdentity":
+      return `workload identity of service account ${identity.pod.serviceAccount}${identity.clientId ? ` (client ${identity.clientId})` : ""}`;
   }
 }
 

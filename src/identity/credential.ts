@@ -1,13 +1,15 @@
-// Picks the token source a mount asked for: service principal, pod identity (NMI) or
-// the node's managed identity (IMDS).
+// Picks the token source a mount asked for: service principal, pod identity (NMI), the
+// node's managed identity (IMDS) or workload identity (the pod's service account token).
 import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { CloudEnvironment } from "../clouds";
+import { IdentityError } from "../errors";
 import type { Identity } from "../model/identity";
 import { NmiCredential } from "./nmiCredential";
 import { RETRY_OPTIONS } from "./retry";
 import { explainingTokenFailures } from "./tokenFailures";
+import { WorkloadIdentityCredential } from "./workloadIdentity";
 
 export interface VaultIdentity {
   credential: TokenCredential;
@@ -17,16 +19,20 @@ export interface VaultIdentity {
   clientId(): string | undefined;
 }
 
-export function createIdentity(identity: Identity, tenantId: string, cloud: CloudEnvironment, httpClient?: HttpClient): VaultIdentity {
+/** `tenantId` is absent only for workload identity, whose service account may name it. */
+export function createIdentity(identity: Identity, tenantId: string | undefined, cloud: CloudEnvironment, httpClient?: HttpClient): VaultIdentity {
   const common = { retryOptions: RETRY_OPTIONS, httpClient };
+  const aadOptions = {
+    authorityHost: cloud.activeDirectoryEndpoint,
+    // A custom cloud's authority is unknown to the public cloud's instance discovery.
+    disableInstanceDiscovery: cloud.name === "AzureStackCloud",
+    ...common,
+  };
   switch (identity.kind) {
     case "servicePrincipal": {
-      const secretCredential = new ClientSecretCredential(tenantId, identity.clientId, identity.clientSecret, {
-        authorityHost: cloud.activeDirectoryEndpoint,
-        // A custom cloud's authority is unknown to the public cloud's instance discovery.
-        disableInstanceDiscovery: cloud.name === "AzureStackCloud",
-        ...common,
-      });
+      // `kv check --client-id` may stand in for a workload identity volume without tenantid.
+      if (!tenantId) throw new IdentityError("a service principal needs the volume's tenantid; add it to the volume's options");
+      const secretCredential = new ClientSecretCredential(tenantId, identity.clientId, identity.clientSecret, aadOptions);
       const credential = explainingTokenFailures(secretCredential, { tenantId, authorityHost: cloud.activeDirectoryEndpoint });
       return { credential, describe: () => `service principal ${identity.clientId}`, clientId: () => identity.clientId };
     }
@@ -45,6 +51,10 @@ export function createIdentity(identity: Identity, tenantId: string, cloud: Clou
         describe: () => (identity.clientId ? `the node's user-assigned identity ${identity.clientId}` : "the node's system-assigned managed identity"),
         clientId: () => identity.clientId,
       };
+    }
+    case "workloadIdentity": {
+      const credential = new WorkloadIdentityCredential(identity, tenantId, cloud, aadOptions);
+      return { credential, describe: () => credential.describe(), clientId: () => credential.clientId };
     }
   }
 }
