@@ -82,5 +82,5 @@ export function explainApiFailure(error: unknown, call: ApiCall): IdentityError 
     return new IdentityError(`${prefix}the node's client certificate or key from kubeconfig ${call.credentials.kubeconfig} cannot be used (${code}); check client-certificate and client-key`);
   }
   const reason = code || (error instanceof Error ? error.message : String(error));
-  return new IdentityError(`${prefix}cannot reach ${where(call)} (${reason}, after retries); check that this node reaches the API server, as kubelet does with the same kubeconfig`);
+  return new IdentityError(`${prefix}cannot reach ${where(call)}: ${reason}, after retries; check that this node reaches the API server, as kubelet does with the same kubeconfig`);
 }
