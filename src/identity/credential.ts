@@ -30,7 +30,8 @@ export function createIdentity(identity: Identity, tenantId: string | undefined,
   };
   switch (identity.kind) {
     case "servicePrincipal": {
-      // `kv check --client-id` may stand in for a workload identity volume without tenantid.
+      // Never so from the parser (it requires tenantid for all but workload identity), nor from
+      // `kv check --client-id`, which skips such volumes: this only narrows the type.
       if (!tenantId) throw new IdentityError("a service principal needs the volume's tenantid; add it to the volume's options");
       const secretCredential = new ClientSecretCredential(tenantId, identity.clientId, identity.clientSecret, aadOptions);
       const credential = explainingTokenFailures(secretCredential, { tenantId, authorityHost: cloud.activeDirectoryEndpoint });

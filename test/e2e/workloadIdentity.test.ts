@@ -11,7 +11,7 @@ import { startKubernetesApi, type KubeconfigForm, type KubernetesApi } from "../
 import { setUpWorkloadIdentity, type WorkloadPod, type WorkloadSetup } from "../../standin/workloadIdentity";
 import { expectSingleJson } from "../support/driver";
 import type { PodVolume } from "../support/kubelet";
-import { findMount } from "../support/mounts";
+import { findMount } from "../../standin/mounts";
 import { standInSuite } from "../support/suite";
 
 const SECRET = "the workload's own secret";
