@@ -59,6 +59,9 @@ export class WorkloadIdentityCredential implements TokenCredential {
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     const { session, credential } = await (this.signIn ??= this.open());
+    // The TokenRequest's failure as it is, not as the assertion callback's inside MSAL's.
+    await session.token;
+    this.waitingFor = `Azure AD at ${new URL(this.cloud.activeDirectoryEndpoint).host}`;
     try {
       const token = await credential.getToken(scopes, options);
       this.waitingFor = undefined;
@@ -73,7 +76,7 @@ export class WorkloadIdentityCredential implements TokenCredential {
     const { openServiceAccountSession } = await import("../kubernetes/serviceAccountSession");
     const audience = tokenExchangeAudience(this.cloud.name);
     const session = await openServiceAccountSession(this.identity, this.tenantOption, audience, this.env, ({ server, kubeconfig }) => {
-      this.waitingFor = `the Kubernetes API server ${server} (kubeconfig ${kubeconfig}) or Azure AD after it`;
+      this.waitingFor = `the Kubernetes API server ${server} (kubeconfig ${kubeconfig})`;
     });
     this.session = session;
     const assertion = () => session.token.then(({ token }) => token);

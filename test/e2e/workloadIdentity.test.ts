@@ -194,6 +194,18 @@ describe("the API server", () => {
     }
   });
 
+  test("answering, then Azure AD hanging: the deadline names Azure AD", async () => {
+    const wi = workload({ annotate: false });
+    suite.azure.injectFault({ hang: true }, { service: "aad" });
+    try {
+      const m = await mount(wi, { ...VOLUME, ...bothIds(wi), mounttimeout: "3" });
+      expectRefused(m, ["3s deadline", `workload identity of service account shop/${wi.pod.serviceAccount} (client ${wi.identity.clientId}), still waiting for Azure AD at login.microsoftonline.com`]);
+      expect(m.tokenRequests).toBe(1);
+    } finally {
+      suite.azure.clearFaults();
+    }
+  });
+
   test("refusing the node's credentials (401): the node identity and the kubeconfig used", async () => {
     const foreign = await kube.writeKubeconfig("kubelet", "no node of this cluster");
     const m = await mount(workload(), VOLUME, { KV_KUBECONFIG: foreign });
