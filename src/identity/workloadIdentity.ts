@@ -31,6 +31,7 @@ interface SignIn {
 }
 
 export class WorkloadIdentityCredential implements TokenCredential {
+  /** Once per mount, failed or not: each retry of the SDK would otherwise make a TokenRequest of its own. */
   private signIn?: Promise<SignIn>;
   private session?: ServiceAccountSession;
   /** What a token is being waited for, for the deadline's message; unset once one came. */
@@ -60,14 +61,14 @@ export class WorkloadIdentityCredential implements TokenCredential {
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     const { session, credential } = await (this.signIn ??= this.open());
     // The TokenRequest's failure as it is, not as the assertion callback's inside MSAL's.
-    await session.token;
+    const { token: assertion } = await session.token;
     this.waitingFor = `Azure AD at ${new URL(this.cloud.activeDirectoryEndpoint).host}`;
     try {
       const token = await credential.getToken(scopes, options);
       this.waitingFor = undefined;
       return token;
     } catch (error) {
-      const explained = explainFederationFailure(error, await this.federation(session));
+      const explained = explainFederationFailure(error, this.federation(session, assertion));
       throw explained === error ? explainTokenFailure(error, options, { tenantId: session.ids.tenantId, authorityHost: this.cloud.activeDirectoryEndpoint }) : explained;
     }
   }
@@ -85,9 +86,9 @@ export class WorkloadIdentityCredential implements TokenCredential {
   }
 
   /** What Azure AD was shown, from the token itself: the issuer is whatever the cluster signs with. */
-  private async federation(session: ServiceAccountSession): Promise<Federation> {
+  private federation(session: ServiceAccountSession, assertion: string): Federation {
     const { pod } = this.identity;
-    const claims = jwtClaims(await session.token.then(({ token }) => token).catch(() => ""));
+    const claims = jwtClaims(assertion);
     return {
       ...session.ids,
       issuer: typeof claims.iss === "string" ? claims.iss : "<the cluster's service account issuer>",
