@@ -6,8 +6,8 @@
 // TokenRequest, metav1.Status. Service account tokens are RS256 JWTs signed with its own key,
 // with the claims kube-apiserver puts in them. The driver finds it only through the kubeconfig
 // a test writes (writeKubeconfig) and passes as KV_KUBECONFIG.
-import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:https";
 import { tmpdir } from "node:os";
@@ -17,6 +17,9 @@ import { closeServer, listen, readBody, sendJson, SocketTracker } from "./http";
 import { Traffic, type Fault, type RequestRecord, type ServiceStats } from "./traffic";
 import { derToPem, issueCertificate } from "./x509";
 import { newSigningKey, signJwt, type SigningKey } from "./jwt";
+import { keyPem, newKey, NodeCredentialIssuer, type KubeconfigForm, type NodeCredentialsOf } from "./nodeCredentials";
+
+export type { KubeconfigForm, NodeCredentialsOf };
 
 export interface KubernetesApiOptions {
   /** The node the driver runs on. */
@@ -41,22 +44,6 @@ export interface PodSpec {
 }
 
 export interface Pod extends Required<PodSpec> {}
-
-/** How a kubeconfig gives the node's credentials: every form kubelet's kubeconfig takes. */
-export type KubeconfigForm =
-  /** kubelet's own: client-certificate and client-key both naming kubelet-client-current.pem (cert and key in one file), certificate-authority a file. */
-  | "kubelet"
-  /** client-certificate and client-key as separate files, relative to the kubeconfig; certificate-authority-data. */
-  | "relative files"
-  /** client-certificate-data, client-key-data, certificate-authority-data. */
-  | "inline data"
-  /** token; certificate-authority-data. */
-  | "token"
-  /** tokenFile, relative; certificate-authority a file. */
-  | "token file";
-
-/** Whose credentials the kubeconfig holds. */
-export type NodeCredentialsOf = "this node" | "another node" | "no node of this cluster";
 
 export interface KubernetesApi {
   /** https://127.0.0.1:<port> */
@@ -95,7 +82,6 @@ function status(res: ServerResponse, code: number, reason: string, message: stri
 const forbidden = (res: ServerResponse, kind: string, name: string, why: string) =>
   status(res, 403, "Forbidden", `${kind} "${name}" is forbidden: ${why}`, { name, kind });
 
-const keyPem = (key: KeyObject) => key.export({ type: "pkcs8", format: "pem" }) as string;
 
 export async function startKubernetesApi(options: KubernetesApiOptions = {}): Promise<KubernetesApi> {
   const dir = mkdtempSync(join(tmpdir(), "kv-kube-"));
@@ -109,21 +95,18 @@ export async function startKubernetesApi(options: KubernetesApiOptions = {}): Pr
   const accounts = new Map<string, Account>();
   const pods = new Map<string, Pod>();
   const grantedAudiences = new Set<string>();
-  const nodeTokens = new Map<string, string>(); // bearer token -> user
 
-  const newKey = () => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
   const caKey = newKey();
   const caPem = derToPem(await issueCertificate({ subject: CLUSTER_CA, subjectKey: caKey, ca: true, validDays: 30 }));
   const serverKey = newKey();
   const serverCert = await issueCertificate({ subject: "CN=kube-apiserver", subjectKey: serverKey, issuer: { name: CLUSTER_CA, key: caKey }, ipAddresses: ["127.0.0.1"], dnsNames: ["kubernetes.default.svc"], validDays: 2 });
-  const foreignCaKey = newKey();
 
   /** The user kube-apiserver's authenticators find: a client certificate of the cluster CA first, then a bearer token. */
   function authenticate(req: IncomingMessage): string | undefined {
     const socket = req.socket as TLSSocket;
     if (socket.authorized) return [socket.getPeerCertificate().subject?.CN].flat()[0];
     const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
-    return bearer ? nodeTokens.get(bearer) : undefined;
+    return bearer ? nodeCredentials.userOfToken(bearer) : undefined;
   }
 
   const nodeOf = (user: string) => /^system:node:(.+)$/.exec(user)?.[1];
@@ -227,26 +210,7 @@ export async function startKubernetesApi(options: KubernetesApiOptions = {}): Pr
   const port = await listen(server, "127.0.0.1");
   const url = `https://127.0.0.1:${port}`;
 
-  /** A client certificate and key for `whose`, in PEM. */
-  async function clientCredentials(whose: NodeCredentialsOf): Promise<{ cert: string; key: string }> {
-    const key = newKey();
-    const node = whose === "another node" ? "aks-nodepool1-27318450-vmss000007" : nodeName;
-    const signer = whose === "no node of this cluster" ? { name: "CN=another cluster", key: foreignCaKey } : { name: CLUSTER_CA, key: caKey };
-    const cert = derToPem(await issueCertificate({ subject: `CN=system:node:${node}, O=system:nodes`, subjectKey: key, issuer: signer, validDays: 2 }));
-    secrets.push(keyPem(key).split("\n")[1]);
-    return { cert, key: keyPem(key) };
-  }
-
-  function bearerToken(whose: NodeCredentialsOf): string {
-    const token = `${randomBytes(3).toString("hex")}.${randomBytes(8).toString("hex")}`; // a bootstrap token's shape
-    const node = whose === "another node" ? "aks-nodepool1-27318450-vmss000007" : nodeName;
-    if (whose !== "no node of this cluster") nodeTokens.set(token, `system:node:${node}`);
-    secrets.push(token);
-    return token;
-  }
-
-  const b64 = (text: string) => Buffer.from(text).toString("base64");
-  let kubeconfigs = 0;
+  const nodeCredentials = new NodeCredentialIssuer({ ca: { name: CLUSTER_CA, key: caKey, pem: caPem }, nodeName, server: url, dir, secrets });
 
   return {
     url,
@@ -262,44 +226,7 @@ export async function startKubernetesApi(options: KubernetesApiOptions = {}): Pr
       return pod;
     },
     grantNodesAudience: (audience) => void grantedAudiences.add(audience),
-    async writeKubeconfig(form, whose = "this node") {
-      const home = join(dir, `kubeconfig-${kubeconfigs++}`);
-      mkdirSync(join(home, "pki"), { recursive: true });
-      const file = (relative: string, content: string) => (writeFileSync(join(home, relative), content, { mode: 0o600 }), join(home, relative));
-      const caFile = file("ca.crt", caPem);
-      const cluster: Record<string, string> = form === "kubelet" || form === "token file" ? { "certificate-authority": caFile } : { "certificate-authority-data": b64(caPem) };
-      const userOf = async (): Promise<Record<string, string>> => {
-        if (form === "token") return { token: bearerToken(whose) };
-        if (form === "token file") return (file("pki/token", `${bearerToken(whose)}\n`), { tokenFile: "pki/token" });
-        const { cert, key } = await clientCredentials(whose);
-        if (form === "inline data") return { "client-certificate-data": b64(cert), "client-key-data": b64(key) };
-        if (form === "relative files") return (file("pki/client.crt", cert), file("pki/client.key", key), { "client-certificate": "pki/client.crt", "client-key": "pki/client.key" });
-        const current = file("pki/kubelet-client-current.pem", cert + key);
-        return { "client-certificate": current, "client-key": current };
-      };
-      const user = await userOf();
-      const yaml = [
-        "apiVersion: v1",
-        "kind: Config",
-        "clusters:",
-        "- name: default-cluster",
-        "  cluster:",
-        ...Object.entries({ ...cluster, server: url }).map(([k, v]) => `    ${k}: ${v}`),
-        "contexts:",
-        "- name: default-context",
-        "  context:",
-        "    cluster: default-cluster",
-        "    namespace: default",
-        "    user: default-auth",
-        "current-context: default-context",
-        "users:",
-        "- name: default-auth",
-        "  user:",
-        ...Object.entries(user).map(([k, v]) => `    ${k}: ${v}`),
-        "",
-      ].join("\n");
-      return file("kubeconfig", yaml);
-    },
+    writeKubeconfig: (form, whose) => nodeCredentials.writeKubeconfig(form, whose),
     secrets,
     requests: traffic.requests,
     stats: () => ({ ...traffic.stats("kubernetes") }),
