@@ -4,7 +4,7 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { derToPem, issueCertificate } from "../test/support/x509";
+import { derToPem, issueCertificate } from "./x509";
 
 /** How a kubeconfig gives the node's credentials. */
 export type KubeconfigForm =
