@@ -123,6 +123,29 @@ describe.each([
     ]);
     expect([m.tokenRequests, m.serviceAccountReads, m.assertions.length]).toEqual([1, 1, 1]);
   });
+
+  test("refusing the cloud's audience when the pod does not project it (Kubernetes 1.33): both fixes, and the RBAC one works", async () => {
+    const wi = workload({ cloud, projected: false });
+    const m = await mount(wi, options);
+    expectRefused(m, [
+      `audience "${wi.audience}" not found in pod spec volume`,
+      `label pod shop/${wi.pod.name} azure.workload.identity/use: "true"`,
+      `resources ["${wi.audience}"], verbs ["request-serviceaccounts-token-audience"]`,
+      "system:nodes",
+    ]);
+    kube.grantNodesAudience(wi.audience);
+    expectMounted(await mount(wi, options));
+  });
+
+  test("Key Vault forbidden: the workload identity and its client id to grant", async () => {
+    const wi = setUpWorkloadIdentity(suite.azure, kube, { cloud }); // no access to the vault
+    const m = await mount(wi, options);
+    expect(m.answer.status).toBe("Failure");
+    expect(m.answer.message).toContain(`secret/db-password: forbidden: workload identity of service account shop/${wi.pod.serviceAccount} (client ${wi.identity.clientId}) lacks 'get' on secrets`);
+    expect(m.answer.message).toContain(`--spn ${wi.identity.clientId}`);
+    expect(findMount(m.volume.dir)).toBeUndefined();
+    expectNoSecrets(m);
+  });
 });
 
 test("the client id and tenant come from the service account's annotations, read once", async () => {
@@ -218,19 +241,6 @@ describe("the API server", () => {
     expectRefused(m, ["403 Forbidden", `system:node:${kube.nodeName}`, `pod shop/${wi.pod.name} (uid ${wi.pod.uid}) must be scheduled on this node`]);
     expect(m.assertions).toHaveLength(0);
   });
-
-  test("refusing an audience the pod does not project (Kubernetes 1.33): both fixes, and the RBAC one works", async () => {
-    const wi = workload({ projected: false });
-    const m = await mount(wi, VOLUME);
-    expectRefused(m, [
-      `audience "api://AzureADTokenExchange" not found in pod spec volume`,
-      `label pod shop/${wi.pod.name} azure.workload.identity/use: "true"`,
-      'resources ["api://AzureADTokenExchange"], verbs ["request-serviceaccounts-token-audience"]',
-      "system:nodes",
-    ]);
-    kube.grantNodesAudience(wi.audience);
-    expectMounted(await mount(wi, VOLUME));
-  });
 });
 
 test("no client id, neither option nor annotation: both named", async () => {
@@ -260,16 +270,6 @@ describe("a cluster whose nodes may not read service accounts", () => {
     expectMounted(m);
     expect([m.tokenRequests, m.serviceAccountReads]).toEqual([1, 0]);
   });
-});
-
-test("Key Vault forbidden: the workload identity and its client id to grant", async () => {
-  const wi = setUpWorkloadIdentity(suite.azure, kube); // no access to the vault
-  const m = await mount(wi, VOLUME);
-  expect(m.answer.status).toBe("Failure");
-  expect(m.answer.message).toContain(`secret/db-password: forbidden: workload identity of service account shop/${wi.pod.serviceAccount} (client ${wi.identity.clientId}) lacks 'get' on secrets`);
-  expect(m.answer.message).toContain(`--spn ${wi.identity.clientId}`);
-  expect(findMount(m.volume.dir)).toBeUndefined();
-  expectNoSecrets(m);
 });
 
 test.each([
