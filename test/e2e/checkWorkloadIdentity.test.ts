@@ -1,7 +1,7 @@
 // `kv check` of workload identity volumes through the bundled CLI: the options validated as the
 // driver would, the client id and tenant read from the pod's ServiceAccount when the manifest
 // holds it (a missing annotation reported in the driver's words), and --fetch.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -12,6 +12,7 @@ const CLIENT_ID = "9c1f7a52-3b4e-4d6a-8f0b-2e1d3c4b5a69";
 const dir = mkdtempSync(join(tmpdir(), "kv-check-wi-"));
 const suite = standInSuite();
 beforeAll(() => suite.vault.addSecret("db-password", "never printed"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const volumeOptions = (more: Record<string, string> = {}) => ({ useworkloadidentity: "true", keyvaultname: "contoso-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", ...more });
 
