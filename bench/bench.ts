@@ -65,11 +65,14 @@ async function main(): Promise<void> {
 
 async function benchMounts(drivers: Artifact[], options: BenchOptions): Promise<void> {
   const vault = await StandInVault.start(Math.max(...options.sizes));
+  const row = (artifact: Artifact, objects: number, latencyMs: number, identity: Row["identity"] = "servicePrincipal"): Row => ({ call: "mount", artifact, objects, latencyMs, identity, samples: [] });
   const rows: Row[] = [
-    ...drivers.map((artifact): Row => ({ call: "init", artifact, objects: 0, latencyMs: 0, samples: [] })),
-    ...options.latenciesMs.flatMap((latencyMs) =>
-      options.sizes.flatMap((objects) => drivers.map((artifact): Row => ({ call: "mount", artifact, objects, latencyMs, samples: [] }))),
-    ),
+    ...drivers.map((artifact): Row => ({ ...row(artifact, 0, 0), call: "init" })),
+    ...options.latenciesMs.flatMap((latencyMs) => [
+      ...options.sizes.flatMap((objects) => drivers.map((artifact) => row(artifact, objects, latencyMs))),
+      // Beside the service principal's single secret: the same mount as a workload identity (ours only).
+      ...(options.sizes.includes(1) ? drivers.filter((artifact) => artifact.ours).map((artifact) => row(artifact, 1, latencyMs, "workloadIdentity")) : []),
+    ]),
   ];
   try {
     // Runs are the outer loop, so drift on the machine touches every row alike; run 0 warms caches up.
@@ -105,10 +108,10 @@ async function timeInit(row: Row, vault: StandInVault) {
 
 async function timeMount(row: Row, vault: StandInVault) {
   vault.setLatency(row.latencyMs);
-  const { dir, args } = vault.newMount(row.objects);
+  const { dir, args } = vault.newMount(row.objects, row.identity);
   try {
     const result = await timedRun(driverCommand(row.artifact.path, args, vault.env()));
-    requireSuccess(result, `${row.artifact.label} mount of ${row.objects} secrets`);
+    requireSuccess(result, `${row.artifact.label} mount of ${row.objects} secrets as ${row.identity}`);
     return { ms: result.ms, peakRssMb: result.peakRssMb, traffic: vault.traffic() };
   } finally {
     vault.removeMount(dir);

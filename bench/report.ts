@@ -17,6 +17,8 @@ const table = (header: string[], lines: string[][]) =>
 
 const ratio = (row: Row, options: BenchOptions) => boundRatio(row, options.concurrency);
 
+const IDENTITY_LABEL: Readonly<Record<Row["identity"], string>> = { servicePrincipal: "service principal", workloadIdentity: "workload identity" };
+
 function initTable(m: Measurements, options: BenchOptions): string {
   const rows = m.rows.filter((row) => row.call === "init" && !row.failure);
   return table(
@@ -28,15 +30,16 @@ function initTable(m: Measurements, options: BenchOptions): string {
 function mountTable(m: Measurements, options: BenchOptions): string {
   const rows = m.rows.filter((row) => row.call === "mount" && !row.failure);
   return table(
-    ["objects", "latency ms", "driver", "median ms", "lower bound ms", "× bound", "requests KV / AAD", "peak concurrency", "peak RSS MB"],
+    ["objects", "latency ms", "identity", "driver", "median ms", "lower bound ms", "× bound", "requests KV / AAD / Kubernetes", "peak concurrency", "peak RSS MB"],
     rows.map((row) => [
       String(row.objects),
       String(row.latencyMs),
+      IDENTITY_LABEL[row.identity],
       row.artifact.label,
       fixed(medianMs(row)),
       fixed(lowerBoundMs(row, options.concurrency)),
       fixed(ratio(row, options), 2),
-      `${fixed(medianOf(row, (s) => s.traffic?.keyVaultRequests))} / ${fixed(medianOf(row, (s) => s.traffic?.aadRequests))}`,
+      `${fixed(medianOf(row, (s) => s.traffic?.keyVaultRequests))} / ${fixed(medianOf(row, (s) => s.traffic?.aadRequests))} / ${fixed(medianOf(row, (s) => s.traffic?.kubernetesRequests))}`,
       fixed(medianOf(row, (s) => s.traffic?.peakConcurrency)),
       fixed(medianOf(row, (s) => s.peakRssMb), 1),
     ]),
@@ -49,7 +52,7 @@ function compareTable(m: Measurements, options: BenchOptions): string {
   const lines = m.rows
     .filter((row) => row.artifact.ours)
     .map((row) => {
-      const other = theirs.find((t) => t.call === row.call && t.objects === row.objects && t.latencyMs === row.latencyMs);
+      const other = theirs.find((t) => t.call === row.call && t.objects === row.objects && t.latencyMs === row.latencyMs && t.identity === row.identity);
       const what = row.call === "init" ? "init" : `mount ${row.objects} @ ${row.latencyMs} ms`;
       const measured = other && !other.failure;
       return [
@@ -76,7 +79,7 @@ function targets(m: Measurements, options: BenchOptions): string {
     const label = row.artifact.label;
     if (row.call === "init") lines.push(`- init of ${label}: ${fixed(r, 2)}× bare start (target ≤ ${TARGETS.init}×): ${verdict(r <= TARGETS.init)}`);
     else if (row.objects === 100 && row.latencyMs === 20) lines.push(`- 100 objects at 20 ms, ${label}: ${fixed(r, 2)}× bound (target ≤ ${TARGETS.mountOf100At20}×): ${verdict(r <= TARGETS.mountOf100At20)}`);
-    else if (row.objects === 1) lines.push(`- 1 secret at ${row.latencyMs} ms, ${label}: ${fixed(r, 2)}× bound (target ≤ ${TARGETS.singleSecret}×): ${verdict(r <= TARGETS.singleSecret)}`);
+    else if (row.objects === 1) lines.push(`- 1 secret at ${row.latencyMs} ms as ${IDENTITY_LABEL[row.identity]}, ${label}: ${fixed(r, 2)}× bound (target ≤ ${TARGETS.singleSecret}×): ${verdict(r <= TARGETS.singleSecret)}`);
   }
   const rss = ours.filter((row) => row.call === "mount").map((row) => medianOf(row, (s) => s.peakRssMb) ?? NaN);
   const peak = Math.max(...rss);
@@ -90,12 +93,12 @@ export function renderResults(m: Measurements, options: BenchOptions): string {
     "# Benchmark results",
     "",
     `${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}; ` +
-      `median of ${options.runs} runs per row after one warm-up; the stand-in adds the latency to every Azure AD and Key Vault request; ` +
+      `median of ${options.runs} runs per row after one warm-up; the stand-ins add the latency to every Azure AD, Key Vault and Kubernetes API request; ` +
       `all traffic goes through the stand-in's HTTPS proxy. Produced by \`npm run bench\` (see docs/performance.md).`,
     "",
     `Bare runtime start (\`node -e 0\`, timed before every sample): ${fixed(m.bare.plainMs, 1)} ms in a node's plain environment (the bound of \`init\`), ` +
       `${fixed(m.bare.standInMs, 1)} ms with the stand-in's NODE_EXTRA_CA_CERTS and proxy variables (the start of every mount's bound); medians. ` +
-      `Lower bound of a mount = that bare start + (1 token round trip + ⌈objects / ${options.concurrency}⌉ read round trips) × latency. ` +
+      `Lower bound of a mount = that bare start + (token round trips + ⌈objects / ${options.concurrency}⌉ read round trips) × latency, the token taking 1 round trip for a service principal and 2 for workload identity (the TokenRequest, then Azure AD). ` +
       `× bound is the median of each sample's time over the bound from the bare start timed just before it.`,
     "",
     "## init",

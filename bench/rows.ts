@@ -4,10 +4,14 @@ import { median } from "./timedRun";
 import type { MountTraffic } from "./standInVault";
 
 /**
- * Round trips a mount must spend on its token before the first read: the token request.
+ * Round trips a mount must spend on its token before the first read: the token request
+ * (workload identity: the TokenRequest to the Kubernetes API, then Azure AD's exchange).
  * Key Vault's 401 challenge is not counted: it can be skipped (the driver does).
  */
-export const TOKEN_ROUND_TRIPS = 1;
+export const TOKEN_ROUND_TRIPS: Readonly<Record<MountIdentity, number>> = { servicePrincipal: 1, workloadIdentity: 2 };
+
+/** Whose token a mount row uses. */
+export type MountIdentity = "servicePrincipal" | "workloadIdentity";
 
 export interface Artifact {
   /** How the table names it, e.g. `node dist/kv.js`. */
@@ -30,6 +34,7 @@ export interface Row {
   artifact: Artifact;
   objects: number;
   latencyMs: number;
+  identity: MountIdentity;
   samples: Sample[];
   /** Why a --compare executable's row stopped (ours must never fail: the bench stops instead). */
   failure?: string;
@@ -53,7 +58,7 @@ export interface BareStarts {
 /** The runtime's bare start, plus for a mount: its token round trip and one round trip per batch of reads. */
 function sampleBoundMs(row: Row, sample: Sample, concurrency: number): number {
   if (row.call === "init") return sample.bareMs;
-  return sample.bareMs + (TOKEN_ROUND_TRIPS + Math.ceil(row.objects / concurrency)) * row.latencyMs;
+  return sample.bareMs + (TOKEN_ROUND_TRIPS[row.identity] + Math.ceil(row.objects / concurrency)) * row.latencyMs;
 }
 
 export const lowerBoundMs = (row: Row, concurrency: number) => median(row.samples.map((s) => sampleBoundMs(row, s, concurrency)));

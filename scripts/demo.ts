@@ -11,6 +11,7 @@ import { makeVolumeDir } from "../standin/kubeletCall";
 import { findMount, unmountUnder } from "../standin/mounts";
 import { startAzureStandIn } from "../standin/standIn";
 import { driverPath, runDriver } from "../test/support/driver";
+import { demoWorkloadIdentity } from "./demoWorkloadIdentity";
 
 const DEMO_SECRET = "correct-horse-battery-staple (a demo value)";
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
     const cert = new X509Certificate(readFileSync(join(dir, "web-tls.cer")));
     console.log(`web-tls.cer (certificate): DER, subject ${cert.subject}, issuer ${cert.issuer}, valid to ${cert.validTo}`);
     console.log();
+    await demoWorkloadIdentity(azure, vault, work, env);
   } finally {
     if (mounted) {
       console.log(`$ kv unmount ${dir}`);

@@ -7,11 +7,13 @@ import { Cloud, WELL_KNOWN_CLOUDS, sameResource } from "./clouds";
 import { hostOf, readBody, sendJson } from "./http";
 import { Directory, Principal } from "./identities";
 import { TokenIssuer } from "./tokens";
+import type { Federation } from "./federation";
 
 export interface AadContext {
   clouds: readonly Cloud[];
   directory: Directory;
   tokens: TokenIssuer;
+  federation: Federation;
 }
 
 export async function handleAad(ctx: AadContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -108,6 +110,11 @@ function tokenRequest(ctx: AadContext, res: ServerResponse, r: TokenRequest): vo
   const clientId = form.get("client_id") ?? (basicId && decodeURIComponent(basicId)) ?? "";
   const clientSecret = form.get("client_secret") ?? (basicSecret && decodeURIComponent(basicSecret));
 
+  if (form.has("client_assertion") || ctx.federation.has(clientId)) {
+    const signedIn = ctx.federation.signIn(clientId, tenant, form.get("client_assertion_type"), form.get("client_assertion") ?? "");
+    if ("principal" in signedIn) return grant(ctx, res, r, signedIn.principal);
+    return aadError(res, signedIn.status, host, signedIn.error, signedIn.code, signedIn.text);
+  }
   const sp = ctx.directory.servicePrincipal(clientId);
   if (!sp || sp.tenantId.toLowerCase() !== tenant.toLowerCase()) {
     return aadError(res, 400, host, "unauthorized_client", 700016,
@@ -124,7 +131,12 @@ function tokenRequest(ctx: AadContext, res: ServerResponse, r: TokenRequest): vo
       "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, " +
         `not the client secret ID, for a secret added to app '${sp.clientId}'.`);
   }
+  grant(ctx, res, r, sp);
+}
 
+/** The token for a signed-in principal, when the scope names the cloud's Key Vault. */
+function grant(ctx: AadContext, res: ServerResponse, r: TokenRequest, who: Principal): void {
+  const { form, host, tenant } = r;
   const resource = r.v2 ? resourceOfScope(form.get("scope") ?? "") : form.get("resource") ?? "";
   if (!resource) {
     return aadError(res, 400, host, "invalid_scope", 1002012,
@@ -137,7 +149,7 @@ function tokenRequest(ctx: AadContext, res: ServerResponse, r: TokenRequest): vo
         "the application has not been installed by the administrator of the tenant or consented to by any user in " +
         "the tenant. You might have sent your authentication request to the wrong tenant.");
   }
-  sendJson(res, 200, tokenAnswer(ctx.tokens, sp, resource, r.v2));
+  sendJson(res, 200, tokenAnswer(ctx.tokens, who, resource, r.v2));
 }
 
 /** The scope "https://vault.azure.net/.default" names the resource "https://vault.azure.net". */

@@ -23,6 +23,7 @@ import { startConnectProxy } from "./proxy";
 import { TokenIssuer } from "./tokens";
 import { Fault, FaultScope, RequestRecord, ServiceKind, ServiceStats, TlsSessionRecord, Traffic } from "./traffic";
 import { Vault } from "./vault";
+import { Federation } from "./federation";
 
 export interface StandInOptions {
   /** Tenant of vaults and principals that name none. Default: a random GUID. */
@@ -55,6 +56,8 @@ export interface AzureStandIn {
   addPodIdentity(namespace: string, podName: string, identityClientId: string): void;
   /** NMI answers the next `requests` token requests 500, as while an identity is being assigned. */
   setNmiNotReady(requests: number): void;
+  /** Workload identity federation: identities with federated credentials, and the issuers whose keys Azure AD can fetch. */
+  federation: Federation;
   /** Invalidates every token issued so far (Key Vault then answers 401). */
   revokeAllTokens(): void;
 
@@ -84,7 +87,8 @@ export async function startAzureStandIn(options: StandInOptions = {}): Promise<A
   const vaults = new Map<string, Vault>(); // by host
   const nmiCtx: NmiContext = { directory, tokens, notReadyRequests: 0 };
   const kvCtx = { vaultByHost: (host: string) => vaults.get(host), tokens };
-  const aadCtx = { clouds, directory, tokens };
+  const federation = new Federation(tenantId);
+  const aadCtx = { clouds, directory, tokens, federation };
 
   const ca = await TestCa.create(dir);
   const sockets = new SocketTracker();
@@ -156,6 +160,7 @@ export async function startAzureStandIn(options: StandInOptions = {}): Promise<A
     addManagedIdentity: (o) => directory.addManagedIdentity(o),
     addPodIdentity: (ns, pod, clientId) => directory.addPodIdentity(ns, pod, clientId),
     setNmiNotReady: (requests) => void (nmiCtx.notReadyRequests = requests),
+    federation,
     revokeAllTokens: () => tokens.revokeAll(),
     injectFault: (fault, scope) => traffic.injectFault(fault, scope),
     clearFaults: () => traffic.clearFaults(),

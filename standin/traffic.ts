@@ -8,7 +8,7 @@ import { resetConnection, sendJson } from "./http";
 import { aadErrorBody } from "./aad";
 import { ObjectType, kvError } from "./kvShapes";
 
-export type ServiceKind = "keyvault" | "aad" | "imds" | "nmi";
+export type ServiceKind = "keyvault" | "aad" | "imds" | "nmi" | "kubernetes";
 
 /** What a request is aimed at; faults are matched against it. */
 export interface Target {

@@ -18,6 +18,8 @@ export interface IssueOptions {
   ca?: boolean;
   /** DNS subjectAltNames (TLS server certificates). */
   dnsNames?: string[];
+  /** IP address subjectAltNames (a server reached by address, as a kubeconfig's often is). */
+  ipAddresses?: string[];
   validDays?: number;
 }
 
@@ -46,9 +48,10 @@ export async function issueCertificate(o: IssueOptions): Promise<Buffer> {
     await x509.SubjectKeyIdentifierExtension.create(publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(new x509.PublicKey(issuerSpki)),
   ];
-  if (o.dnsNames?.length) {
+  const altNames = [...(o.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })), ...(o.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value }))];
+  if (altNames.length) {
     extensions.push(
-      new x509.SubjectAlternativeNameExtension(o.dnsNames.map((value) => ({ type: "dns", value }))),
+      new x509.SubjectAlternativeNameExtension(altNames),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
     );
   }

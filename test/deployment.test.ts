@@ -253,6 +253,7 @@ describe("the example pods' flexVolume options pass the driver's validation", ()
     "nginx-flex-kv-deployment.yaml": "servicePrincipal",
     "nginx-flex-kv-podidentity.yaml": "podIdentity",
     "nginx-flex-kv-managedidentity.yaml": "managedIdentity",
+    "nginx-flex-kv-workloadidentity.yaml": "workloadIdentity",
   };
 
   test("every example file has an azure/kv volume", () => {
@@ -267,6 +268,13 @@ describe("the example pods' flexVolume options pass the driver's validation", ()
     // Good practice for secrets; the files' modes no longer depend on it (init: fsGroup false).
     const mount = pod.spec.containers.flatMap((c: Doc) => c.volumeMounts).find((m: Doc) => m.name === volume.name);
     expect(mount.readOnly).toBe(true);
+  });
+
+  test("the workload-identity example: its service account names the identity, and the pod carries the webhook's label", () => {
+    const deployment = named("Deployment", "nginx-flex-kv-workloadidentity");
+    const annotations = named("ServiceAccount", deployment.spec.template.spec.serviceAccountName).metadata.annotations;
+    expect(Object.keys(annotations).sort()).toEqual(["azure.workload.identity/client-id", "azure.workload.identity/tenant-id"]);
+    expect(deployment.spec.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
   });
 
   test("the pod-identity example carries the label an AzureIdentityBinding selects", () => {

@@ -4,6 +4,7 @@ import type { ObjectSpec } from "../model/objectSpec";
 import type { VolumeOptions } from "../model/volumeOptions";
 import type { SecretRefSource } from "./kubeletOptions";
 import type { KvVolume } from "./workloads";
+import type { WorkloadIdentityCheck } from "./workloadIdentityCheck";
 
 export type ObjectResult = { spec: ObjectSpec; ok: true; bytes: number } | { spec: ObjectSpec; ok: false; failure: ObjectFailure };
 
@@ -21,6 +22,8 @@ export interface VolumeCheck {
   problem?: string;
   /** The options as the driver would see them, when valid. */
   options?: VolumeOptions;
+  /** For a valid workload identity volume: the ids it signs in as, and where they come from. */
+  workloadIdentity?: WorkloadIdentityCheck;
   /** Present with --fetch, for valid volumes. */
   fetch?: FetchOutcome;
 }

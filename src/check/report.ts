@@ -22,6 +22,11 @@ function identityText(identity: Identity, check: VolumeCheck): string {
       return `pod identity (NMI port ${identity.nmiPort})`;
     case "managedIdentity":
       return identity.clientId ? `user-assigned managed identity ${identity.clientId}` : "the node's system-assigned managed identity";
+    case "workloadIdentity": {
+      const { workloadIdentity: found } = check;
+      const ids = [found?.clientId && `client ${found.clientId}`, found?.tenantId && `tenant ${found.tenantId}`].filter(Boolean).join(", ");
+      return `workload identity of service account ${found?.serviceAccount ?? identity.pod.serviceAccount}${ids ? ` (${ids})` : ""}`;
+    }
   }
 }
 
@@ -35,13 +40,19 @@ function resultText(result: ObjectResult | undefined): string {
   return result.ok ? `ok (${result.bytes} byte${result.bytes === 1 ? "" : "s"})` : `${result.failure.cause}: ${result.failure.detail}`;
 }
 
-function notes({ secretRef, options }: VolumeCheck): string[] {
+function notes({ secretRef, options, workloadIdentity }: VolumeCheck): string[] {
   const found: string[] = [];
   if (secretRef.kind === "placeholder") {
     found.push(`secretRef Secret ${JSON.stringify(secretRef.name)} is not in the manifest: its clientid and clientsecret were not checked (pass --secret-file)`);
   }
   const risk = options && rotationRisk(options);
   if (risk) found.push(risk);
+  if (workloadIdentity?.fromCluster) {
+    found.push(
+      `service account ${workloadIdentity.serviceAccount} is not in the manifest: the ${workloadIdentity.clientId ? "tenant" : "client id"} comes from its annotations at mount time, unchecked here ` +
+        "(add the ServiceAccount to the manifest, or give clientid and tenantid as options)",
+    );
+  }
   return found;
 }
 

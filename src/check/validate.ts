@@ -6,13 +6,17 @@ import type { CheckReport, VolumeCheck } from "./checkResult";
 import { kubeletCall } from "./kubeletOptions";
 import { parseManifest } from "./manifest";
 import { findKvVolumes, findSecrets, type KvVolume, type SecretManifest } from "./workloads";
+import { checkWorkloadIdentity, findServiceAccounts, type ServiceAccountManifest } from "./workloadIdentityCheck";
 
-function validateVolume(volume: KvVolume, secrets: readonly SecretManifest[]): VolumeCheck {
+function validateVolume(volume: KvVolume, secrets: readonly SecretManifest[], accounts: readonly ServiceAccountManifest[]): VolumeCheck {
   const call = kubeletCall(volume, secrets);
   const check = { volume, secretRef: call.secretRef };
   if (call.problem) return { ...check, problem: call.problem };
   try {
-    return { ...check, options: parseVolumeOptions(call.options) };
+    const options = parseVolumeOptions(call.options);
+    if (options.identity.kind !== "workloadIdentity") return { ...check, options };
+    const found = checkWorkloadIdentity({ ...options, identity: options.identity }, volume, accounts);
+    return { ...check, ...("problem" in found ? { problem: found.problem } : found) };
   } catch (error) {
     if (error instanceof OptionError) return { ...check, problem: error.message };
     throw error;
@@ -36,6 +40,7 @@ export function validateManifest(manifest: ManifestText, secretFile?: ManifestTe
     if (fileSecrets.length === 0) problems.push(`${secretFile.source}: holds no Secret (kind: Secret, type: azure/kv)`);
     secrets.unshift(...fileSecrets);
   }
-  const volumes = findKvVolumes(objects).map((volume) => validateVolume(volume, secrets));
+  const accounts = findServiceAccounts(objects);
+  const volumes = findKvVolumes(objects).map((volume) => validateVolume(volume, secrets, accounts));
   return { source: manifest.source, problems, volumes, fetched: false };
 }

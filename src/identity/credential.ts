@@ -1,13 +1,15 @@
-// Picks the token source a mount asked for: service principal, pod identity (NMI) or
-// the node's managed identity (IMDS).
+// Picks the token source a mount asked for: service principal, pod identity (NMI), the
+// node's managed identity (IMDS) or workload identity (the pod's service account token).
 import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { CloudEnvironment } from "../clouds";
-import type { Identity } from "../model/identity";
+import { IdentityError } from "../errors";
+import type { Identity, PodRef } from "../model/identity";
 import { NmiCredential } from "./nmiCredential";
 import { RETRY_OPTIONS } from "./retry";
 import { explainingTokenFailures } from "./tokenFailures";
+import { WorkloadIdentityCredential } from "./workloadIdentity";
 
 export interface VaultIdentity {
   credential: TokenCredential;
@@ -17,16 +19,21 @@ export interface VaultIdentity {
   clientId(): string | undefined;
 }
 
-export function createIdentity(identity: Identity, tenantId: string, cloud: CloudEnvironment, httpClient?: HttpClient): VaultIdentity {
+/** `tenantId` is absent only for workload identity, whose service account may name it. */
+export function createIdentity(identity: Identity, tenantId: string | undefined, cloud: CloudEnvironment, httpClient?: HttpClient): VaultIdentity {
   const common = { retryOptions: RETRY_OPTIONS, httpClient };
+  const aadOptions = {
+    authorityHost: cloud.activeDirectoryEndpoint,
+    // A custom cloud's authority is unknown to the public cloud's instance discovery.
+    disableInstanceDiscovery: cloud.name === "AzureStackCloud",
+    ...common,
+  };
   switch (identity.kind) {
     case "servicePrincipal": {
-      const secretCredential = new ClientSecretCredential(tenantId, identity.clientId, identity.clientSecret, {
-        authorityHost: cloud.activeDirectoryEndpoint,
-        // A custom cloud's authority is unknown to the public cloud's instance discovery.
-        disableInstanceDiscovery: cloud.name === "AzureStackCloud",
-        ...common,
-      });
+      // Never so from the parser (it requires tenantid for all but workload identity), nor from
+      // `kv check --client-id`, which skips such volumes: this only narrows the type.
+      if (!tenantId) throw new IdentityError("a service principal needs the volume's tenantid; add it to the volume's options");
+      const secretCredential = new ClientSecretCredential(tenantId, identity.clientId, identity.clientSecret, aadOptions);
       const credential = explainingTokenFailures(secretCredential, { tenantId, authorityHost: cloud.activeDirectoryEndpoint });
       return { credential, describe: () => `service principal ${identity.clientId}`, clientId: () => identity.clientId };
     }
@@ -46,5 +53,30 @@ export function createIdentity(identity: Identity, tenantId: string, cloud: Clou
         clientId: () => identity.clientId,
       };
     }
+    case "workloadIdentity": {
+      const credential = new WorkloadIdentityCredential(identity, tenantId, cloud, aadOptions);
+      return { credential, describe: () => credential.describe(), clientId: () => credential.clientId };
+    }
   }
+}
+
+/** What a mount records of a workload identity volume: enough to sign in again later. */
+export interface RecordedWorkloadIdentity {
+  /** The pod's name, namespace, uid and service account, as kubelet passed them. */
+  pod: PodRef;
+  /** The `clientid` option; absent, the service account's annotation is read again. */
+  clientId?: string;
+  /** The `tenantid` option; absent, the service account's annotation is read again. */
+  tenantId?: string;
+  cloud: CloudEnvironment;
+}
+
+/**
+ * For the refresher: a workload identity volume's credential by the mount's own path (the
+ * node's kubeconfig, a TokenRequest bound to the pod, Azure AD). It asks once, so make one per
+ * refresh: each then exchanges a fresh service account token.
+ */
+export function workloadIdentityCredential(recorded: RecordedWorkloadIdentity, httpClient?: HttpClient): VaultIdentity {
+  const { pod, clientId, tenantId, cloud } = recorded;
+  return createIdentity({ kind: "workloadIdentity", pod, ...(clientId ? { clientId } : {}) }, tenantId, cloud, httpClient);
 }

@@ -5,7 +5,8 @@ import type { ObjectSpec } from "./objectSpec";
 
 export interface VolumeOptions {
   vaultName: string;
-  tenantId: string;
+  /** Absent only with workload identity: the service account's annotation then names it. */
+  tenantId?: string;
   cloudName: CloudName;
   identity: Identity;
   objects: ObjectSpec[];

@@ -1,33 +1,37 @@
-// Which identity fetches the objects: NMI (pod identity), the node's managed identity, or a service principal.
+// Which identity fetches the objects: NMI (pod identity), the node's managed identity, workload
+// identity, or a service principal.
 
 import { OptionError } from "../errors";
 import { wholeNumber } from "./numbers";
 import { decodeStdBase64, utf8Text } from "../text/base64";
 import { KEY } from "./keys";
-import { clientIdProblem, podNameProblem } from "./names";
+import { clientIdProblem } from "./names";
 import { optionValue, type RawOptions } from "./rawOptions";
 import { quote } from "../text/json";
 import type { Identity } from "../model/identity";
+import { kubeletPodField, parseWorkloadIdentity } from "./workloadIdentity";
 
 const DEFAULT_NMI_PORT = 2579;
 
+const IDENTITY_FLAGS = [KEY.usePodIdentity, KEY.useVmManagedIdentity, KEY.useWorkloadIdentity] as const;
+
 export function parseIdentity(options: RawOptions): Identity {
-  const usePodIdentity = parseFlag(options, KEY.usePodIdentity);
-  const useManagedIdentity = parseFlag(options, KEY.useVmManagedIdentity);
-  if (usePodIdentity && useManagedIdentity) {
+  const [first, second] = IDENTITY_FLAGS.filter((flag) => parseFlag(options, flag));
+  if (second) {
     throw new OptionError(
-      KEY.usePodIdentity,
-      `and ${KEY.useVmManagedIdentity} are both "true"; ` +
-        "set only one of them (or neither, to use the service principal from secretRef)",
+      first,
+      `and ${second} are both "true"; set only one of ${IDENTITY_FLAGS.join(", ")} ` +
+        "(or none, to use the service principal from secretRef)",
     );
   }
-  if (usePodIdentity) return podIdentity(options);
-  if (useManagedIdentity) return managedIdentity(options);
+  if (first === KEY.usePodIdentity) return podIdentity(options);
+  if (first === KEY.useVmManagedIdentity) return managedIdentity(options);
+  if (first === KEY.useWorkloadIdentity) return parseWorkloadIdentity(options);
   return servicePrincipal(options);
 }
 
 /** "true" or "false" in any letter case; absent or empty is false. */
-function parseFlag(options: RawOptions, key: string): boolean {
+export function parseFlag(options: RawOptions, key: string): boolean {
   const value = optionValue(options, key).toLowerCase();
   if (value !== "" && value !== "true" && value !== "false") {
     throw new OptionError(key, `is ${quote(value)}; use "true" or "false"`);
@@ -36,19 +40,7 @@ function parseFlag(options: RawOptions, key: string): boolean {
 }
 
 function podIdentity(options: RawOptions): Identity {
-  const podField = (key: string) => {
-    const value = optionValue(options, key);
-    if (value === "") {
-      throw new OptionError(
-        key,
-        `is missing but ${KEY.usePodIdentity} is "true": NMI needs the pod's name and namespace; ` +
-          "kubelet normally passes them on every mount (add them yourself when calling the driver by hand)",
-      );
-    }
-    const problem = podNameProblem(value);
-    if (problem) throw new OptionError(key, `${quote(value)} ${problem}`);
-    return value;
-  };
+  const podField = (key: string) => kubeletPodField(options, key, KEY.usePodIdentity, "NMI needs the pod's name and namespace");
   return {
     kind: "podIdentity",
     nmiPort: parseNmiPort(optionValue(options, KEY.nmiPort)),
@@ -78,7 +70,7 @@ function managedIdentity(options: RawOptions): Identity {
 const SECRET_REF_HELP =
   'create a Secret of type "azure/kv" with keys clientid and clientsecret (the service principal\'s ' +
   "application id and password) in the pod's namespace and reference it with secretRef in the flexVolume, " +
-  `or set ${KEY.usePodIdentity} or ${KEY.useVmManagedIdentity} to "true"`;
+  `or set ${KEY.usePodIdentity}, ${KEY.useVmManagedIdentity} or ${KEY.useWorkloadIdentity} to "true"`;
 
 /**
  * An Azure AD application (client) id: its GUID, or an application id URI such as
@@ -110,7 +102,7 @@ function secretRefValue(options: RawOptions, key: string): string {
   if (encoded === "") {
     throw new OptionError(
       key,
-      `is missing: with neither identity flag set, a service principal is used; ${SECRET_REF_HELP}`,
+      `is missing: with no identity flag set, a service principal is used; ${SECRET_REF_HELP}`,
     );
   }
   const bytes = decodeStdBase64(encoded);

@@ -23,11 +23,15 @@ export const KEY = {
   rotationPollInterval: "rotationpollinterval",
   useVmManagedIdentity: "usevmmanagedidentity",
   vmManagedIdentityClientId: "vmmanagedidentityclientid",
+  useWorkloadIdentity: "useworkloadidentity",
+  /** The workload identity's application (client) id; the Secret's is `kubernetes.io/secret/clientid`. */
+  workloadClientId: "clientid",
   clientId: "kubernetes.io/secret/clientid",
   clientSecret: "kubernetes.io/secret/clientsecret",
   podName: "kubernetes.io/pod.name",
   podNamespace: "kubernetes.io/pod.namespace",
   podUid: "kubernetes.io/pod.uid",
+  serviceAccountName: "kubernetes.io/serviceAccount.name",
   fsGroup: "kubernetes.io/mounterArgs.FsGroup",
   legacyFsGroup: "kubernetes.io/fsGroup",
 } as const;

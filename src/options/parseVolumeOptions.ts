@@ -6,7 +6,7 @@ import { CLOUD_NAMES, type CloudName } from "../model/cloudName";
 import { OptionError } from "../errors";
 import { parseFileMode } from "./fileMode";
 import { wholeNumber } from "./numbers";
-import { parseIdentity } from "./identity";
+import { parseFlag, parseIdentity } from "./identity";
 import { JSON_OPTIONS, KEY } from "./keys";
 import { tenantIdProblem, vaultNameProblem } from "./names";
 import { parseEnvFile } from "./envFile";
@@ -67,11 +67,12 @@ export function parseVolumeOptions(raw: unknown): VolumeOptions {
   const vaultName = required("vaultName");
   const objectNames = required("objectNames");
   const objectTypes = required("objectTypes");
-  const tenantId = required("tenantId");
+  // With workload identity, the service account's annotation may name the tenant instead.
+  const tenantId = parseFlag(options, KEY.useWorkloadIdentity) ? firstGiven(options, REQUIRED.tenantId.keys) : required("tenantId");
 
   checkValue(vaultName, vaultNameProblem, "use the vault's name as the Azure portal shows it");
   const { objects, envFile } = parseEnvFile(options, objectNames.key, parseObjects(options, objectNames, objectTypes));
-  checkValue(tenantId, tenantIdProblem, "copy the directory (tenant) id from the Azure portal");
+  if (tenantId.value !== "") checkValue(tenantId, tenantIdProblem, "copy the directory (tenant) id from the Azure portal");
 
   const cloudName = parseCloudName(optionValue(options, KEY.cloudName));
   const identity = parseIdentity(options);
@@ -81,7 +82,7 @@ export function parseVolumeOptions(raw: unknown): VolumeOptions {
   const rotationIntervalSeconds = parseRotation(options, objects, envFile);
   return {
     vaultName: vaultName.value,
-    tenantId: tenantId.value,
+    ...(tenantId.value === "" ? {} : { tenantId: tenantId.value }),
     cloudName,
     identity,
     objects,

@@ -17,7 +17,8 @@ export type MountFetchOptions = FetchOptions & { deadline: { signal: AbortSignal
 function noTokenError(context: FailureContext, seconds: number): IdentityError {
   return new IdentityError(
     `no token for ${context.principal} before the mount's ${seconds}s deadline passed (option mounttimeout), so nothing was fetched from key vault ${context.vaultName}; ` +
-      "check that the node reaches its identity endpoint: Azure AD for a service principal (directly or through HTTPS_PROXY), NMI for pod identity, IMDS for a managed identity",
+      "check that the node reaches its identity endpoint: Azure AD for a service principal (directly or through HTTPS_PROXY), NMI for pod identity, IMDS for a managed identity, " +
+      "the Kubernetes API server and Azure AD for workload identity",
   );
 }
 

@@ -11,7 +11,8 @@ import { isFresh } from "../identity/sharedToken";
 export interface TokenUpFront {
   /** The vault's resource, e.g. `https://vault.azure.net` (the scope is `<resource>/.default`). */
   resource: string;
-  tenantId: string;
+  /** Absent: the credential's own (a workload identity's may come from its service account). */
+  tenantId?: string;
 }
 
 /**

@@ -1,0 +1,53 @@
+// `useworkloadidentity: "true"`: the pod's own service account, exchanged at Azure AD. Kubelet
+// names the pod and its service account; the client id may be the `clientid` option.
+
+import { OptionError } from "../errors";
+import { KEY } from "./keys";
+import { clientIdProblem, podNameProblem } from "./names";
+import { optionValue, type RawOptions } from "./rawOptions";
+import { quote } from "../text/json";
+import type { WorkloadIdentity } from "../model/identity";
+
+/** A Kubernetes object uid (an RFC 4122 UUID); it goes into the TokenRequest's binding. */
+const UID = /^[0-9a-zA-Z-]{1,64}$/;
+
+/**
+ * One of the pod's keys that kubelet passes on every mount, which `flag` needs: `need` says what for.
+ * Checked as a Kubernetes name unless `problemOf` says otherwise.
+ */
+export function kubeletPodField(options: RawOptions, key: string, flag: string, need: string, problemOf = podNameProblem): string {
+  const value = optionValue(options, key);
+  if (value === "") {
+    throw new OptionError(
+      key,
+      `is missing but ${flag} is "true": ${need}; ` + "kubelet normally passes it on every mount (add it yourself when calling the driver by hand)",
+    );
+  }
+  const problem = problemOf(value);
+  if (problem) throw new OptionError(key, `${quote(value)} ${problem}`);
+  return value;
+}
+
+const NEED = "the driver asks the Kubernetes API for a token of the pod's service account, bound to the pod";
+
+export function parseWorkloadIdentity(options: RawOptions): WorkloadIdentity {
+  const field = (key: string, problemOf?: (value: string) => string | undefined) =>
+    kubeletPodField(options, key, KEY.useWorkloadIdentity, NEED, problemOf);
+  const pod = {
+    name: field(KEY.podName),
+    namespace: field(KEY.podNamespace),
+    uid: field(KEY.podUid, (uid) => (UID.test(uid) ? undefined : "must be the pod's uid (a UUID)")),
+    serviceAccount: field(KEY.serviceAccountName),
+  };
+  const clientId = optionValue(options, KEY.workloadClientId);
+  if (clientId === "") return { kind: "workloadIdentity", pod };
+  const problem = clientIdProblem(clientId);
+  if (problem) {
+    throw new OptionError(
+      KEY.workloadClientId,
+      `${quote(clientId)} ${problem}; use the client id of the managed identity or application federated with the service account, ` +
+        "or leave it out to use the service account's annotation azure.workload.identity/client-id",
+    );
+  }
+  return { kind: "workloadIdentity", pod, clientId };
+}
