@@ -3,7 +3,7 @@ import { renderResults } from "../../bench/report";
 import type { Artifact, Row } from "../../bench/rows";
 import type { BenchOptions } from "../../bench/options";
 
-const options: BenchOptions = { runs: 1, sizes: [1], latenciesMs: [0], compare: "/old/kv", concurrency: 16, resultsFile: "/dev/null" };
+const options: BenchOptions = { runs: 1, sizes: [1], latenciesMs: [0], compare: "/old/kv", concurrency: 16, resultsFile: "/dev/null", refresherResultsFile: "/dev/null" };
 const ours: Artifact = { label: "dist/azure~kv/kv", path: "/x/kv", ours: true };
 const bundle: Artifact = { label: "node dist/kv.js", path: "/x/kv.js", ours: true };
 const previous: Artifact = { label: "kv", path: "/old/kv", ours: false };
