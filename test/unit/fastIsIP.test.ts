@@ -1,5 +1,5 @@
 import net from "node:net";
-import { skipIPv6RegexForHostNames } from "../../src/http/fastIsIP";
+import { skipIPv6RegexForHostNames } from "../../src/speed/fastIsIP";
 
 const { isIP, isIPv6 } = net;
 const inputs = [
