@@ -4,6 +4,8 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { CloudEnvironment } from "../clouds";
+import { networkEnvironment } from "../http/networkEnvironment";
+import { routedHttpClient } from "../http/routedHttpClient";
 import { IdentityError } from "../errors";
 import type { Identity, PodRef } from "../model/identity";
 import { NmiCredential } from "./nmiCredential";
@@ -78,9 +80,10 @@ export interface RecordedWorkloadIdentity {
 /**
  * For the refresher: a workload identity volume's credential by the mount's own path (the
  * node's kubeconfig, a TokenRequest bound to the pod, Azure AD). It asks once, so make one per
- * refresh: each then exchanges a fresh service account token.
+ * refresh: each then exchanges a fresh service account token. By default through the node's
+ * proxy rules (http/networkEnvironment.ts), as a mount goes.
  */
-export function workloadIdentityCredential(recorded: RecordedWorkloadIdentity, httpClient: HttpClient): VaultIdentity {
+export function workloadIdentityCredential(recorded: RecordedWorkloadIdentity, httpClient: HttpClient = routedHttpClient(networkEnvironment().proxies)): VaultIdentity {
   const { pod, clientId, tenantId, cloud } = recorded;
   return createIdentity({ kind: "workloadIdentity", pod, ...(clientId ? { clientId } : {}) }, tenantId, cloud, httpClient);
 }

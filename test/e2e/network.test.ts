@@ -3,10 +3,11 @@
 // stand-in: what went through the proxy is what the proxy saw (CONNECT tunnels, plain
 // requests). The forms that need a direct route to Azure are in test/e2e/direct.test.ts.
 import { expectSingleJson, type DriverResult } from "../support/driver";
-import type { ServicePrincipal } from "../support/identities";
-import { Kubelet, kubeletOptions } from "../support/kubelet";
-import { findMount } from "../support/mounts";
-import { startAzureStandIn, type AzureStandIn } from "../support/standIn";
+import type { ServicePrincipal } from "../../standin/identities";
+import { kubeletOptions } from "../../standin/kubeletCall";
+import { findMount } from "../../standin/mounts";
+import { startAzureStandIn, type AzureStandIn } from "../../standin/standIn";
+import { Kubelet } from "../support/kubelet";
 import { standInSuite } from "../support/suite";
 
 const suite = standInSuite();
