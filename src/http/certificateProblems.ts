@@ -36,11 +36,19 @@ export function isCertificateFailure(code: string | undefined): boolean {
 }
 
 /**
+ * Node's reason without the advice Node 26 appends ("try running Node.js with
+ * --use-system-ca"): kubelet starts the driver, an operator cannot pass it a flag.
+ */
+function ownReason(reason: string): string {
+  return reason.split("; if the root CA is installed locally")[0];
+}
+
+/**
  * `whose`: the certificate in words, e.g. "the TLS certificate presented for
  * login.microsoftonline.com"; `host`: the name it should carry.
  */
 export function certificateProblem(code: string, reason: string, whose: string, host: string): string {
-  const why = `(${code}: ${reason})`;
+  const why = `(${code}: ${ownReason(reason)})`;
   if (code in OUT_OF_DATE) return `${whose} ${OUT_OF_DATE[code]} ${why}; check the node's clock (date -u), then the certificate's dates`;
   if (WRONG_HOST.has(code)) return `${whose} names another host ${why}; something on the way (a proxy, a DNS or /etc/hosts entry) answers for ${host}`;
   return (
