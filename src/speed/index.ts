@@ -1,4 +1,27 @@
-// The speed door: INVENTORY (to be filled in with measured numbers)
+// The speed door: the one place the driver relies on a library's or Node's behaviour beyond
+// its documented API. openVault.ts opens it and hands the rest of the driver its parts as
+// parameters (the https agents, the vault clients' extra policies, the process patches).
+// KV_SPEED_TRICKS=off shuts it: the plain SDK paths, for an operator after an upgrade.
+//
+// INVENTORY (versions as locked: Node 26.12, @azure/core-rest-pipeline 1.25,
+// @azure/keyvault-common 2.1, @azure/keyvault-secrets 4.12). Gains: the A/B in README,
+// "The speed door" (whole door on vs off; per-trick rows not measured yet).
+// - keepUndiciUnloaded.ts: Node loads undici on the first touch of the global FormData, and
+//   core-rest-pipeline's formDataPolicy touches it on every request. Deletes the global.
+//   Fails when it changes: test/bundle.test.ts ("the SDK reads the global FormData ...":
+//   without the patch undici must load, with it must not).
+// - fastIsIP.ts: Node's http Agent and tls call the exported net.isIP / net.isIPv6 for each
+//   host name (patchable). Its own note: about 4 ms on Node 20. Test: test/unit/fastIsIP.test.ts
+//   (same answers as Node's); none yet fails when Node stops calling the exported function.
+// - tokenUpFront.ts: keyvault-common's challenge policy leaves an Authorization header that
+//   is already set, and asks the credential with the scope `<resource>/.default` and the
+//   tenant. Fails when it changes: test/unit/tokenUpFront.test.ts ("keeps an authorization
+//   the SDK's challenge policy already set"), test/e2e/resilience.test.ts (token on the
+//   first request with the door open, a challenge first with it shut).
+// - tlsPool.ts + openAhead.ts: only public Node API (https.Agent's createConnection and its
+//   keep-alive free list, tls session resumption). Fails when it changes:
+//   test/connections.test.ts (opened while the token is awaited, session resumed),
+//   test/unit/sdkKeyVault.test.ts (opened ahead only with a token up front).
 import type { TokenCredential } from "@azure/core-auth";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { Agent } from "node:http";
