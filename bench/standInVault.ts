@@ -54,7 +54,7 @@ export class StandInVault {
   /** A node's environment for calls that reach no Azure endpoint (init): the log file, the driver's state dir. */
   plainEnv(): Record<string, string> {
     // KV_SPEED_TRICKS passed on: `KV_SPEED_TRICKS=off npm run bench` is the speed door's A/B.
-    const speed = process.env.KV_SPEED_TRICKS ? { KV_SPEED_TRICKS: process.env.KV_SPEED_TRICKS } : {};
+    const speed: Record<string, string> = process.env.KV_SPEED_TRICKS ? { KV_SPEED_TRICKS: process.env.KV_SPEED_TRICKS } : {};
     return { KV_DRIVER_LOG: join(this.root, "kv-driver.log"), KV_STATE_DIR: join(this.root, "state"), ...speed };
   }
 
