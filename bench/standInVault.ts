@@ -53,7 +53,9 @@ export class StandInVault {
 
   /** A node's environment for calls that reach no Azure endpoint (init): the log file, the driver's state dir. */
   plainEnv(): Record<string, string> {
-    return { KV_DRIVER_LOG: join(this.root, "kv-driver.log"), KV_STATE_DIR: join(this.root, "state") };
+    // KV_SPEED_TRICKS passed on: `KV_SPEED_TRICKS=off npm run bench` is the speed door's A/B.
+    const speed: Record<string, string> = process.env.KV_SPEED_TRICKS ? { KV_SPEED_TRICKS: process.env.KV_SPEED_TRICKS } : {};
+    return { KV_DRIVER_LOG: join(this.root, "kv-driver.log"), KV_STATE_DIR: join(this.root, "state"), ...speed };
   }
 
   /** The driver's environment for mounts: the stand-in's proxy, CA and IMDS address, and the log file. */

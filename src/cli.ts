@@ -6,6 +6,7 @@ import { writeSync } from "node:fs";
 import { callContext } from "./callContext";
 import { NotSupportedError } from "./errors";
 import { answerFor, DriverAnswer, exitCodeFor, INIT_ANSWER, SUCCESS, versionAnswer } from "./flexvolume";
+import { networkEnvironment } from "./http/networkEnvironment";
 import { addLogContext, log, messageOf, stopLogging } from "./log";
 import { DRIVER_VERSION } from "./version";
 
@@ -123,6 +124,8 @@ function kubeletCall(call: string | undefined, args: string[]): Promise<never> {
 }
 
 async function main([call, ...args]: string[]): Promise<void> {
+  // Before anything connects: the proxy variables and NODE_TLS_REJECT_UNAUTHORIZED are read and removed.
+  networkEnvironment();
   // `kv check` is an operator's command that talks to a terminal; every other call is kubelet's.
   if (call === "check") {
     stopLogging();

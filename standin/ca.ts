@@ -3,6 +3,7 @@
 // TLS-inspecting proxy.
 import { generateKeyPairSync, KeyObject } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import { createSecureContext, SecureContext } from "node:tls";
 import { derToPem, issueCertificate } from "./x509";
@@ -11,6 +12,13 @@ const CA_NAME = "CN=kv-flexvol test CA, O=kv-flexvol tests";
 
 // ECDSA P-256: key generation is instant, RSA 2048 would add ~100 ms per host.
 const newKey = (): KeyObject => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+
+/**
+ * The certificate a host serves: a good one from this CA, or one a client must refuse:
+ * run out, issued by a CA nobody trusts (its chain not sent, as a TLS-inspecting proxy
+ * unknown to the node looks), self-signed, or for another host name.
+ */
+export type CertificateKind = "valid" | "expired" | "unknown-ca" | "self-signed" | "wrong-host";
 
 export class TestCa {
   private readonly contexts = new Map<string, Promise<SecureContext>>();
@@ -34,27 +42,31 @@ export class TestCa {
   }
 
   /** TLS server context for `host`, with a leaf certificate made (once) for it. */
-  secureContextFor(host: string): Promise<SecureContext> {
-    let ctx = this.contexts.get(host);
+  secureContextFor(host: string, kind: CertificateKind = "valid"): Promise<SecureContext> {
+    let ctx = this.contexts.get(`${kind} ${host}`);
     if (!ctx) {
-      ctx = this.issueServerContext(host);
-      this.contexts.set(host, ctx);
+      ctx = this.serverCredentials(host, kind).then((credentials) => createSecureContext(credentials));
+      this.contexts.set(`${kind} ${host}`, ctx);
     }
     return ctx;
   }
 
-  private async issueServerContext(host: string): Promise<SecureContext> {
+  /** A key and certificate chain (PEM) for a TLS server for `host`: a DNS name or an IP address. */
+  async serverCredentials(host: string, kind: CertificateKind = "valid"): Promise<{ key: string; cert: string }> {
     const key = newKey();
+    const ours = { name: CA_NAME, key: this.key };
+    const issuer = kind === "self-signed" ? undefined : kind === "unknown-ca" ? { name: "CN=a CA nobody trusts", key: newKey() } : ours;
     const der = await issueCertificate({
       subject: `CN=${host}`,
       subjectKey: key,
-      issuer: { name: CA_NAME, key: this.key },
-      dnsNames: [host],
+      issuer,
+      ...(isIP(host) ? { ipAddresses: [host] } : { dnsNames: [kind === "wrong-host" ? `not-${host}` : host] }),
       validDays: 2,
+      expiredDaysAgo: kind === "expired" ? 1 : undefined,
     });
-    return createSecureContext({
-      key: key.export({ type: "pkcs8", format: "pem" }),
-      cert: derToPem(der) + this.pem,
-    });
+    return {
+      key: key.export({ type: "pkcs8", format: "pem" }) as string,
+      cert: derToPem(der) + (issuer === ours ? this.pem : ""),
+    };
   }
 }

@@ -6,13 +6,14 @@ import type { Server as HttpServer } from "node:http";
 import { createServer, type TLSSocket } from "node:tls";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TestCa } from "./ca";
+import type { CertificateKind, TestCa } from "./ca";
 import type { SocketTracker } from "./http";
 import type { Traffic } from "./traffic";
 
 export interface DirectTlsOptions {
   ca: TestCa;
   isAzureHost(host: string): boolean;
+  certificateOf(host: string): CertificateKind;
   inner: HttpServer;
   traffic: Traffic;
   sockets: SocketTracker;
@@ -25,7 +26,7 @@ export async function startDirectTls(o: DirectTlsOptions): Promise<{ close(): Pr
     SNICallback: (name, done) => {
       const host = name.toLowerCase();
       if (!o.isAzureHost(host)) return done(new Error(`no stand-in for ${host}`));
-      o.ca.secureContextFor(host).then((context) => done(null, context), done);
+      o.ca.secureContextFor(host, o.certificateOf(host)).then((context) => done(null, context), done);
     },
     ALPNProtocols: ["http/1.1"],
   });

@@ -1,7 +1,8 @@
 // startAzureStandIn: local servers that play Azure for the driver (and the real Azure
 // SDK inside it), reachable only through the standard variables in `env`:
 //   HTTPS_PROXY          -> a CONNECT proxy that terminates TLS for Azure hosts and
-//                           hands requests to Key Vault / Azure AD stand-ins
+//                           hands requests to Key Vault / Azure AD stand-ins (http://, or
+//                           https:// with proxyOverTls)
 //   NODE_EXTRA_CA_CERTS  -> the test CA those TLS certificates come from
 //   AZURE_POD_IDENTITY_AUTHORITY_HOST -> the IMDS stand-in
 //   nmiPort (a volume option) -> the NMI stand-in on localhost (127.0.0.1 and ::1)
@@ -11,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { handleAad } from "./aad";
-import { TestCa } from "./ca";
+import { CertificateKind, TestCa } from "./ca";
 import { AZURE_PUBLIC_CLOUD, Cloud, CloudName, WELL_KNOWN_CLOUDS, azureStackCloud, environmentFileJson } from "./clouds";
 import { SocketTracker, closeServer, hostOf, listen, sendJson } from "./http";
 import { Directory, ManagedIdentity, ServicePrincipal } from "./identities";
@@ -37,6 +38,8 @@ export interface StandInOptions {
    * driver that resolves the Azure host names there (standin/directTls.ts).
    */
   directAddress?: string;
+  /** The proxy is an https:// one: the driver speaks TLS to it, then through it. */
+  proxyOverTls?: boolean;
 }
 
 export interface AzureStandIn {
@@ -62,6 +65,11 @@ export interface AzureStandIn {
   revokeAllTokens(): void;
 
   injectFault(fault: Fault, scope?: FaultScope): void;
+  /** `host` (an Azure host) presents this certificate, through the proxy and directly. */
+  serveCertificate(host: string, kind: CertificateKind): void;
+  /** The proxy answers CONNECT to `host` with `status` (403: its allow list; 407: its login). */
+  refuseTunnels(host: string, status: number): void;
+  /** Removes injected faults, certificates and refusals. */
   clearFaults(): void;
   /** Every request seen, in arrival order (CONNECTs as service "proxy"). */
   readonly requests: readonly RequestRecord[];
@@ -106,14 +114,20 @@ export async function startAzureStandIn(options: StandInOptions = {}): Promise<A
   );
   sockets.watch(azure);
   const isAzureHost = (host: string) => vaults.has(host) || loginHosts.has(host);
+  const certificates = new Map<string, CertificateKind>();
+  const refusals = new Map<string, number>();
+  const certificateOf = (host: string) => certificates.get(host) ?? "valid";
   const proxy = await startConnectProxy({
     ca,
     inner: azure,
     traffic,
     isAzureHost,
+    certificateOf,
+    refusalFor: (host) => refusals.get(host),
+    tls: options.proxyOverTls ? await ca.serverCredentials("127.0.0.1") : undefined,
   });
 
-  const direct = options.directAddress && (await startDirectTls({ ca, inner: azure, traffic, sockets, address: options.directAddress, isAzureHost }));
+  const direct = options.directAddress && (await startDirectTls({ ca, inner: azure, traffic, sockets, address: options.directAddress, isAzureHost, certificateOf }));
 
   const plainService = (service: ServiceKind, handle: (req: IncomingMessage, res: ServerResponse) => void) =>
     guarded((req, res) => traffic.serve({ service }, req, res, () => handle(req, res)));
@@ -163,7 +177,13 @@ export async function startAzureStandIn(options: StandInOptions = {}): Promise<A
     federation,
     revokeAllTokens: () => tokens.revokeAll(),
     injectFault: (fault, scope) => traffic.injectFault(fault, scope),
-    clearFaults: () => traffic.clearFaults(),
+    serveCertificate: (host, kind) => void certificates.set(host, kind),
+    refuseTunnels: (host, status) => void refusals.set(host, status),
+    clearFaults: () => {
+      traffic.clearFaults();
+      certificates.clear();
+      refusals.clear();
+    },
     requests: traffic.requests,
     tlsSessions: traffic.tlsSessions,
     stats: (service) => ({ ...traffic.stats(service) }),

@@ -21,6 +21,8 @@ export interface IssueOptions {
   /** IP address subjectAltNames (a server reached by address, as a kubeconfig's often is). */
   ipAddresses?: string[];
   validDays?: number;
+  /** Days ago the certificate ran out (an expired one); default: valid from an hour ago for validDays. */
+  expiredDaysAgo?: number;
 }
 
 /** Returns the DER bytes of a new certificate. */
@@ -57,8 +59,9 @@ export async function issueCertificate(o: IssueOptions): Promise<Buffer> {
   }
 
   // Back-date a little: the machines of a test run do not share one clock.
-  const notBefore = new Date(Date.now() - 60 * 60 * 1000);
-  const notAfter = new Date(Date.now() + (o.validDays ?? 365) * 24 * 60 * 60 * 1000);
+  const day = 24 * 60 * 60 * 1000;
+  const notAfter = new Date(o.expiredDaysAgo ? Date.now() - o.expiredDaysAgo * day : Date.now() + (o.validDays ?? 365) * day);
+  const notBefore = new Date(o.expiredDaysAgo ? notAfter.getTime() - (o.validDays ?? 365) * day : Date.now() - 60 * 60 * 1000);
   const cert = await x509.X509CertificateGenerator.create({
     subject: o.subject,
     issuer: signer.name,

@@ -93,3 +93,26 @@ test("debug is switched off: DEBUG in the environment prints nothing and creates
     else process.env.DEBUG = previous;
   }
 });
+
+test("the SDK reads the global FormData on a request, which loads undici; the speed door's patch keeps it unloaded", () => {
+  const requestFrom = (name: string, patch: string) =>
+    bundleAndRun(
+      name,
+      `
+      import { createServer } from "node:http";
+      import { createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest } from "@azure/core-rest-pipeline";
+      ${patch}
+      const server = createServer((_req, res) => res.end("{}")).listen(0, "127.0.0.1", async () => {
+        const url = "http://127.0.0.1:" + (server.address() as { port: number }).port + "/";
+        const pipeline = createPipelineFromOptions({});
+        const { status } = await pipeline.sendRequest(createDefaultHttpClient(), createPipelineRequest({ url, allowInsecureConnection: true }));
+        server.close();
+        console.log(JSON.stringify({ status, undici: (${loaded})("internal/deps/undici/undici") }));
+      });
+      `,
+    );
+  // Without the patch the SDK's formDataPolicy loads undici: when it no longer does, the patch has nothing left to save.
+  expect(requestFrom("formDataAsIs", "")).toEqual({ status: 200, undici: true });
+  const patch = `import { keepUndiciUnloaded } from ${JSON.stringify(join(REPO, "src/speed/keepUndiciUnloaded"))}; keepUndiciUnloaded();`;
+  expect(requestFrom("formDataDeleted", patch)).toEqual({ status: 200, undici: false });
+});

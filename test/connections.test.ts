@@ -1,4 +1,4 @@
-// The driver's connections to a vault (src/http/tlsPool.ts, pooledHttpClient.ts) over
+// The driver's connections to a vault (src/speed/tlsPool.ts, openAhead.ts) over
 // real TLS and direct, as on a node without HTTPS_PROXY: opened while the mount's token
 // request is out, the first one's TLS session resumed by the others, and early ones that
 // died replaced by the requests. The path through a proxy is covered end to end

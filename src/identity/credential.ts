@@ -4,11 +4,13 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { CloudEnvironment } from "../clouds";
+import { networkEnvironment } from "../http/networkEnvironment";
+import { routedHttpClient } from "../http/routedHttpClient";
 import { IdentityError } from "../errors";
 import type { Identity, PodRef } from "../model/identity";
 import { NmiCredential } from "./nmiCredential";
 import { RETRY_OPTIONS } from "./retry";
-import { explainingTokenFailures } from "./tokenFailures";
+import { explainingTokenFailures, watchConnectionProblems } from "./tokenFailures";
 import { WorkloadIdentityCredential } from "./workloadIdentity";
 
 export interface VaultIdentity {
@@ -19,8 +21,11 @@ export interface VaultIdentity {
   clientId(): string | undefined;
 }
 
-/** `tenantId` is absent only for workload identity, whose service account may name it. */
-export function createIdentity(identity: Identity, tenantId: string | undefined, cloud: CloudEnvironment, httpClient?: HttpClient): VaultIdentity {
+/**
+ * `tenantId` is absent only for workload identity, whose service account may name it.
+ * `httpClient`: the mount's, which routes every request (http/routedHttpClient.ts).
+ */
+export function createIdentity(identity: Identity, tenantId: string | undefined, cloud: CloudEnvironment, httpClient: HttpClient): VaultIdentity {
   const common = { retryOptions: RETRY_OPTIONS, httpClient };
   const aadOptions = {
     authorityHost: cloud.activeDirectoryEndpoint,
@@ -33,8 +38,9 @@ export function createIdentity(identity: Identity, tenantId: string | undefined,
       // Never so from the parser (it requires tenantid for all but workload identity), nor from
       // `kv check --client-id`, which skips such volumes: this only narrows the type.
       if (!tenantId) throw new IdentityError("a service principal needs the volume's tenantid; add it to the volume's options");
-      const secretCredential = new ClientSecretCredential(tenantId, identity.clientId, identity.clientSecret, aadOptions);
-      const credential = explainingTokenFailures(secretCredential, { tenantId, authorityHost: cloud.activeDirectoryEndpoint });
+      const watched = watchConnectionProblems(httpClient);
+      const secretCredential = new ClientSecretCredential(tenantId, identity.clientId, identity.clientSecret, { ...aadOptions, httpClient: watched.client });
+      const credential = explainingTokenFailures(secretCredential, { tenantId, authorityHost: cloud.activeDirectoryEndpoint }, watched);
       return { credential, describe: () => `service principal ${identity.clientId}`, clientId: () => identity.clientId };
     }
     case "podIdentity": {
@@ -74,9 +80,10 @@ export interface RecordedWorkloadIdentity {
 /**
  * For the refresher: a workload identity volume's credential by the mount's own path (the
  * node's kubeconfig, a TokenRequest bound to the pod, Azure AD). It asks once, so make one per
- * refresh: each then exchanges a fresh service account token.
+ * refresh: each then exchanges a fresh service account token. By default through the node's
+ * proxy rules (http/networkEnvironment.ts), as a mount goes.
  */
-export function workloadIdentityCredential(recorded: RecordedWorkloadIdentity, httpClient?: HttpClient): VaultIdentity {
+export function workloadIdentityCredential(recorded: RecordedWorkloadIdentity, httpClient: HttpClient = routedHttpClient(networkEnvironment().proxies)): VaultIdentity {
   const { pod, clientId, tenantId, cloud } = recorded;
   return createIdentity({ kind: "workloadIdentity", pod, ...(clientId ? { clientId } : {}) }, tenantId, cloud, httpClient);
 }

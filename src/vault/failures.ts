@@ -1,5 +1,6 @@
 // Turns what went wrong fetching one object into a cause and a fix an operator can act on.
 import { ContentError } from "../errors";
+import { connectionProblemOf } from "../http/connectionProblems";
 import type { FailureCause, ObjectFailure } from "../model/objectFailure";
 import { objectLabel, type ObjectSpec, type ObjectType } from "../model/objectSpec";
 
@@ -42,6 +43,9 @@ function forbiddenFix(spec: ObjectSpec, context: FailureContext): string {
 function classify(error: RestLikeError, spec: ObjectSpec, context: FailureContext): [FailureCause, string] {
   const status = error.statusCode;
   if (error instanceof ContentError) return ["invalid content", error.message];
+  // A certificate that does not verify, a proxy that refused: no answer from Key Vault came at all.
+  const connectionProblem = connectionProblemOf(error);
+  if (connectionProblem) return ["network", connectionProblem];
   if (status === 404) {
     const what = spec.version ? `version ${spec.version} of ${spec.type} ${spec.name}` : `${spec.type} ${spec.name}`;
     return ["not found", `${what} does not exist in key vault ${context.vaultName}; check keyvaultobjectnames, keyvaultobjecttypes and keyvaultobjectversions`];

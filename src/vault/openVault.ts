@@ -1,14 +1,14 @@
-// The way into one vault for a whole mount (or for `kv check` of one volume): one connection
-// pool, one identity and one shared token for every request.
-import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
+// The way into one vault for a whole mount (or for `kv check` of one volume): one HTTP
+// client (the node's proxy rules, the speed door's connections), one identity and one
+// shared token for every request. The one place that opens the speed door (src/speed).
 import { vaultUrl, type CloudEnvironment } from "../clouds";
-import { skipIPv6RegexForHostNames } from "../http/fastIsIP";
-import { keepUndiciUnloaded } from "../http/keepUndiciUnloaded";
-import { pooledHttpClient } from "../http/pooledHttpClient";
+import { networkEnvironment } from "../http/networkEnvironment";
+import { routedHttpClient } from "../http/routedHttpClient";
 import { createIdentity } from "../identity/credential";
 import { shareToken } from "../identity/sharedToken";
 import type { KeyVault } from "../model/keyVault";
 import type { VolumeOptions } from "../model/volumeOptions";
+import { speedTricks } from "../speed";
 import type { FailureContext } from "./failures";
 import { createKeyVault } from "./sdkKeyVault";
 
@@ -28,18 +28,18 @@ export interface VaultSession {
 export function openVault(
   options: Pick<VolumeOptions, "vaultName" | "tenantId" | "identity">,
   cloud: CloudEnvironment,
-  connectionsAhead?: number,
+  connectionsAhead = 0,
 ): VaultSession {
-  keepUndiciUnloaded();
-  skipIPv6RegexForHostNames();
-  const httpClient = pooledHttpClient(createDefaultHttpClient());
+  const speed = speedTricks();
+  speed.patchProcess();
+  const httpClient = routedHttpClient(networkEnvironment().proxies, speed.httpsAgents);
   const identity = createIdentity(options.identity, options.tenantId, cloud, httpClient);
   const token = shareToken(identity.credential);
-  const vault = createKeyVault(vaultUrl(options, cloud), token, {
+  const url = vaultUrl(options, cloud);
+  const vault = createKeyVault(url, token, {
     httpClient,
-    connectionsAhead,
     disableChallengeResourceVerification: cloud.name === "AzureStackCloud",
-    tokenUpFront: { resource: cloud.keyVaultResource, tenantId: options.tenantId },
+    policies: speed.vaultPolicies({ vaultUrl: url, credential: token, resource: cloud.keyVaultResource, tenantId: options.tenantId, connections: connectionsAhead, agentFor: httpClient.httpsAgentFor }),
   });
   const failureContext = (): FailureContext => ({
     vaultName: options.vaultName,

@@ -1,24 +1,20 @@
 // KeyVault backed by the Azure SDK: one client per object kind, sharing one credential
 // (so one token) for the whole mount.
 import type { TokenCredential } from "@azure/core-auth";
-import { isRestError, RestError, type PipelinePolicy } from "@azure/core-rest-pipeline";
+import { isRestError, RestError, type HttpClient, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { CertificateClient } from "@azure/keyvault-certificates";
 import type { KeyClient } from "@azure/keyvault-keys";
 import type { SecretClient } from "@azure/keyvault-secrets";
-import { openAheadPolicy, type PooledHttpClient } from "../http/pooledHttpClient";
 import { RETRY_OPTIONS } from "../identity/retry";
 import type { KeyVault, ReadOptions, VaultCertificate, VaultKey, VaultSecret } from "../model/keyVault";
-import { mayAuthorizeUpFront, tokenUpFrontPolicy, type TokenUpFront } from "./tokenUpFront";
 
 export interface VaultClientOptions {
   /** Shared with the credential: one connection pool per mount. */
-  httpClient?: PooledHttpClient;
-  /** Connections to open to the vault as its first request leaves (a mount's fetch pool size). */
-  connectionsAhead?: number;
+  httpClient?: HttpClient;
   /** AzureStack vaults may name a resource that is not a suffix of the vault's host. */
   disableChallengeResourceVerification?: boolean;
-  /** The token's resource and tenant, when known before Key Vault's challenge names them. */
-  tokenUpFront?: TokenUpFront;
+  /** Run on every call of every client, in this order, before the SDK's own (the speed door's). */
+  policies?: PipelinePolicy[];
 }
 
 interface CallOptions {
@@ -42,13 +38,7 @@ async function withStatus<T>({ version, abortSignal }: ReadOptions, call: (optio
 }
 
 export function createKeyVault(vaultUrl: string, credential: TokenCredential, options: VaultClientOptions = {}): KeyVault {
-  const { tokenUpFront, connectionsAhead, ...sdkOptions } = options;
-  const upFront = tokenUpFront && mayAuthorizeUpFront(vaultUrl, tokenUpFront.resource) ? tokenUpFront : undefined;
-  // In this order: the connections are opened before the request waits for the token. Only
-  // then: without a token to wait for, the first requests dial their own in the same turn.
-  const policies: PipelinePolicy[] = upFront
-    ? [...(connectionsAhead && options.httpClient ? [openAheadPolicy(options.httpClient, connectionsAhead)] : []), tokenUpFrontPolicy(credential, upFront)]
-    : [];
+  const { policies = [], ...sdkOptions } = options;
   const clientOptions = {
     retryOptions: RETRY_OPTIONS,
     ...sdkOptions,

@@ -80,9 +80,12 @@ test("a vault whose connections keep resetting is a network failure after the re
   expect(message).toContain("secret/db-password: network: cannot reach key vault contoso-kv (ECONNRESET)");
 });
 
-test("a vault host the proxy cannot reach is explained by its HTTP status", async () => {
+test("a vault host the proxy cannot reach is the proxy's refusal, with its HTTP status", async () => {
   const { message } = await failedMount({ keyvaultname: "no-such-vault", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret" });
-  expect(message).toContain("secret/db-password: error: key vault, or a proxy on the way, answered HTTP 502");
+  const proxy = new URL(suite.azure.env.HTTPS_PROXY).origin;
+  expect(message).toContain(
+    `secret/db-password: network: the proxy ${proxy} refused to tunnel to no-such-vault.vault.azure.net:443 (HTTP 502 Bad Gateway); the proxy could not reach the host: check the host name and the proxy's own DNS and egress`,
+  );
 });
 
 test("a vault in another tenant than tenantid says which tenant to set", async () => {

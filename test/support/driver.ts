@@ -37,7 +37,16 @@ export interface RunOptions {
   killSignal?: NodeJS.Signals;
 }
 
-/** Runs `<driver> ...args` with exactly `env` plus PATH. */
+/**
+ * The speed door's switch (src/speed), passed on when the test run sets it: .ci/run runs
+ * the end-to-end suite once more with KV_SPEED_TRICKS=off. A test's own `env` wins.
+ */
+function switchesOfThisRun(): Record<string, string> {
+  const value = process.env.KV_SPEED_TRICKS;
+  return value === undefined ? {} : { KV_SPEED_TRICKS: value };
+}
+
+/** Runs `<driver> ...args` with exactly `env` plus PATH (and the run's KV_SPEED_TRICKS). */
 export function runDriver(args: string[], env: Record<string, string>, o: RunOptions = {}): Promise<DriverResult> {
   const driver = o.driver ?? driverPath();
   const command = driver.endsWith(".js") ? [process.execPath, driver, ...args] : [driver, ...args];
@@ -45,7 +54,7 @@ export function runDriver(args: string[], env: Record<string, string>, o: RunOpt
   return new Promise((done, fail) => {
     const child = spawn(file, argv, {
       cwd: REPO,
-      env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
+      env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...switchesOfThisRun(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
       signal: o.signal,
       killSignal: o.killSignal ?? "SIGKILL",

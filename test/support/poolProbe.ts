@@ -1,5 +1,5 @@
-// A mount's connection handling in a process of its own (Node reads NODE_EXTRA_CA_CERTS,
-// HTTPS_PROXY and NO_PROXY when it starts): the driver's pooled HTTP client behind the
+// A mount's connection handling in a process of its own (Node reads NODE_EXTRA_CA_CERTS
+// when it starts): the driver's HTTP client with the speed door's TLS pools behind the
 // SDK's default pipeline, where the first request opens `count` connections ahead and
 // every request then waits `waitMs` (the mount's token request) before it is sent.
 //   node --import tsx test/support/poolProbe.ts <url> <count> <waitMs>
@@ -12,12 +12,15 @@ export function runPoolProbe(url: string, count: number, waitMs: number, env: Re
 }
 
 async function probe(url: string, count: number, waitMs: number): Promise<(number | string)[]> {
-  const { createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest } = await import("@azure/core-rest-pipeline");
-  const { openAheadPolicy, pooledHttpClient } = await import("../../src/http/pooledHttpClient");
-  const client = pooledHttpClient(createDefaultHttpClient());
+  const { createPipelineFromOptions, createPipelineRequest } = await import("@azure/core-rest-pipeline");
+  const { networkEnvironment } = await import("../../src/http/networkEnvironment");
+  const { routedHttpClient } = await import("../../src/http/routedHttpClient");
+  const { openAheadPolicy } = await import("../../src/speed/openAhead");
+  const { tlsPools } = await import("../../src/speed/tlsPool");
+  const client = routedHttpClient(networkEnvironment().proxies, tlsPools());
   const pipeline = createPipelineFromOptions({ retryOptions: { maxRetries: 0 } });
   const tokenRequest = sleep(waitMs);
-  pipeline.addPolicy(openAheadPolicy(client, count));
+  pipeline.addPolicy(openAheadPolicy(client.httpsAgentFor, count));
   pipeline.addPolicy({ name: "token", sendRequest: async (request, next) => (await tokenRequest, next(request)) });
   return Promise.all(
     Array.from({ length: count }, (_, i) =>

@@ -1,47 +1,68 @@
-// createKeyVault's own policies, with the SDK's real clients over an in-memory HttpClient.
+// createKeyVault with the speed door's policies, the SDK's real clients over an in-memory HttpClient.
 import { createHttpHeaders, type PipelineRequest } from "@azure/core-rest-pipeline";
-import type { PooledHttpClient } from "../../src/http/pooledHttpClient";
+import { speedTricks } from "../../src/speed";
+import { TlsPool } from "../../src/speed/tlsPool";
 import { createKeyVault } from "../../src/vault/sdkKeyVault";
 
 const VAULT = "https://contoso-kv.vault.azure.net";
 
-/** Answers every request with one secret, and records what it was asked to open ahead. */
-function recordingClient(): PooledHttpClient & { openedAhead: number[]; authorizations: (string | undefined)[] } {
+/** Answers every request with one secret, and records the authorization each carried. */
+function recordingClient(): { authorizations: (string | undefined)[]; sendRequest(request: PipelineRequest): Promise<never> } {
   const client = {
-    openedAhead: [] as number[],
     authorizations: [] as (string | undefined)[],
     async sendRequest(request: PipelineRequest) {
       client.authorizations.push(request.headers.get("authorization"));
       const body = JSON.stringify({ value: "v", id: `${VAULT}/secrets/s/0123456789abcdef0123456789abcdef` });
-      return { request, status: 200, headers: createHttpHeaders({ "content-type": "application/json" }), bodyAsText: body };
-    },
-    openAhead(_request: PipelineRequest, count: number) {
-      client.openedAhead.push(count);
+      return { request, status: 200, headers: createHttpHeaders({ "content-type": "application/json" }), bodyAsText: body } as never;
     },
   };
   return client;
 }
 
+/** A pool that records what it was asked to open ahead instead of dialling. */
+class RecordingPool extends TlsPool {
+  openedAhead: number[] = [];
+  override openAhead(_url: URL, count: number): void {
+    this.openedAhead.push(count);
+  }
+}
+
 const credential = { getToken: async () => ({ token: "t1", expiresOnTimestamp: Date.now() + 3_600_000 }) };
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-describe("createKeyVault", () => {
+function vaultWith(resource: string, env: NodeJS.ProcessEnv = {}) {
+  const httpClient = recordingClient();
+  const pool = new RecordingPool();
+  const policies = speedTricks(env).vaultPolicies({ vaultUrl: VAULT, credential, resource, tenantId: "t", connections: 4, agentFor: () => pool });
+  return { vault: createKeyVault(VAULT, credential, { httpClient, policies }), httpClient, pool };
+}
+
+describe("createKeyVault with the speed door's policies", () => {
   it("opens the vault's connections ahead while the first request waits for the token up front", async () => {
-    const httpClient = recordingClient();
-    const vault = createKeyVault(VAULT, credential, { httpClient, connectionsAhead: 4, tokenUpFront: { resource: "https://vault.azure.net", tenantId: "t" } });
+    const { vault, httpClient, pool } = vaultWith("https://vault.azure.net");
     await vault.getSecret("s", { version: "" });
     await settle();
-    expect(httpClient.openedAhead).toEqual([4]);
+    expect(pool.openedAhead).toEqual([4]);
     expect(httpClient.authorizations).toEqual(["Bearer t1"]);
+    pool.destroy();
   });
 
   it("opens none ahead without a token up front: the first requests dial their own in the same turn", async () => {
-    const httpClient = recordingClient();
     // A vault host outside the resource: no token goes to it before its challenge.
-    const vault = createKeyVault(VAULT, credential, { httpClient, connectionsAhead: 4, tokenUpFront: { resource: "https://vault.other.example", tenantId: "t" } });
+    const { vault, httpClient, pool } = vaultWith("https://vault.other.example");
     await vault.getSecret("s", { version: "" });
     await settle();
-    expect(httpClient.openedAhead).toEqual([]);
+    expect(pool.openedAhead).toEqual([]);
     expect(httpClient.authorizations).toEqual([undefined]);
+    pool.destroy();
+  });
+
+  it("with KV_SPEED_TRICKS=off: no policy of the door's, the SDK's own challenge flow", async () => {
+    const { vault, httpClient, pool } = vaultWith("https://vault.azure.net", { KV_SPEED_TRICKS: "off" });
+    await vault.getSecret("s", { version: "" });
+    await settle();
+    expect(pool.openedAhead).toEqual([]);
+    expect(httpClient.authorizations).toEqual([undefined]);
+    pool.destroy();
   });
 });

@@ -1,6 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { createHttpHeaders, createPipelineRequest, type PipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
-import { mayAuthorizeUpFront, tokenUpFrontPolicy } from "../../src/vault/tokenUpFront";
+import { mayAuthorizeUpFront, tokenUpFrontPolicy } from "../../src/speed/tokenUpFront";
 
 const UP_FRONT = { resource: "https://vault.azure.net", tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47" };
 
