@@ -5,25 +5,16 @@
 import { readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { decodeJwt } from "../../standin/jwt";
-import { startKubernetesApi, type KubernetesApi } from "../../standin/kubernetesApi";
 import { setUpWorkloadIdentity, type WorkloadPod } from "../../standin/workloadIdentity";
 import { expectSingleJson } from "../support/driver";
 import type { PodVolume } from "../support/kubelet";
+import { expectNoKubernetesSecrets, kubernetesSuite } from "../support/kubernetesSuite";
 import { lineOf, refreshOnce, refresherEnv, type OncePass } from "../support/refresher";
 import { standInSuite } from "../support/suite";
 
 const suite = standInSuite();
-let kube: KubernetesApi;
-/** kubelet's own form: client certificate and key in kubelet-client-current.pem, CA file. */
-let kubeconfig: string;
-
-beforeAll(async () => {
-  kube = await startKubernetesApi({ audienceRestriction: true });
-  kubeconfig = await kube.writeKubeconfig("kubelet");
-});
-afterAll(() => kube?.close());
-
-const env = () => refresherEnv(suite.azure.env, suite.kubelet, { KV_KUBECONFIG: kubeconfig });
+const k8s = kubernetesSuite({ audienceRestriction: true });
+const env = () => refresherEnv(suite.azure.env, suite.kubelet, { KV_KUBECONFIG: k8s.kubeconfig });
 
 let counter = 0;
 function newSecret(value: string): string {
@@ -33,7 +24,7 @@ function newSecret(value: string): string {
 }
 
 function workload(serviceAccount?: string): WorkloadPod {
-  const wi = setUpWorkloadIdentity(suite.azure, kube, serviceAccount ? { serviceAccount } : {});
+  const wi = setUpWorkloadIdentity(suite.azure, k8s.api, serviceAccount ? { serviceAccount } : {});
   suite.vault.grant(wi.identity.clientId, "secret");
   return wi;
 }
@@ -41,7 +32,7 @@ function workload(serviceAccount?: string): WorkloadPod {
 async function mountRotating(wi: WorkloadPod, name: string, extra: Record<string, string> = {}): Promise<PodVolume> {
   const volume = suite.kubelet.newVolume();
   const options = wi.mountOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: name, keyvaultobjecttypes: "secret", rotationpollinterval: "1m", ...extra });
-  const result = await suite.kubelet.mount(volume, options, { KV_KUBECONFIG: kubeconfig });
+  const result = await suite.kubelet.mount(volume, options, { KV_KUBECONFIG: k8s.kubeconfig });
   expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
   return volume;
 }
@@ -58,15 +49,9 @@ function tokensOf(wi: WorkloadPod, from: number): string[] {
 }
 
 const tokenRequestsFor = (wi: WorkloadPod) =>
-  kube.requests.filter((r) => r.method === "POST" && r.path === `/api/v1/namespaces/${wi.pod.namespace}/serviceaccounts/${wi.pod.serviceAccount}/token`).length;
+  k8s.api.requests.filter((r) => r.method === "POST" && r.path === `/api/v1/namespaces/${wi.pod.namespace}/serviceaccounts/${wi.pod.serviceAccount}/token`).length;
 
-function expectNoTokens(pass: OncePass): void {
-  const output = pass.stdout + pass.stderr;
-  for (const secret of kube.secrets) expect(output).not.toContain(secret);
-  expect(output).not.toMatch(/eyJ[\w-]{10,}\.eyJ/); // any JWT
-  expect(output).not.toContain("standin."); // the stand-in's access tokens
-  expect(output).not.toContain("PRIVATE KEY");
-}
+const expectNoTokens = (pass: OncePass) => expectNoKubernetesSecrets(pass.stdout + pass.stderr, k8s.api);
 
 test("each refresh asks a new TokenRequest bound to the pod and picks up the new version", async () => {
   const wi = workload();
@@ -120,12 +105,12 @@ describe.each([
   test(`its own refresh fails at the ${step}, naming the step and the fix; its set stays whole`, async () => {
     const [moving, staying] = [workload(), workload()];
     const name = newSecret("before the move");
-    const idOptions = ids === "given as options" ? { clientid: moving.identity.clientId, tenantid: moving.identity.tenantId } : {};
+    const idOptions: Record<string, string> = ids === "given as options" ? { clientid: moving.identity.clientId, tenantid: moving.identity.tenantId } : {};
     const [gone, kept] = [await mountRotating(moving, name, idOptions), await mountRotating(staying, name)];
     const setBefore = readlinkSync(join(gone.dir, "..data"));
     suite.vault.addSecret(name, "after the move");
     moving.pod.nodeName = "aks-nodepool1-27318450-vmss000009";
-    kube.resetStats();
+    k8s.api.resetStats();
 
     const pass = await refreshOnce(env(), "--force");
 
@@ -136,10 +121,10 @@ describe.each([
     expect(line).toMatchObject({ result: "failed", failed: [{ object: `secret/${name}`, cause: "unauthorized" }] });
     for (const part of [
       `${step} failed`,
-      `the Kubernetes API server ${kube.url} (kubeconfig ${kubeconfig}`,
+      `the Kubernetes API server ${k8s.api.url} (kubeconfig ${k8s.kubeconfig}`,
       asked(moving),
       "403 Forbidden",
-      `system:node:${kube.nodeName}`,
+      `system:node:${k8s.api.nodeName}`,
       `pod ${moving.pod.namespace}/${moving.pod.name} (uid ${moving.pod.uid}) must be scheduled on this node`,
     ]) {
       expect(line?.error).toContain(part);
