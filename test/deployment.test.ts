@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { parseVolumeOptions } from "../src/options/parseVolumeOptions";
+import { DEFAULT_KUBECONFIGS } from "../src/kubernetes/kubeconfig";
 import { parseListenAddress } from "../src/refresher/listenAddress";
 import { DEFAULT_STATE_DIR } from "../src/stateDir";
 
@@ -146,6 +147,33 @@ describe("the installer's refresher container", () => {
     expect(hostPathOf(pods)).toEqual({ path: "/var/lib/kubelet/pods", type: "Directory" });
   });
 
+  /** Where a node path is in the container (the deepest mount over it), and whether it is read-only there. */
+  function inContainer(nodePath: string): { path: string; readOnly: boolean } | undefined {
+    const under = refresher.volumeMounts
+      .map((mount: Doc) => ({ mount, from: hostPathOf(mount).path as string }))
+      .filter(({ from }: { from: string }) => nodePath === from || nodePath.startsWith(`${from}/`))
+      .sort((a: { from: string }, b: { from: string }) => b.from.length - a.from.length)[0];
+    return under && { path: under.mount.mountPath + nodePath.slice(under.from.length), readOnly: under.mount.readOnly === true };
+  }
+
+  test("reads the node's kubelet credentials (workload identity) at their own paths, read-only", () => {
+    // The kubeconfigs the driver tries, and the files kubelet's kubeconfigs name: the rotated
+    // client certificate (kubeadm, AKS) and AKS's cluster CA and older client certificate.
+    const nodeFiles = [...DEFAULT_KUBECONFIGS, "/var/lib/kubelet/pki/kubelet-client-current.pem", "/etc/kubernetes/certs/ca.crt", "/etc/kubernetes/certs/client.key"];
+    expect(nodeFiles.map(inContainer)).toEqual(nodeFiles.map((path) => ({ path, readOnly: true })));
+  });
+
+  test("mounts directories for them, which every node it runs on has, without holding on to pods' volumes", () => {
+    for (const path of ["/var/lib/kubelet", "/etc/kubernetes"]) {
+      expect(hostPathOf(mountAt(path))).toEqual({ path, type: "Directory" });
+    }
+    expect(mountAt("/var/lib/kubelet").mountPropagation).toBe("HostToContainer");
+    // The writable pods dir on top of the read-only kubelet dir: the parent first.
+    const order = refresher.volumeMounts.map((m: Doc) => m.mountPath);
+    expect(order.indexOf("/var/lib/kubelet")).toBeLessThan(order.indexOf("/var/lib/kubelet/pods"));
+    expect(inContainer("/var/lib/kubelet/pods/0f1e/volumes/azure~kv/secrets")).toEqual({ path: "/var/lib/kubelet/pods/0f1e/volumes/azure~kv/secrets", readOnly: false });
+  });
+
   test("reads the records where the driver writes them: its default KV_STATE_DIR, on both sides", () => {
     expect(refresher.env).toBeUndefined(); // the default, as the driver on the node has it
     expect(hostPathOf(mountAt(DEFAULT_STATE_DIR))).toEqual({ path: DEFAULT_STATE_DIR, type: "DirectoryOrCreate" });
@@ -175,7 +203,7 @@ describe("the installer's refresher container", () => {
     expect(psp.hostPorts).toContainEqual({ min: port, max: port });
     expect(psp.allowedCapabilities).toEqual(refresher.securityContext.capabilities.add);
     for (const mount of refresher.volumeMounts) {
-      expect(psp.allowedHostPaths).toContainEqual({ pathPrefix: hostPathOf(mount).path });
+      expect(psp.allowedHostPaths).toContainEqual({ pathPrefix: hostPathOf(mount).path, ...(mount.readOnly ? { readOnly: true } : {}) });
     }
   });
 });

@@ -4,10 +4,8 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { CloudEnvironment } from "../clouds";
-import { networkEnvironment } from "../http/networkEnvironment";
-import { routedHttpClient } from "../http/routedHttpClient";
 import { IdentityError } from "../errors";
-import type { Identity, PodRef } from "../model/identity";
+import type { Identity } from "../model/identity";
 import { NmiCredential } from "./nmiCredential";
 import { RETRY_OPTIONS } from "./retry";
 import { explainingTokenFailures, watchConnectionProblems } from "./tokenFailures";
@@ -64,26 +62,4 @@ export function createIdentity(identity: Identity, tenantId: string | undefined,
       return { credential, describe: () => credential.describe(), clientId: () => credential.clientId };
     }
   }
-}
-
-/** What a mount records of a workload identity volume: enough to sign in again later. */
-export interface RecordedWorkloadIdentity {
-  /** The pod's name, namespace, uid and service account, as kubelet passed them. */
-  pod: PodRef;
-  /** The `clientid` option; absent, the service account's annotation is read again. */
-  clientId?: string;
-  /** The `tenantid` option; absent, the service account's annotation is read again. */
-  tenantId?: string;
-  cloud: CloudEnvironment;
-}
-
-/**
- * For the refresher: a workload identity volume's credential by the mount's own path (the
- * node's kubeconfig, a TokenRequest bound to the pod, Azure AD). It asks once, so make one per
- * refresh: each then exchanges a fresh service account token. By default through the node's
- * proxy rules (http/networkEnvironment.ts), as a mount goes.
- */
-export function workloadIdentityCredential(recorded: RecordedWorkloadIdentity, httpClient: HttpClient = routedHttpClient(networkEnvironment().proxies)): VaultIdentity {
-  const { pod, clientId, tenantId, cloud } = recorded;
-  return createIdentity({ kind: "workloadIdentity", pod, ...(clientId ? { clientId } : {}) }, tenantId, cloud, httpClient);
 }

@@ -51,8 +51,9 @@ function refusal(error: KubernetesApiError, call: ApiCall): string {
   }
   if (error.status === 403 && call.step === "service account read") {
     return (
-      `${where(call)} does not let ${nodeIdentity(credentials)} read service account ${serviceAccountName(pod)} (${said}), as on clusters whose nodes may ` +
-      "not read service accounts; give both clientid and tenantid as volume options, so that the driver need not read it"
+      `${where(call)} does not let ${nodeIdentity(credentials)} read service account ${serviceAccountName(pod)} (${said}); a node reads only service accounts ` +
+      `of pods bound to it, so pod ${pod.namespace}/${pod.name} (uid ${pod.uid}) must be scheduled on this node; on clusters whose nodes may not read ` +
+      "service accounts at all, give both clientid and tenantid as volume options, so that the driver need not read it"
     );
   }
   if (error.status === 403) {

@@ -7,10 +7,11 @@ import { createServer } from "node:net";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { decodeJwt } from "../../standin/jwt";
-import { startKubernetesApi, type KubeconfigForm, type KubernetesApi } from "../../standin/kubernetesApi";
+import type { KubeconfigForm, KubernetesApi } from "../../standin/kubernetesApi";
 import { setUpWorkloadIdentity, type WorkloadPod, type WorkloadSetup } from "../../standin/workloadIdentity";
 import { expectSingleJson } from "../support/driver";
 import type { PodVolume } from "../support/kubelet";
+import { expectNoKubernetesSecrets, kubernetesSuite } from "../support/kubernetesSuite";
 import { findMount } from "../../standin/mounts";
 import { standInSuite } from "../support/suite";
 
@@ -21,13 +22,13 @@ let kube: KubernetesApi;
 /** kubelet's own form: client certificate and key in kubelet-client-current.pem, CA file. */
 let kubeconfig: string;
 
+const k8s = kubernetesSuite({ audienceRestriction: true });
+
 beforeAll(async () => {
-  kube = await startKubernetesApi({ audienceRestriction: true });
-  kubeconfig = await kube.writeKubeconfig("kubelet");
+  ({ api: kube, kubeconfig } = k8s);
   suite.vault.addSecret("db-password", SECRET);
   suite.azure.addVault("contoso-cn", { cloud: "AzureChinaCloud" }).addSecret("db-password", SECRET);
 });
-afterAll(() => kube?.close());
 
 const VOLUME = { keyvaultname: "contoso-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret" };
 
@@ -68,10 +69,7 @@ async function mount(wi: WorkloadPod, options: Record<string, string>, env: Reco
 }
 
 function expectNoSecrets({ output }: Mounted, api = kube): void {
-  for (const secret of api.secrets) expect(output).not.toContain(secret);
-  expect(output).not.toMatch(/eyJ[\w-]{10,}\.eyJ/); // any JWT
-  expect(output).not.toContain("standin."); // the stand-in's access tokens
-  expect(output).not.toContain("PRIVATE KEY");
+  expectNoKubernetesSecrets(output, api);
   expect(output).not.toContain(SECRET);
 }
 
@@ -250,23 +248,17 @@ test("no client id, neither option nor annotation: both named", async () => {
 });
 
 describe("a cluster whose nodes may not read service accounts", () => {
-  let older: KubernetesApi;
-  let olderKubeconfig: string;
-  beforeAll(async () => {
-    older = await startKubernetesApi({ nodesMayReadServiceAccounts: false });
-    olderKubeconfig = await older.writeKubeconfig("kubelet");
-  });
-  afterAll(() => older?.close());
+  const olderCluster = kubernetesSuite({ nodesMayReadServiceAccounts: false });
 
   test("a missing id is refused with the fix: give both as options", async () => {
-    const wi = workload({}, older);
-    const m = await mount(wi, VOLUME, { KV_KUBECONFIG: olderKubeconfig }, older);
-    expectRefused(m, ["service account read failed", "403 Forbidden", "give both clientid and tenantid as volume options"], older);
+    const wi = workload({}, olderCluster.api);
+    const m = await mount(wi, VOLUME, { KV_KUBECONFIG: olderCluster.kubeconfig }, olderCluster.api);
+    expectRefused(m, ["service account read failed", "403 Forbidden", "give both clientid and tenantid as volume options"], olderCluster.api);
   });
 
   test("with both as options it is never read", async () => {
-    const wi = workload({}, older);
-    const m = await mount(wi, { ...VOLUME, ...bothIds(wi) }, { KV_KUBECONFIG: olderKubeconfig }, older);
+    const wi = workload({}, olderCluster.api);
+    const m = await mount(wi, { ...VOLUME, ...bothIds(wi) }, { KV_KUBECONFIG: olderCluster.kubeconfig }, olderCluster.api);
     expectMounted(m);
     expect([m.tokenRequests, m.serviceAccountReads]).toEqual([1, 0]);
   });

@@ -5,10 +5,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startKubernetesApi, type KubernetesApi } from "../../standin/kubernetesApi";
 import { setUpWorkloadIdentity } from "../../standin/workloadIdentity";
 import { kubeletOptions } from "../../standin/kubeletCall";
 import { driverPath } from "../support/driver";
+import { kubernetesSuite } from "../support/kubernetesSuite";
 import { standInSuite } from "../support/suite";
 
 interface FunctionCoverage {
@@ -20,20 +20,14 @@ interface ScriptCoverage {
 }
 
 const suite = standInSuite();
-let kube: KubernetesApi;
-let kubeconfig: string;
+const k8s = kubernetesSuite({ audienceRestriction: true });
 let work: string;
 
 beforeAll(async () => {
-  kube = await startKubernetesApi({ audienceRestriction: true });
-  kubeconfig = await kube.writeKubeconfig("kubelet");
   suite.vault.addSecret("db-password", "a value");
   work = mkdtempSync(join(tmpdir(), "kv-coverage-"));
 });
-afterAll(async () => {
-  await kube?.close();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The bundle's text: the executable embeds the same dist/kv.js. */
 const bundleText = () => readFileSync(driverPath().endsWith(".js") ? driverPath() : join(__dirname, "../../dist/kv.js"), "utf8");
@@ -52,7 +46,7 @@ function timesRun(coverageDir: string, offset: number): number {
 async function kubernetesClientRuns(options: Record<string, string>): Promise<number> {
   const coverage = mkdtempSync(join(work, "run-"));
   const volume = suite.kubelet.newVolume();
-  const result = await suite.kubelet.mount(volume, options, { KV_KUBECONFIG: kubeconfig, NODE_V8_COVERAGE: coverage });
+  const result = await suite.kubelet.mount(volume, options, { KV_KUBECONFIG: k8s.kubeconfig, NODE_V8_COVERAGE: coverage });
   expect(result.json).toEqual({ status: "Success" });
   await suite.kubelet.unmount(volume);
   // The default kubeconfig paths are set when src/kubernetes/kubeconfig.ts is initialised.
@@ -62,7 +56,7 @@ async function kubernetesClientRuns(options: Record<string, string>): Promise<nu
 }
 
 test("a workload identity mount runs the Kubernetes client; a service principal mount never loads it", async () => {
-  const wi = setUpWorkloadIdentity(suite.azure, kube);
+  const wi = setUpWorkloadIdentity(suite.azure, k8s.api);
   suite.vault.grant(wi.identity.clientId, "secret");
   const objects = { keyvaultname: "contoso-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret" };
   expect(await kubernetesClientRuns(wi.mountOptions(objects))).toBe(1);

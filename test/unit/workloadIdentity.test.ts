@@ -148,7 +148,9 @@ describe("the API server's refusals", () => {
 
   test("403 otherwise: the pod must be on this node; for the service account read: give both ids", () => {
     expect(refused(403, "Forbidden", "node requested token bound to a pod scheduled on a different node")).toContain("pod shop/cart-7d9f (uid 5f1c2a9e-0d3b-4c6e-8a7f-1b2c3d4e5f60) must be scheduled on this node");
-    expect(refused(403, "Forbidden", "can only create tokens for individual service accounts", "service account read")).toContain("give both clientid and tenantid as volume options");
+    const readRefused = refused(403, "Forbidden", "no relationship found between node 'aks-1' and this object", "service account read");
+    expect(readRefused).toContain("pod shop/cart-7d9f (uid 5f1c2a9e-0d3b-4c6e-8a7f-1b2c3d4e5f60) must be scheduled on this node");
+    expect(readRefused).toContain("give both clientid and tenantid as volume options");
   });
 
   test("a connection fault or an untrusted certificate", () => {
