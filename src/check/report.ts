@@ -72,7 +72,7 @@ function validVolumeLines(check: VolumeCheck, options: VolumeOptions): string[] 
 }
 
 function summary(report: CheckReport): string {
-  const valid = report.volumes.filter((check) => !check.problem).length;
+  const valid = report.volumes.filter((check) => check.problems.length === 0).length;
   const parts = [`${report.volumes.length} azure/kv volume(s): ${valid} valid, ${report.volumes.length - valid} invalid`];
   if (report.fetched) {
     const results = report.volumes.flatMap((check) => (check.fetch?.status === "fetched" ? check.fetch.objects : []));
@@ -86,9 +86,10 @@ export function renderText(report: CheckReport): string {
   const lines = report.problems.map((problem) => `manifest problem: ${problem}`);
   if (report.volumes.length === 0) lines.push(`no flexVolume with driver azure/kv in ${report.source === "-" ? "standard input" : report.source}`);
   for (const check of report.volumes) {
-    lines.push(`${workloadTitle(check)}: ${check.problem ? "INVALID" : "valid"}`);
-    if (check.problem) lines.push(`  ${check.problem}`);
-    else if (check.options) lines.push(...validVolumeLines(check, check.options));
+    lines.push(`${workloadTitle(check)}: ${check.problems.length > 0 ? "INVALID" : "valid"}`);
+    lines.push(...check.problems.map((problem) => `  ${problem}`));
+    lines.push(...check.warnings.map((warning) => `  warning: ${warning}`));
+    if (check.problems.length === 0 && check.options) lines.push(...validVolumeLines(check, check.options));
     lines.push(...notes(check).map((note) => `  note: ${note}`));
   }
   lines.push("", summary(report));
@@ -114,8 +115,9 @@ function volumeJson(check: VolumeCheck) {
   return {
     workload: check.volume.workload,
     volume: check.volume.volumeName,
-    valid: !check.problem,
-    ...(check.problem ? { problem: check.problem } : {}),
+    valid: check.problems.length === 0,
+    problems: check.problems,
+    warnings: check.warnings,
     notes: notes(check),
     ...(options
       ? {
