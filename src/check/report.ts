@@ -77,7 +77,9 @@ function summary(report: CheckReport): string {
   if (report.fetched) {
     const results = report.volumes.flatMap((check) => (check.fetch?.status === "fetched" ? check.fetch.objects : []));
     const unfetched = report.volumes.filter((check) => check.fetch && check.fetch.status !== "fetched").length;
-    parts.push(`${results.filter((result) => result.ok).length} of ${results.length} object(s) fetched${unfetched ? `, ${unfetched} volume(s) not fetched` : ""}`);
+    // Nothing reached: say so, not "0 of 0"; each volume's line says why.
+    if (results.length === 0 && unfetched > 0) parts.push(`nothing fetched: ${unfetched} volume(s) not fetched, each saying why above`);
+    else parts.push(`${results.filter((result) => result.ok).length} of ${results.length} object(s) fetched${unfetched ? `, ${unfetched} volume(s) not fetched` : ""}`);
   }
   return `${parts.join("; ")}. ${reportIsOk(report) ? "All is well." : "Problems found."}`;
 }
@@ -88,8 +90,8 @@ export function renderText(report: CheckReport): string {
   for (const check of report.volumes) {
     lines.push(`${workloadTitle(check)}: ${check.problems.length > 0 ? "INVALID" : "valid"}`);
     lines.push(...check.problems.map((problem) => `  ${problem}`));
-    lines.push(...check.warnings.map((warning) => `  warning: ${warning}`));
     if (check.problems.length === 0 && check.options) lines.push(...validVolumeLines(check, check.options));
+    lines.push(...check.warnings.map((warning) => `  warning: ${warning}`));
     lines.push(...notes(check).map((note) => `  note: ${note}`));
   }
   lines.push("", summary(report));
