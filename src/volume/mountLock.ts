@@ -15,7 +15,22 @@ const POLL_MS = 50;
 
 /** A user's own fallback, never one directory for the whole machine: the first to make it would own it. */
 function userFallback(tempDir: string): string {
-  return join(tempDir, `kv-flexvol-${process.getuid?.() ?? "user"}`);
+  return join(tempDir, `kv-flexvol-${hostUid()}`);
+}
+
+/** The user outside any user namespace: inside `unshare -r` every user is uid 0. */
+function hostUid(): number | string {
+  const uid = process.getuid?.();
+  if (uid === undefined) return "user";
+  try {
+    for (const line of readFileSync("/proc/self/uid_map", "utf8").trim().split("\n")) {
+      const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
+      if (uid >= inside && uid < inside + count) return outside + (uid - inside);
+    }
+  } catch {
+    // no /proc: the uid as seen here
+  }
+  return uid;
 }
 
 /** Usable for locks: made if missing, writable, and (the fallback) ours alone. */
