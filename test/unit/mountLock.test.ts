@@ -125,25 +125,28 @@ describe("lockDirectory", () => {
   const work = mkdtempSync(join(tmpdir(), "kv-lockdir-"));
   const file = join(work, "a-file");
   writeFileSync(file, "");
-  const fallback = join(work, `kv-flexvol-${process.getuid!()}`);
-  afterEach(() => rmSync(fallback, { recursive: true, force: true }));
+  const unwritable = join(file, "state");
+  afterEach(() => {
+    for (const name of readdirSync(work)) if (name !== "a-file") rmSync(join(work, name), { recursive: true, force: true });
+  });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it("is the state dir when it can be written", () => {
     expect(lockDirectory(join(work, "state"), work)).toBe(join(work, "state"));
   });
 
-  it("falls back to the user's own directory, mode 0700, when the state dir cannot be made", () => {
-    const dir = lockDirectory(join(file, "state"), work);
-    expect(dir).toBe(fallback);
+  it("falls back to the user's own directory (named by the uid outside any user namespace), mode 0700, when the state dir cannot be made", () => {
+    const dir = lockDirectory(unwritable, work);
+    expect(dir).toMatch(new RegExp(`^${work}/kv-flexvol-\\d+$`));
     expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(dir).uid).toBe(process.getuid!());
   });
 
   it("refuses a fallback that others may write, and names every path with its reason", () => {
-    mkdirSync(fallback);
+    const fallback = lockDirectory(unwritable, work);
     chmodSync(fallback, 0o777);
-    expect(() => lockDirectory(join(file, "state"), work)).toThrow(
-      new VolumeError(`cannot make a lock directory: ${file}/state: ENOTDIR; ${fallback}: owned by uid ${process.getuid!()} with mode 777, not ours alone; set KV_STATE_DIR to a directory this user may write`),
+    expect(() => lockDirectory(unwritable, work)).toThrow(
+      new VolumeError(`cannot make a lock directory: ${unwritable}: ENOTDIR; ${fallback}: owned by uid ${process.getuid!()} with mode 777, not ours alone; set KV_STATE_DIR to a directory this user may write`),
     );
   });
 });
