@@ -64,6 +64,8 @@ async function main(): Promise<void> {
     mounted = mount.code === 0;
     if (!mounted) {
       console.log(`the driver's log: ${env.KV_DRIVER_LOG}`);
+      // The demo's exit status is the mount's: a newcomer's script or CI sees the failure.
+      process.exitCode = 1;
       return;
     }
 
@@ -90,7 +92,9 @@ async function main(): Promise<void> {
       console.log(`$ kv unmount ${dir}`);
       const unmount = await runDriver(["unmount", dir], env);
       console.log(`driver answered (exit ${unmount.code}): ${unmount.combined.trim()}`);
-      console.log(findMount(dir) ? "the tmpfs is STILL mounted" : "the tmpfs is gone");
+      const stillMounted = findMount(dir) !== undefined;
+      console.log(stillMounted ? "the tmpfs is STILL mounted" : "the tmpfs is gone");
+      if (unmount.code !== 0 || stillMounted) process.exitCode = 1;
     }
     await azure.close();
     if (!findMount(dir)) {

@@ -8,9 +8,8 @@ import { NotSupportedError } from "./errors";
 import { answerFor, DriverAnswer, exitCodeFor, INIT_ANSWER, SUCCESS, versionAnswer } from "./flexvolume";
 import { networkEnvironment } from "./http/networkEnvironment";
 import { addLogContext, log, messageOf, stopLogging } from "./log";
+import { HELP, HELP_CALLS, USAGE } from "./usage";
 import { DRIVER_VERSION } from "./version";
-
-const USAGE = "usage: kv init | kv mount <dir> <json-options> | kv unmount <dir> | kv version";
 
 let answered = false;
 
@@ -124,6 +123,12 @@ function kubeletCall(call: string | undefined, args: string[]): Promise<never> {
 }
 
 async function main([call, ...args]: string[]): Promise<void> {
+  // A person asking; kubelet never calls these.
+  if (HELP_CALLS.has(call)) {
+    stopLogging();
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
   // Before anything connects: the proxy variables and NODE_TLS_REJECT_UNAUTHORIZED are read and removed.
   networkEnvironment();
   // `kv check` is an operator's command that talks to a terminal; every other call is kubelet's.

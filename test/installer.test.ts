@@ -243,7 +243,8 @@ describe("a read-only plugin dir", () => {
   /** targetDir as a tmpfs, so it can be remounted read-only. */
   function readOnlyLater(): () => void {
     expect(spawnSync("mount", ["-t", "tmpfs", "tmpfs", targetDir]).status).toBe(0);
-    return () => expect(spawnSync("mount", ["-o", "remount,ro", targetDir]).status).toBe(0);
+    // bind,ro: read-only for this mount only, which a user namespace (non-root npm test) may do too.
+    return () => expect(spawnSync("mount", ["-o", "remount,bind,ro", targetDir]).status).toBe(0);
   }
   afterEach(() => spawnSync("umount", [targetDir]));
 

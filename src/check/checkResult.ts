@@ -18,8 +18,10 @@ export type FetchOutcome =
 export interface VolumeCheck {
   volume: KvVolume;
   secretRef: SecretRefSource;
-  /** Why the volume cannot mount: the driver's OptionError message, or what kubelet would refuse. */
-  problem?: string;
+  /** Why the volume cannot mount, all at once: what the API server and kubelet would refuse, the driver's OptionError message. Empty: valid. */
+  problems: string[];
+  /** Not wrong, but likely not meant: an example's placeholder values. */
+  warnings: string[];
   /** The options as the driver would see them, when valid. */
   options?: VolumeOptions;
   /** For a valid workload identity volume: the ids it signs in as, and where they come from. */
@@ -42,6 +44,6 @@ export function reportIsOk(report: CheckReport): boolean {
   return (
     report.problems.length === 0 &&
     report.volumes.length > 0 &&
-    report.volumes.every((check) => !check.problem && (!report.fetched || (check.fetch?.status === "fetched" && check.fetch.objects.every((object) => object.ok))))
+    report.volumes.every((check) => check.problems.length === 0 && (!report.fetched || (check.fetch?.status === "fetched" && check.fetch.objects.every((object) => object.ok))))
   );
 }

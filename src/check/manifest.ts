@@ -1,7 +1,9 @@
 // Kubernetes manifests as `kubectl apply -f` takes them: YAML (or JSON), several documents
-// separated by `---`, `List` kinds holding items. Pure.
+// separated by `---`, `List` kinds holding items, read with kubectl's YAML 1.1 rules. Pure.
 import { parseAllDocuments, type Document, type YAMLError } from "yaml";
 import { isJsonObject } from "../text/json";
+import { indentFlowContinuations } from "./flowIndent";
+import { markNonStringOptions } from "./yamlTyping";
 
 export type ManifestObject = Record<string, unknown>;
 
@@ -31,15 +33,27 @@ function toData(document: Document): { value: unknown } | { problem: string } {
   }
 }
 
+/** YAML 1.1 as kubectl reads it: merge keys (`<<: *defaults`), `on`/`yes` booleans, `0755` octal. */
+const parseAsKubectl = (text: string) => parseAllDocuments(text, { version: "1.1", merge: true });
+const readable = (documents: Document[]) => documents.every((document) => document.errors.length === 0);
+
+/** The documents; with continuation lines that go-yaml accepts re-indented when only that makes them readable. */
+function kubectlDocuments(text: string): Document[] {
+  const documents = parseAsKubectl(text);
+  if (readable(documents)) return documents;
+  const lenient = parseAsKubectl(indentFlowContinuations(text));
+  return readable(lenient) ? lenient : documents;
+}
+
 export function parseManifest(text: string, source: string): Manifest {
   const manifest: Manifest = { objects: [], problems: [] };
-  // Merge keys (`<<: *defaults`), as kubectl reads them.
-  parseAllDocuments(text, { merge: true }).forEach((document, index) => {
+  kubectlDocuments(text).forEach((document, index) => {
     const where = `${source}, document ${index + 1}`;
     if (document.errors.length > 0) {
       manifest.problems.push(`${where}: ${yamlProblem(document.errors[0])}`);
       return;
     }
+    markNonStringOptions(document);
     const data = toData(document);
     if ("problem" in data) {
       manifest.problems.push(`${where}: ${data.problem}`);

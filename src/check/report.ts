@@ -72,12 +72,14 @@ function validVolumeLines(check: VolumeCheck, options: VolumeOptions): string[] 
 }
 
 function summary(report: CheckReport): string {
-  const valid = report.volumes.filter((check) => !check.problem).length;
+  const valid = report.volumes.filter((check) => check.problems.length === 0).length;
   const parts = [`${report.volumes.length} azure/kv volume(s): ${valid} valid, ${report.volumes.length - valid} invalid`];
   if (report.fetched) {
     const results = report.volumes.flatMap((check) => (check.fetch?.status === "fetched" ? check.fetch.objects : []));
     const unfetched = report.volumes.filter((check) => check.fetch && check.fetch.status !== "fetched").length;
-    parts.push(`${results.filter((result) => result.ok).length} of ${results.length} object(s) fetched${unfetched ? `, ${unfetched} volume(s) not fetched` : ""}`);
+    // Nothing reached: say so, not "0 of 0"; each volume's line says why.
+    if (results.length === 0 && unfetched > 0) parts.push(`nothing fetched: ${unfetched} volume(s) not fetched, each saying why above`);
+    else parts.push(`${results.filter((result) => result.ok).length} of ${results.length} object(s) fetched${unfetched ? `, ${unfetched} volume(s) not fetched` : ""}`);
   }
   return `${parts.join("; ")}. ${reportIsOk(report) ? "All is well." : "Problems found."}`;
 }
@@ -86,9 +88,10 @@ export function renderText(report: CheckReport): string {
   const lines = report.problems.map((problem) => `manifest problem: ${problem}`);
   if (report.volumes.length === 0) lines.push(`no flexVolume with driver azure/kv in ${report.source === "-" ? "standard input" : report.source}`);
   for (const check of report.volumes) {
-    lines.push(`${workloadTitle(check)}: ${check.problem ? "INVALID" : "valid"}`);
-    if (check.problem) lines.push(`  ${check.problem}`);
-    else if (check.options) lines.push(...validVolumeLines(check, check.options));
+    lines.push(`${workloadTitle(check)}: ${check.problems.length > 0 ? "INVALID" : "valid"}`);
+    lines.push(...check.problems.map((problem) => `  ${problem}`));
+    if (check.problems.length === 0 && check.options) lines.push(...validVolumeLines(check, check.options));
+    lines.push(...check.warnings.map((warning) => `  warning: ${warning}`));
     lines.push(...notes(check).map((note) => `  note: ${note}`));
   }
   lines.push("", summary(report));
@@ -114,8 +117,9 @@ function volumeJson(check: VolumeCheck) {
   return {
     workload: check.volume.workload,
     volume: check.volume.volumeName,
-    valid: !check.problem,
-    ...(check.problem ? { problem: check.problem } : {}),
+    valid: check.problems.length === 0,
+    problems: check.problems,
+    warnings: check.warnings,
     notes: notes(check),
     ...(options
       ? {

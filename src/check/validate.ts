@@ -4,23 +4,33 @@ import { OptionError } from "../errors";
 import { parseVolumeOptions } from "../options/parseVolumeOptions";
 import type { CheckReport, VolumeCheck } from "./checkResult";
 import { kubeletCall } from "./kubeletOptions";
+import { asWritten, nonStringOptionProblems, placeholderWarnings } from "./optionTypes";
 import { parseManifest } from "./manifest";
 import { findKvVolumes, findSecrets, type KvVolume, type SecretManifest } from "./workloads";
 import { checkWorkloadIdentity, findServiceAccounts, type ServiceAccountManifest } from "./workloadIdentityCheck";
 
-function validateVolume(volume: KvVolume, secrets: readonly SecretManifest[], accounts: readonly ServiceAccountManifest[]): VolumeCheck {
-  const call = kubeletCall(volume, secrets);
-  const check = { volume, secretRef: call.secretRef };
-  if (call.problem) return { ...check, problem: call.problem };
+/** The driver's own verdict on the options: its first problem, or what it would mount. */
+function driverCheck(volume: KvVolume, options: unknown, accounts: readonly ServiceAccountManifest[]): Pick<VolumeCheck, "options" | "workloadIdentity"> | { problem: string } {
   try {
-    const options = parseVolumeOptions(call.options);
-    if (options.identity.kind !== "workloadIdentity") return { ...check, options };
-    const found = checkWorkloadIdentity({ ...options, identity: options.identity }, volume, accounts);
-    return { ...check, ...("problem" in found ? { problem: found.problem } : found) };
+    const parsed = parseVolumeOptions(options);
+    if (parsed.identity.kind !== "workloadIdentity") return { options: parsed };
+    return checkWorkloadIdentity({ ...parsed, identity: parsed.identity }, volume, accounts);
   } catch (error) {
-    if (error instanceof OptionError) return { ...check, problem: error.message };
+    if (error instanceof OptionError) return { problem: error.message };
     throw error;
   }
+}
+
+/** Every problem of the volume: the API server's, kubelet's, then the driver's. */
+function validateVolume(volume: KvVolume, secrets: readonly SecretManifest[], accounts: readonly ServiceAccountManifest[]): VolumeCheck {
+  const typeProblems = nonStringOptionProblems(volume.options);
+  const written = { ...volume, options: asWritten(volume.options) };
+  const call = kubeletCall(written, secrets);
+  const check = { volume: written, secretRef: call.secretRef, warnings: placeholderWarnings(written.options) };
+  const found = driverCheck(written, call.options, accounts);
+  const problems = [...typeProblems, ...(call.problem ? [call.problem] : []), ...("problem" in found ? [found.problem] : [])];
+  if (problems.length > 0) return { ...check, problems };
+  return { ...check, problems, ...found };
 }
 
 export interface ManifestText {

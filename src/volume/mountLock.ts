@@ -8,23 +8,57 @@ import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readF
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { VolumeError } from "../errors";
+import { stateDirectory } from "../stateDir";
 import { isAlive, SELF } from "./owner";
 
 const POLL_MS = 50;
-const RUNTIME_DIR = "/run/kv-flexvol";
 
-/** /run on a node; the temp dir where /run is not ours to write (a user namespace). */
-function lockDirectory(): string {
-  for (const dir of [RUNTIME_DIR, join(tmpdir(), "kv-flexvol")]) {
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      accessSync(dir, constants.W_OK);
-      return dir;
-    } catch {
-      // try the next place
+/** A user's own fallback, never one directory for the whole machine: the first to make it would own it. */
+function userFallback(tempDir: string): string {
+  return join(tempDir, `kv-flexvol-${hostUid()}`);
+}
+
+/** The user outside any user namespace: inside `unshare -r` every user is uid 0. */
+function hostUid(): number | string {
+  const uid = process.getuid?.();
+  if (uid === undefined) return "user";
+  try {
+    for (const line of readFileSync("/proc/self/uid_map", "utf8").trim().split("\n")) {
+      const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
+      if (uid >= inside && uid < inside + count) return outside + (uid - inside);
     }
+  } catch {
+    // no /proc: the uid as seen here
   }
-  throw new VolumeError(`cannot create a lock directory in ${RUNTIME_DIR} or ${tmpdir()}`);
+  return uid;
+}
+
+/** Usable for locks: made if missing, writable, and (the fallback) ours alone. */
+function usable(dir: string, mustBeOurs: boolean): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.W_OK);
+    const { uid, mode } = statSync(dir);
+    if (mustBeOurs && (uid !== process.getuid?.() || (mode & 0o077) !== 0)) return `${dir}: owned by uid ${uid} with mode ${(mode & 0o777).toString(8)}, not ours alone`;
+    return undefined;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    return `${dir}: ${code ?? message}`;
+  }
+}
+
+/**
+ * The driver's state dir (KV_STATE_DIR, /run/kv-flexvol on a node); where that is not ours
+ * to write (a user namespace, a non-root run), the user's own directory in the temp dir.
+ */
+export function lockDirectory(stateDir = stateDirectory(), tempDir = tmpdir()): string {
+  const refusals: string[] = [];
+  for (const [dir, mustBeOurs] of [[stateDir, false], [userFallback(tempDir), true]] as const) {
+    const refusal = usable(dir, mustBeOurs);
+    if (refusal === undefined) return dir;
+    refusals.push(refusal);
+  }
+  throw new VolumeError(`cannot make a lock directory: ${refusals.join("; ")}; set KV_STATE_DIR to a directory this user may write`);
 }
 
 /** Who holds a lock: "<pid> <start time>". */

@@ -46,9 +46,14 @@ export function mountTmpfs(dir: string, sizeBytes: number, deadline: Deadline): 
   runMountCommand("mount", ["-t", "tmpfs", "-o", `mode=0755,size=${sizeBytes}`, "tmpfs", dir], deadline);
 }
 
-/** Moves the mount at `from` onto `to` in one step: `to` has nothing, then all of it. */
+/**
+ * Moves the mount at `from` onto `to` in one step: `to` has nothing, then all of it.
+ * `--no-mtab`: after a move, mount(8) rewrites /run/mount/utab, which only the node's root
+ * may write; inside a user namespace (a non-root `npm test`) that fails a move that was
+ * made. The kernel's mount table is the one that counts.
+ */
 export function moveMount(from: string, to: string, deadline: Deadline): void {
-  runMountCommand("mount", ["--move", from, to], deadline);
+  runMountCommand("mount", ["--no-mtab", "--move", from, to], deadline);
 }
 
 /** Makes `dir` a private mount of its own: a bind mount onto itself unless it is a mount point already. */

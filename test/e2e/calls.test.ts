@@ -52,12 +52,24 @@ test.each(["attach", "detach", "waitforattach", "isattached", "mountdevice", "un
   },
 );
 
-test("no call at all, or an unknown flag, is Not supported too", async () => {
-  for (const args of [[], ["--help"], ["-v"]]) {
+const COMMANDS = ["kv init", "kv mount <dir>", "kv unmount <dir>", "kv version", "kv check <manifest>", "kv refresh", "kv help"];
+
+test("no call at all, or an unknown flag, is Not supported too, its usage naming every command", async () => {
+  for (const args of [[], ["-v"], ["frobnicate"]]) {
     const result = await kubelet.call(args);
-    expect(expectSingleJson(result.combined)).toMatchObject({ status: "Not supported", message: expect.stringContaining("usage: kv init") });
+    const { message } = expectSingleJson(result.combined) as { message: string };
+    expect(expectSingleJson(result.combined)).toMatchObject({ status: "Not supported" });
+    for (const command of COMMANDS) expect(message).toContain(command);
     expect(result.code).toBe(1);
   }
+});
+
+test.each([["help"], ["--help"], ["-h"]])("kv %s explains every command to a person, exit 0", async (flag) => {
+  const result = await kubelet.call([flag]);
+  expect(result.code).toBe(0);
+  expect(result.combined.startsWith("usage: kv init | ")).toBe(true);
+  for (const command of COMMANDS) expect(result.combined).toContain(command);
+  expect(result.combined).toContain("kv check --help");
 });
 
 test("unmount of a directory that is not mounted succeeds and leaves the directory to kubelet", async () => {

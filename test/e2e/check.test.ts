@@ -115,12 +115,38 @@ describe("kv check without --fetch", () => {
     const lines = result.stdout;
     expect(lines).toContain('Deployment shop/pfx-cert, volume "tls": INVALID\n  option keyvaultobjectformats: entry 1 ("pfx") does not fit cert "web-tls"; formats by type: secret: pem or pfx');
     expect(lines).toContain('Pod shop/no-tenant, volume "secrets": INVALID\n  option tenantid: is required');
-    expect(lines).toContain("option usepodidentity: must be a string, got a boolean");
+    expect(lines).toContain('option usepodidentity: `true` is a boolean in YAML 1.1 (as kubectl reads it), and the API server takes only strings in flexVolume options; quote it: usepodidentity: "true"');
     expect(lines).toContain('option filepermission: "4755" sets setuid, setgid or sticky bits');
     expect(lines).toContain('Secret "opaque-creds" has type "Opaque", but kubelet passes a flexVolume\'s secretRef only from a Secret of type "azure/kv"');
     expect(lines).toContain('Pod shop/good, volume "secrets": valid');
     expect(lines).toContain("6 azure/kv volume(s): 1 valid, 5 invalid. Problems found.");
     expect(result.combined).not.toContain(checker.clientSecret);
+    expect(result.code).toBe(1);
+  });
+
+  test("the original driver's Traefik example is read as kubectl reads it", async () => {
+    const result = await check(join(__dirname, "../fixtures/traefik-deployment.yaml"));
+    expect(result.stdout).not.toContain("manifest problem");
+    expect(result.stdout).toContain('Deployment release-name-traefik, volume "certs"');
+    expect(result.stdout).toContain('warning: option tenantid: "TENANT-ID" looks like an example\'s placeholder');
+  });
+
+  test("YAML 1.1 values kubectl would send as no string: every one, per volume, with the fix, exit 1", async () => {
+    const path = join(dir, "yaml11.yaml");
+    const pod = (name: string, options: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n  volumes:\n  - name: secrets\n    flexVolume:\n      driver: azure/kv\n      options:\n${options}`;
+    writeFileSync(path, pod("web", "        keyvaultname: contoso-kv\n        keyvaultobjectnames: db\n        keyvaultobjectaliases: on\n        filemode: 0755\n        usepodidentity: yes\n") + "---\n" + pod("api", "        keyvaultname: ~\n"));
+    const result = await check(path);
+    expect(result.stdout).toContain(
+      'Pod web, volume "secrets": INVALID\n' +
+        "  option keyvaultobjectaliases: `on` is a boolean in YAML 1.1 (as kubectl reads it), and the API server takes only strings in flexVolume options; quote it: keyvaultobjectaliases: \"on\"\n" +
+        "  option filemode: `0755` is a number in YAML 1.1",
+    );
+    expect(result.stdout).toContain('usepodidentity: `yes` is a boolean in YAML 1.1 (as kubectl reads it), and the API server takes only strings in flexVolume options; quote it: usepodidentity: "yes"');
+    expect(result.stdout).toContain("  option keyvaultobjecttypes: is required");
+    expect(result.stdout).toContain('  warning: option keyvaultname: "contoso-kv" looks like');
+    expect(result.stdout).toContain('Pod api, volume "secrets": INVALID\n  option keyvaultname: `~` is a null');
+    expect(result.stdout).toContain("2 azure/kv volume(s): 0 valid, 2 invalid. Problems found.");
     expect(result.code).toBe(1);
   });
 
@@ -241,7 +267,8 @@ describe("kv check --fetch", () => {
     const result = await check(path, "--fetch");
     expect(result.stdout).toContain("not fetched: pod identity tokens come from NMI, which answers only pods inside the cluster");
     expect(result.stdout).toContain('not fetched: the secretRef Secret "elsewhere" is not in the manifest; pass it with --secret-file');
-    expect(result.stdout).toContain("0 of 0 object(s) fetched, 2 volume(s) not fetched. Problems found.");
+    expect(result.stdout).toContain("nothing fetched: 2 volume(s) not fetched, each saying why above. Problems found.");
+    expect(result.stdout).not.toContain("0 of 0");
     expect(suite.azure.stats("nmi").requests).toBe(0);
     expect(result.code).toBe(1);
   });

@@ -8,6 +8,7 @@ import { kubeletOptions } from "../../standin/kubeletCall";
 import { findMount } from "../../standin/mounts";
 import { derToPem } from "../../standin/x509";
 import { expectSingleJson } from "../support/driver";
+import { testWithGid } from "../support/idMap";
 import { standInSuite } from "../support/suite";
 
 /** Values a shell line must carry unchanged. */
@@ -46,7 +47,7 @@ function sourced(file: string, names: string[]): Record<string, string> {
   return Object.fromEntries(names.map((name, i) => [name, Buffer.from(lines[i], "hex").toString("utf8")]));
 }
 
-test("sh sources the env file and gets every value exactly as the vault holds it", async () => {
+testWithGid(3000)("sh sources the env file and gets every value exactly as the vault holds it", async () => {
   const names = Object.keys(VALUES);
   const { volume, answer } = await mount(
     {

@@ -14,6 +14,7 @@ import { kubeletOptions } from "../../standin/kubeletCall";
 import { findMount } from "../../standin/mounts";
 import { derToPem } from "../../standin/x509";
 import { expectSingleJson } from "../support/driver";
+import { describeWithGid } from "../support/idMap";
 import type { PodVolume } from "../support/kubelet";
 import { expectKeyLeafChain } from "../support/pemBundle";
 import { standInSuite } from "../support/suite";
@@ -66,7 +67,7 @@ async function replyOfTlsServer(identity: SecureContextOptions, servername: stri
   }
 }
 
-describe("a mount with every format and encoding, filepermission 0600 and an fsGroup", () => {
+describeWithGid(2000)("a mount with every format and encoding, filepermission 0600 and an fsGroup", () => {
   let volume: PodVolume;
   beforeAll(async () => {
     const objects: [string, string, string, string, string][] = [

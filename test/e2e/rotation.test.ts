@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { expectSingleJson } from "../support/driver";
+import { describeWithGid } from "../support/idMap";
 import type { PodVolume } from "../support/kubelet";
 import { kubeletOptions, type SecretRef } from "../../standin/kubeletCall";
 import { findMount } from "../../standin/mounts";
@@ -43,7 +44,7 @@ const read = (volume: PodVolume, name: string) => readFileSync(join(volume.dir, 
 const currentSet = (volume: PodVolume) => readlinkSync(join(volume.dir, "..data"));
 const keyVaultReadsOf = (name: string) => suite.azure.requests.filter((r) => r.service === "keyvault" && r.target?.name === name).length;
 
-describe("a rotating mount", () => {
+describeWithGid(2345)("a rotating mount", () => {
   let volume: PodVolume;
   let plain: PodVolume;
   let name: string;

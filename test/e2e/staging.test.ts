@@ -184,8 +184,8 @@ describe("a mount killed", () => {
 describe.each<[MountStep, MountFault, RegExp]>([
   ["staging", "fails-after-mounting", /^volume: mount -t tmpfs -o mode=0755,size=\d+ tmpfs \S+ failed: mount: failed after mounting \(a test fault\)$/],
   ["staging", "hangs-after-mounting", /^volume: mount -t tmpfs -o mode=0755,size=\d+ tmpfs \S+ failed: no answer before the mount's 3s deadline \(option mounttimeout\)$/],
-  ["move", "fails-after-mounting", /^volume: mount --move \S+ \S+ failed: mount: failed after mounting \(a test fault\)$/],
-  ["move", "hangs-after-mounting", /^volume: mount --move \S+ \S+ failed: no answer before the mount's 3s deadline \(option mounttimeout\)$/],
+  ["move", "fails-after-mounting", /^volume: mount --no-mtab --move \S+ \S+ failed: mount: failed after mounting \(a test fault\)$/],
+  ["move", "hangs-after-mounting", /^volume: mount --no-mtab --move \S+ \S+ failed: no answer before the mount's 3s deadline \(option mounttimeout\)$/],
 ])("a mount(8) that, at the %s step, %s", (step, fault, message) => {
   test("fails the mount, naming the command, and leaves nothing mounted, at <dir> or in the staging root", async () => {
     wrapper = new MountWrapper(step, fault);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { currentSet, writeAtomicSet } from "../../src/rotation/atomicLayout";
 import { volumeBuild } from "../../src/rotation/volumeFiles";
+import { testWithGid } from "../support/idMap";
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "kv-layout-"))));
@@ -17,7 +18,7 @@ const files = (generation: string) => [
 const ownership = { mode: 0o640, gid: 2345 };
 const hidden = () => readdirSync(dir).filter((name) => name.startsWith(".")).sort();
 
-test("a rotating volume's build makes kubelet's layout, with room for two sets", () => {
+testWithGid(2345)("a rotating volume's build makes kubelet's layout, with room for two sets", () => {
   const build = volumeBuild(files("1"), ownership, { rotating: true });
   expect(build.fileSizes).toEqual([10, 13, 10, 13]);
   build.write(dir);
@@ -30,7 +31,7 @@ test("a rotating volume's build makes kubelet's layout, with room for two sets",
   expect([file.mode & 0o7777, file.gid]).toEqual([0o640, 2345]);
 });
 
-test("a plain volume's build is writeVolume's: regular files, no links, room for one set", () => {
+testWithGid(2345)("a plain volume's build is writeVolume's: regular files, no links, room for one set", () => {
   const build = volumeBuild(files("1"), ownership, { rotating: false });
   expect(build.fileSizes).toEqual([10, 13]);
   build.write(dir);
@@ -38,7 +39,7 @@ test("a plain volume's build is writeVolume's: regular files, no links, room for
   expect(lstatSync(join(dir, "db-password")).isFile()).toBe(true);
 });
 
-test("a second write swaps ..data to a new set and removes the old one and any a killed writer left", () => {
+testWithGid(2345)("a second write swaps ..data to a new set and removes the old one and any a killed writer left", () => {
   writeAtomicSet(dir, files("1"), ownership);
   const first = currentSet(dir)!;
   mkdirSync(join(dir, "..2020_01_01_00_00_00.killed"));
@@ -51,7 +52,7 @@ test("a second write swaps ..data to a new set and removes the old one and any a
   expect(readFileSync(join(dir, "db-password"), "utf8")).toBe("password 2");
 });
 
-test("a write that fails before the swap keeps the old set current and whole, and removes its partial set", () => {
+testWithGid(2345)("a write that fails before the swap keeps the old set current and whole, and removes its partial set", () => {
   writeAtomicSet(dir, files("1"), ownership);
   const first = currentSet(dir)!;
   const twice = [...files("2"), { fileName: "db-password", content: Buffer.from("again") }];
@@ -61,7 +62,7 @@ test("a write that fails before the swap keeps the old set current and whole, an
   expect(readFileSync(join(dir, "db-password"), "utf8")).toBe("password 1");
 });
 
-test("plain files in the way become links (a volume that had no layout yet)", () => {
+testWithGid(2345)("plain files in the way become links (a volume that had no layout yet)", () => {
   volumeBuild(files("1"), ownership, { rotating: false }).write(dir);
   writeAtomicSet(dir, files("2"), ownership);
   expect(lstatSync(join(dir, "tls.crt")).isSymbolicLink()).toBe(true);

@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VolumeError } from "../../src/errors";
-import { lockMountDir } from "../../src/volume/mountLock";
+import { lockDirectory, lockMountDir } from "../../src/volume/mountLock";
 
 const dir = join(tmpdir(), `lock-test-${process.pid}`);
-const LOCK_DIRS = ["/run/kv-flexvol", join(tmpdir(), "kv-flexvol")];
+const LOCK_DIRS = [lockDirectory()];
 
 function lockFiles(): string[] {
   return LOCK_DIRS.flatMap((d) => {
@@ -118,5 +118,35 @@ describe("lockMountDir", () => {
     utimesSync(path, minuteAgo, minuteAgo);
     const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
     await again();
+  });
+});
+
+describe("lockDirectory", () => {
+  const work = mkdtempSync(join(tmpdir(), "kv-lockdir-"));
+  const file = join(work, "a-file");
+  writeFileSync(file, "");
+  const unwritable = join(file, "state");
+  afterEach(() => {
+    for (const name of readdirSync(work)) if (name !== "a-file") rmSync(join(work, name), { recursive: true, force: true });
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it("is the state dir when it can be written", () => {
+    expect(lockDirectory(join(work, "state"), work)).toBe(join(work, "state"));
+  });
+
+  it("falls back to the user's own directory (named by the uid outside any user namespace), mode 0700, when the state dir cannot be made", () => {
+    const dir = lockDirectory(unwritable, work);
+    expect(dir).toMatch(new RegExp(`^${work}/kv-flexvol-\\d+$`));
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(dir).uid).toBe(process.getuid!());
+  });
+
+  it("refuses a fallback that others may write, and names every path with its reason", () => {
+    const fallback = lockDirectory(unwritable, work);
+    chmodSync(fallback, 0o777);
+    expect(() => lockDirectory(unwritable, work)).toThrow(
+      new VolumeError(`cannot make a lock directory: ${unwritable}: ENOTDIR; ${fallback}: owned by uid ${process.getuid!()} with mode 777, not ours alone; set KV_STATE_DIR to a directory this user may write`),
+    );
   });
 });

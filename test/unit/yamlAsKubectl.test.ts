@@ -1,0 +1,97 @@
+// kv check reads YAML as kubectl does: YAML 1.1 types in flexVolume options are refused with
+// their fix, the original's Traefik example (under-indented flow continuations) is read, every
+// problem of a volume is reported at once, and example placeholders are warned about.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { indentFlowContinuations } from "../../src/check/flowIndent";
+import { parseManifest } from "../../src/check/manifest";
+import { validateManifest } from "../../src/check/validate";
+
+const podWith = (options: string) =>
+  `apiVersion: v1\nkind: Pod\nmetadata: { name: web, namespace: shop }\nspec:\n  containers: []\n  volumes:\n  - name: secrets\n    flexVolume:\n      driver: azure/kv\n      options:\n${options
+    .split("\n")
+    .map((line) => `        ${line}`)
+    .join("\n")}\n`;
+const check = (text: string) => validateManifest({ source: "m.yaml", text });
+const VALID = 'keyvaultname: "shop-kv"\nkeyvaultobjectnames: "db"\nkeyvaultobjecttypes: "secret"\nusepodidentity: "true"\ntenantid: "72f988bf-86f1-41af-91ab-2d7cd011db47"';
+
+describe("YAML 1.1 values in flexVolume options", () => {
+  test.each([
+    ["keyvaultobjectaliases: on", "keyvaultobjectaliases: `on` is a boolean", 'quote it: keyvaultobjectaliases: "on"'],
+    ["keyvaultobjectaliases: y", "`y` is a boolean", 'keyvaultobjectaliases: "y"'],
+    ["filemode: 0755", "filemode: `0755` is a number", 'quote it: filemode: "0755"'],
+    ["keyvaultobjectaliases: 1.0", "`1.0` is a number", '"1.0"'],
+    ["keyvaultobjectaliases: ~", "`~` is a null", '"~"'],
+    ["keyvaultobjectaliases:", "an empty value is a null", 'it is empty: write keyvaultobjectaliases: ""'],
+  ])("%s is refused with its fix", (line, what, fix) => {
+    const [volume] = check(podWith(`${VALID}\n${line}`)).volumes;
+    expect(volume.problems).toEqual([expect.stringContaining(what)]);
+    expect(volume.problems[0]).toContain(fix);
+    expect(volume.problems[0]).toContain("API server takes only strings");
+  });
+
+  test("quoted, the same values are strings and the volume is valid", () => {
+    const [volume] = check(podWith(`${VALID}\nkeyvaultobjectaliases: "on"`)).volumes;
+    expect(volume.problems).toEqual([]);
+    expect(volume.options?.objects[0].fileName).toBe("on");
+  });
+
+  test("every problem of every volume in one run, per volume", () => {
+    const text = podWith('usepodidentity: yes\nkeyvaultobjectnames: "db"\nkeyvaultobjecttypes: "secret"\ntenantid: "t"\nfilemode: 0640');
+    const all = check(text + "---\n" + podWith("keyvaultname: 10").replace("name: web", "name: api")).volumes;
+    expect(all.map((v) => v.volume.workload.name)).toEqual(["web", "api"]);
+    const [volume] = all;
+    expect(volume.problems).toEqual([
+      expect.stringContaining("option usepodidentity: `yes` is a boolean"),
+      expect.stringContaining("option filemode: `0640` is a number"),
+      expect.stringContaining("option keyvaultname: is required"),
+    ]);
+    expect(all[1].problems[0]).toContain("option keyvaultname: `10` is a number");
+  });
+});
+
+describe("placeholders of examples", () => {
+  test.each([
+    ['tenantid: "00000000-0000-0000-0000-000000000000"', "tenantid: the all-zero GUID"],
+    ['keyvaultname: "contoso-kv"', 'keyvaultname: "contoso-kv" looks like'],
+    ['keyvaultname: "replace-with-your-vault"', "replace-with-your-vault"],
+    ['keyvaultobjectaliases: "<file-name>"', "<file-name>"],
+    ['keyvaultname: "your-vault"', "your-vault"],
+  ])("%s is warned about, and the volume is still valid", (line, warning) => {
+    const options = VALID.split("\n").filter((l) => !l.startsWith(line.split(":")[0])).join("\n");
+    const [volume] = check(podWith(`${options}\n${line}`)).volumes;
+    expect(volume.problems).toEqual([]);
+    expect(volume.warnings).toEqual([expect.stringContaining(warning)]);
+  });
+
+  test("real values get no warning", () => {
+    expect(check(podWith(VALID)).volumes[0].warnings).toEqual([]);
+  });
+});
+
+describe("what kubectl accepts, kv check reads", () => {
+  const traefik = readFileSync(join(__dirname, "../fixtures/traefik-deployment.yaml"), "utf8");
+
+  test("the original's Traefik example: its volume, its command as kubectl reads it", () => {
+    const { objects, problems } = parseManifest(traefik, "traefik.yaml");
+    expect(problems).toEqual([]);
+    const spec = (objects[0] as any).spec.template.spec;
+    expect(spec.initContainers[0].command).toEqual([
+      "sh",
+      "-c",
+      'cat /certs/cert1 | base64 -d - > /ssl/certificate.pfx && openssl pkcs12 -in /ssl/certificate.pfx -out /ssl/certificate.pem -nodes -passin pass:"" && openssl pkey -in /ssl/certificate.pem -out /ssl/certificate.key',
+    ]);
+    const [volume] = check(traefik).volumes;
+    expect(volume.volume.volumeName).toBe("certs");
+    expect(volume.warnings).toEqual([expect.stringContaining('tenantid: "TENANT-ID" looks like')]);
+  });
+
+  test("re-indents only continuation lines, keeps line count, leaves block scalars and apostrophes alone", () => {
+    const text = "a: [x,\ny]\nb: it's\nc: |\n  [not flow\nd: 'two\nlines'\n";
+    expect(indentFlowContinuations(text)).toBe("a: [x,\n y]\nb: it's\nc: |\n  [not flow\nd: 'two\n lines'\n");
+  });
+
+  test("YAML that is wrong for kubectl too is still reported", () => {
+    expect(parseManifest("a: [x,\nb: c\n", "bad.yaml").problems).toEqual([expect.stringContaining("bad.yaml, document 1: is not valid YAML")]);
+  });
+});
