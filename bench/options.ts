@@ -55,7 +55,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     compare,
     concurrency,
     resultsFile: resolve(values.results),
-    ...(values.only ? { only: values.only as "mount" | "refresher" } : {}),
+    ...(values.only ? { only: values.only } : {}),
     refresherResultsFile: resolve(values["refresher-results"]),
   };
 }

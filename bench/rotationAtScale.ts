@@ -35,7 +35,7 @@ const randomPhases: Phases = (nodes, intervalMs) => {
   const next = uniform(nodes * 7919 + intervalMs);
   return Array.from({ length: nodes }, () => Math.floor(next() * intervalMs));
 };
-const inStep: Phases = (nodes) => new Array(nodes).fill(0);
+const inStep: Phases = (nodes) => new Array<number>(nodes).fill(0);
 
 /** The most ticks in any 10-s window of the (circular) interval. */
 function busiestWindow(phases: number[], intervalMs: number): number {

@@ -51,7 +51,7 @@ function diverted(stream: NodeJS.WriteStream, name: string): NodeJS.WriteStream 
     const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
     callback?.();
     return true;
-  }) as typeof stream.write;
+  });
   return stream;
 }
 
@@ -62,12 +62,12 @@ function diverted(stream: NodeJS.WriteStream, name: string): NodeJS.WriteStream 
  */
 function divertStrayOutput(): void {
   for (const name of ["stdout", "stderr"] as const) {
-    const makeStream = Object.getOwnPropertyDescriptor(process, name)?.get as () => NodeJS.WriteStream;
+    const makeStream = Object.getOwnPropertyDescriptor(process, name)?.get?.bind(process) as () => NodeJS.WriteStream;
     let stream: NodeJS.WriteStream | undefined;
     Object.defineProperty(process, name, {
       configurable: true,
       enumerable: true,
-      get: () => (stream ??= diverted(makeStream.call(process), name)),
+      get: () => (stream ??= diverted(makeStream(), name)),
     });
   }
   process.removeAllListeners("warning");

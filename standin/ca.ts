@@ -65,7 +65,7 @@ export class TestCa {
       expiredDaysAgo: kind === "expired" ? 1 : undefined,
     });
     return {
-      key: key.export({ type: "pkcs8", format: "pem" }) as string,
+      key: key.export({ type: "pkcs8", format: "pem" }),
       cert: derToPem(der) + (issuer === ours ? this.pem : ""),
     };
   }

@@ -43,7 +43,7 @@ export interface PodSpec {
   projectedAudiences?: string[];
 }
 
-export interface Pod extends Required<PodSpec> {}
+export type Pod = Required<PodSpec>;
 
 export interface KubernetesApi {
   /** https://127.0.0.1:<port> */
@@ -124,7 +124,7 @@ export async function startKubernetesApi(options: KubernetesApiOptions = {}): Pr
     if (!account) return status(res, 404, "NotFound", `serviceaccounts "${name}" not found`, { name, kind: "serviceaccounts" });
     let request: { kind?: string; spec?: { audiences?: string[]; expirationSeconds?: number; boundObjectRef?: { apiVersion?: string; kind?: string; name?: string; uid?: string } } };
     try {
-      request = JSON.parse(body);
+      request = JSON.parse(body) as typeof request;
     } catch {
       return status(res, 400, "BadRequest", "the body of the request was in an unknown format");
     }

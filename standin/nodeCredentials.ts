@@ -23,7 +23,7 @@ export type KubeconfigForm =
 export type NodeCredentialsOf = "this node" | "another node" | "no node of this cluster";
 
 export const newKey = (): KeyObject => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
-export const keyPem = (key: KeyObject): string => key.export({ type: "pkcs8", format: "pem" }) as string;
+export const keyPem = (key: KeyObject): string => key.export({ type: "pkcs8", format: "pem" });
 
 const ANOTHER_NODE = "aks-nodepool1-27318450-vmss000007";
 const b64 = (text: string) => Buffer.from(text).toString("base64");

@@ -51,6 +51,7 @@ test("zlib, assert and fs/promises load when first used, through default, namesp
     );
     `,
   );
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- what the bundle's own require() sees
   const zlib = require("node:zlib");
   expect(result).toEqual({
     before: [],

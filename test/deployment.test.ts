@@ -14,7 +14,6 @@ const DEPLOYMENT = resolve(__dirname, "..", "deployment");
 const DRIVER = "azure/kv";
 
 // Manifests are checked field by field below; `any` keeps those lookups readable.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = any;
 interface Manifest {
   file: string;
@@ -23,7 +22,7 @@ interface Manifest {
 
 const files = readdirSync(DEPLOYMENT).filter((name) => name.endsWith(".yaml")).sort();
 const manifests: Manifest[] = files.flatMap((file) =>
-  parseAllDocuments(readFileSync(join(DEPLOYMENT, file), "utf8")).map((parsed) => ({ file, doc: parsed.toJS() as Doc })),
+  parseAllDocuments(readFileSync(join(DEPLOYMENT, file), "utf8")).map((parsed) => ({ file, doc: parsed.toJS() })),
 );
 const named = (kind: string, name: string): Doc =>
   manifests.find(({ doc }) => doc.kind === kind && doc.metadata.name === name)?.doc;

@@ -50,7 +50,7 @@ test("passes dockerfile-utils' validator with every rule an error", () => {
     instructionJSONInSingleQuotes: ValidationSeverity.ERROR,
     instructionWorkdirRelative: ValidationSeverity.ERROR,
   };
-  expect(validate(text, everyRule).map((d) => `line ${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+  expect(validate(text, everyRule).map((d) => `line ${d.range.start.line + 1}: ${typeof d.message === "string" ? d.message : d.message.value}`)).toEqual([]);
 });
 
 test("pins every base image to a version, never latest", () => {

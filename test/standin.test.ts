@@ -122,7 +122,7 @@ test("NMI gives a bound pod its identity's token and 404s other pods", async () 
         { host: "localhost", port: azure.nmiPort, path: "/host/token/?resource=https%3A%2F%2Fvault.azure.net", headers: { podname, podns: "default" } },
         (res) => {
           let body = "";
-          res.on("data", (d: Buffer) => (body += d));
+          res.on("data", (d: Buffer) => (body += d.toString()));
           res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
         },
       );

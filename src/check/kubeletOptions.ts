@@ -55,7 +55,7 @@ export function kubeletCall(volume: KvVolume, secrets: readonly SecretManifest[]
     [KEY.podNamespace]: pod.namespace ?? "default",
     "kubernetes.io/pod.uid": "00000000-0000-0000-0000-000000000000",
     "kubernetes.io/serviceAccount.name": volume.serviceAccount,
-    ...(volume.fsGroup === undefined ? {} : { [KEY.fsGroup]: String(volume.fsGroup) }),
+    ...(volume.fsGroup === undefined ? {} : { [KEY.fsGroup]: JSON.stringify(volume.fsGroup) }),
   };
   // Options that are no mapping are passed on as they are: validation says what is wrong.
   const merge = (secretValues: Record<string, string>) => (isJsonObject(volume.options) ? { ...own, ...secretValues, ...volume.options } : volume.options);

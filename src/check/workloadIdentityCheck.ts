@@ -30,7 +30,7 @@ export function findServiceAccounts(objects: readonly ManifestObject[]): Service
     .map((object) => {
       const metadata = object.metadata as Record<string, unknown>;
       return {
-        name: String(metadata.name ?? ""),
+        name: typeof metadata.name === "string" ? metadata.name : "",
         ...(typeof metadata.namespace === "string" ? { namespace: metadata.namespace } : {}),
         annotations: isJsonObject(metadata.annotations) ? metadata.annotations : {},
       };

@@ -42,6 +42,7 @@ function storedPfx(secret: VaultSecret): Buffer {
 export function certificatePfx(secret: VaultSecret): Buffer {
   if (contentTypeOf(secret) === PKCS12_CONTENT_TYPE) return storedPfx(secret);
   const { privateKey, leaf, chain } = bundleOf(readMaterial(secret));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-forge loads on first use (below)
   const { writePkcs12 } = require("./pkcs12File") as typeof import("./pkcs12File");
   return writePkcs12(privateKey, leaf, chain);
 }
@@ -49,9 +50,11 @@ export function certificatePfx(secret: VaultSecret): Buffer {
 /** node-forge takes 10-30 ms to load, so only a mount that unpacks a certificate loads it. */
 function readMaterial(secret: VaultSecret): CertificateMaterial {
   if (contentTypeOf(secret) === PKCS12_CONTENT_TYPE) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-forge loads on first use
     const { readPkcs12 } = require("./pkcs12") as typeof import("./pkcs12");
     return readPkcs12(storedPfx(secret));
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-forge loads on first use
   const { readPemFile } = require("./pemFile") as typeof import("./pemFile");
   return readPemFile(secret.value);
 }

@@ -44,7 +44,7 @@ function keyDer(bag: forge.pkcs12.Bag): Buffer {
  */
 function certificateDer(bag: forge.pkcs12.Bag): Buffer {
   if (bag.asn1) return toDer(bag.asn1);
-  const certificate = bag.cert as (forge.pki.Certificate & { tbsCertificate?: forge.asn1.Asn1 }) | undefined;
+  const certificate = bag.cert;
   const tbs = certificate?.tbsCertificate;
   if (!certificate || !tbs || !Array.isArray(tbs.value)) throw new ContentError("the secret's PKCS#12 file has an empty certificate bag");
   const hasVersion = tbs.value[0]?.tagClass === asn1.Class.CONTEXT_SPECIFIC;

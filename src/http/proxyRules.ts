@@ -78,6 +78,7 @@ function splitHostPort(text: string): [string, string] | undefined {
   return [host, port];
 }
 
+// eslint-disable-next-line no-control-regex -- all of ASCII, control characters included
 const toAscii = (domain: string): string => (/^[\x00-\x7f]*$/.test(domain) ? domain : domainToASCII(domain) || domain);
 
 /** One NO_PROXY entry, as Go's config.init reads it; undefined for an entry Go skips. */

@@ -15,7 +15,7 @@ export type HttpsAgents = (proxy: URL | undefined) => Agent | undefined;
 
 export interface RoutedHttpClient extends HttpClient {
   /** The agent https requests to `url` go through (undefined: the SDK's own). */
-  httpsAgentFor(url: URL): Agent | undefined;
+  httpsAgentFor: (url: URL) => Agent | undefined;
 }
 
 /** Direct: the SDK's agent. Through a proxy: one keep-alive TunnelAgent per proxy. */

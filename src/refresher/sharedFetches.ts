@@ -74,7 +74,7 @@ export type RequestCounts = Map<string, number>;
 
 export interface SharedSession {
   vault: KeyVault;
-  failureContext(): FailureContext;
+  failureContext: () => FailureContext;
   /** What the prefetch asked Key Vault, by result. */
   requests: RequestCounts;
 }

@@ -50,7 +50,7 @@ export interface VaultAtHand {
   /** How many requests the caller sends to the vault at once (a mount's fetch pool). */
   connections: number;
   /** The agent a request to a URL goes through (http/routedHttpClient.ts). */
-  agentFor(url: URL): Agent | undefined;
+  agentFor: (url: URL) => Agent | undefined;
 }
 
 export interface SpeedTricks {

@@ -58,10 +58,10 @@ function classify(error: RestLikeError, spec: ObjectSpec, context: FailureContex
     return ["error", `key vault, or a proxy on the way, answered HTTP ${status} after retries; check the vault's name and the node's HTTPS_PROXY`];
   }
   if (error.code && NETWORK_CODES.has(error.code)) return ["network", `cannot reach key vault ${context.vaultName} (${error.code}); check the node's DNS, egress firewall and HTTPS_PROXY`];
-  return ["error", error.message ?? String(error)];
+  return ["error", error.message ?? "unknown error"];
 }
 
 export function describeFailure(error: unknown, spec: ObjectSpec, context: FailureContext): ObjectFailure {
-  const [cause, detail] = classify((error ?? {}) as RestLikeError, spec, context);
+  const [cause, detail] = classify((error ?? {}), spec, context);
   return { object: objectLabel(spec), cause, detail };
 }

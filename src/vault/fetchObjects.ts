@@ -81,7 +81,7 @@ async function fetchObject(
  * failure is described: who asked is known only once the token came (NMI names its client id).
  */
 export async function fetchObjects(vault: KeyVault, specs: readonly ObjectSpec[], failureContext: () => FailureContext, options: FetchOptions): Promise<FetchResult> {
-  const outcomes: (ObjectOutcome | undefined)[] = new Array(specs.length);
+  const outcomes: (ObjectOutcome | undefined)[] = new Array<ObjectOutcome | undefined>(specs.length);
   const { seconds, signal: wholeFetch } = options.deadline;
   const signalFor = () => wholeFetch ?? AbortSignal.timeout(seconds * 1000);
   let identityError: IdentityError | undefined;

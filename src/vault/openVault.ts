@@ -18,7 +18,7 @@ export interface VaultSession {
    * Who is asking, for the fixes failure messages suggest, as it stands now: an NMI token
    * names its client id only once it came, and the token may still be awaited.
    */
-  failureContext(): FailureContext;
+  failureContext: () => FailureContext;
 }
 
 /**

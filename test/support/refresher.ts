@@ -90,7 +90,7 @@ export class RunningRefresher {
   /** Where it serves /metrics and /healthz, once it listens. */
   async url(): Promise<string> {
     const listening = await this.waitFor((line) => line.event === "listening", 20_000, "listening line");
-    return `http://127.0.0.1:${listening.port}`;
+    return `http://127.0.0.1:${Number(listening.port)}`;
   }
 
   kill(signal: NodeJS.Signals = "SIGTERM"): void {
