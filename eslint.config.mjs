@@ -19,7 +19,10 @@ export default defineConfig(
       // Prettier cannot break a long string or comment: this catches what it leaves.
       "max-len": ["error", { code: 120, ignoreUrls: true }],
       // As tsc's noUnusedParameters: a leading underscore marks a parameter kept for its position.
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", ignoreRestSiblings: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", ignoreRestSiblings: true },
+      ],
       // `async` keeps a Promise-returning contract (the fakes of an interface, run()'s calls)
       // and turns a throw into a rejection, with or without an await inside.
       "@typescript-eslint/require-await": "off",

@@ -55,7 +55,12 @@ export class TestCa {
   async serverCredentials(host: string, kind: CertificateKind = "valid"): Promise<{ key: string; cert: string }> {
     const key = newKey();
     const ours = { name: CA_NAME, key: this.key };
-    const issuer = kind === "self-signed" ? undefined : kind === "unknown-ca" ? { name: "CN=a CA nobody trusts", key: newKey() } : ours;
+    const issuer =
+      kind === "self-signed"
+        ? undefined
+        : kind === "unknown-ca"
+          ? { name: "CN=a CA nobody trusts", key: newKey() }
+          : ours;
     const der = await issueCertificate({
       subject: `CN=${host}`,
       subjectKey: key,

@@ -10,7 +10,9 @@ import type { ProxyRules } from "./proxyRules";
 import { ProxyError, proxyLabel } from "./proxyTunnel";
 import { TunnelAgent } from "./tunnelAgent";
 
-/** The agent for https requests on a route (a proxy, or undefined: direct); undefined: the SDK's own keep-alive agent. */
+/**
+ * The agent for https requests on a route (a proxy, or undefined: direct); undefined: the SDK's own keep-alive agent.
+ */
 export type HttpsAgents = (proxy: URL | undefined) => Agent | undefined;
 
 export interface RoutedHttpClient extends HttpClient {
@@ -42,7 +44,10 @@ function httpProxyPolicy(proxy: URL): PipelinePolicy {
 
 function unsupportedProxy(url: URL, proxy: URL): ProxyError {
   const variable = url.protocol === "https:" ? "HTTPS_PROXY" : "HTTP_PROXY";
-  return new ProxyError(`${variable} names a ${proxy.protocol.replace(/:$/, "")} proxy (${proxyLabel(proxy)}); the driver goes through http:// and https:// proxies only`);
+  return new ProxyError(
+    `${variable} names a ${proxy.protocol.replace(/:$/, "")} proxy (${proxyLabel(proxy)}); the driver goes ` +
+      `through http:// and https:// proxies only`,
+  );
 }
 
 export function routedHttpClient(proxies: ProxyRules, httpsAgents: HttpsAgents = plainHttpsAgents()): RoutedHttpClient {

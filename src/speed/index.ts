@@ -80,7 +80,10 @@ function tricks(): SpeedTricks {
       if (!mayAuthorizeUpFront(vaultUrl, resource)) return [];
       // In this order: the connections are opened before the request waits for the token. Only
       // then: without a token to wait for, the first requests dial their own in the same turn.
-      return [...(connections > 0 ? [openAheadPolicy(agentFor, connections)] : []), tokenUpFrontPolicy(credential, { resource, tenantId })];
+      return [
+        ...(connections > 0 ? [openAheadPolicy(agentFor, connections)] : []),
+        tokenUpFrontPolicy(credential, { resource, tenantId }),
+      ];
     },
   };
 }

@@ -39,7 +39,14 @@ export function openVault(
   const vault = createKeyVault(url, token, {
     httpClient,
     disableChallengeResourceVerification: cloud.name === "AzureStackCloud",
-    policies: speed.vaultPolicies({ vaultUrl: url, credential: token, resource: cloud.keyVaultResource, tenantId: options.tenantId, connections: connectionsAhead, agentFor: httpClient.httpsAgentFor }),
+    policies: speed.vaultPolicies({
+      vaultUrl: url,
+      credential: token,
+      resource: cloud.keyVaultResource,
+      tenantId: options.tenantId,
+      connections: connectionsAhead,
+      agentFor: httpClient.httpsAgentFor,
+    }),
   });
   const failureContext = (): FailureContext => ({
     vaultName: options.vaultName,

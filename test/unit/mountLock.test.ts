@@ -1,5 +1,16 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VolumeError } from "../../src/errors";
@@ -28,7 +39,8 @@ async function lockFileOf(lockedDir: string): Promise<string> {
 }
 
 /** The pid of a process that has exited. */
-const deadPid = () => spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+const deadPid = () =>
+  spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
 
 describe("lockMountDir", () => {
   it("makes a second caller for the same dir wait until the first releases", async () => {
@@ -128,7 +140,8 @@ describe("lockDirectory", () => {
   writeFileSync(file, "");
   const unwritable = join(file, "state");
   afterEach(() => {
-    for (const name of readdirSync(work)) if (name !== "a-file") rmSync(join(work, name), { recursive: true, force: true });
+    for (const name of readdirSync(work))
+      if (name !== "a-file") rmSync(join(work, name), { recursive: true, force: true });
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -136,18 +149,26 @@ describe("lockDirectory", () => {
     expect(lockDirectory(join(work, "state"), work)).toBe(join(work, "state"));
   });
 
-  it("falls back to the user's own directory (named by the uid outside any user namespace), mode 0700, when the state dir cannot be made", () => {
-    const dir = lockDirectory(unwritable, work);
-    expect(dir).toMatch(new RegExp(`^${work}/kv-flexvol-\\d+$`));
-    expect(statSync(dir).mode & 0o777).toBe(0o700);
-    expect(statSync(dir).uid).toBe(process.getuid!());
-  });
+  it(
+    "falls back to the user's own directory (named by the uid outside any user namespace), mode 0700, when " +
+      "the state dir cannot be made",
+    () => {
+      const dir = lockDirectory(unwritable, work);
+      expect(dir).toMatch(new RegExp(`^${work}/kv-flexvol-\\d+$`));
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(statSync(dir).uid).toBe(process.getuid!());
+    },
+  );
 
   it("refuses a fallback that others may write, and names every path with its reason", () => {
     const fallback = lockDirectory(unwritable, work);
     chmodSync(fallback, 0o777);
     expect(() => lockDirectory(unwritable, work)).toThrow(
-      new VolumeError(`cannot make a lock directory: ${unwritable}: ENOTDIR; ${fallback}: owned by uid ${process.getuid!()} with mode 777, not ours alone; set KV_STATE_DIR to a directory this user may write`),
+      new VolumeError(
+        `cannot make a lock ` +
+          `directory: ${unwritable}: ENOTDIR; ${fallback}: owned by uid ${process.getuid!()} with mode ` +
+          `777, not ours alone; set KV_STATE_DIR to a directory this user may write`,
+      ),
     );
   });
 });

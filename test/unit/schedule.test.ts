@@ -5,7 +5,9 @@ const DAY = 86_400_000;
 
 test("a node's phase is its own, stable, within a day, and spread over nodes", () => {
   expect(nodePhaseMs("aks-nodepool1-12345678-vmss000000")).toBe(nodePhaseMs("aks-nodepool1-12345678-vmss000000"));
-  const phases = Array.from({ length: 1000 }, (_, i) => nodePhaseMs(`aks-nodepool1-12345678-vmss${String(i).padStart(6, "0")}`));
+  const phases = Array.from({ length: 1000 }, (_, i) =>
+    nodePhaseMs(`aks-nodepool1-12345678-vmss${String(i).padStart(6, "0")}`),
+  );
   for (const phase of phases) {
     expect(phase).toBeGreaterThanOrEqual(0);
     expect(phase).toBeLessThan(DAY);
@@ -45,7 +47,8 @@ test("the first refresh comes half an interval to one and a half after the mount
     expect(first - mounted).toBeGreaterThan(MINUTE / 2);
     expect(first - mounted).toBeLessThanOrEqual(1.5 * MINUTE);
     // A pass that ends a little after its tick (up to half an interval) keeps the cadence.
-    for (const late of [0, 250, 20_000, MINUTE / 2 - 1]) expect(nextDue(MINUTE, first + late, phase)).toBe(first + MINUTE);
+    for (const late of [0, 250, 20_000, MINUTE / 2 - 1])
+      expect(nextDue(MINUTE, first + late, phase)).toBe(first + MINUTE);
   }
 });
 
