@@ -38,14 +38,17 @@ function artifacts(options: BenchOptions): Artifact[] {
   return [
     { label: "node dist/kv.js", path: bundle, ours: true },
     ...(existsSync(executable) ? [{ label: "dist/azure~kv/kv", path: installedCopy(executable), ours: true }] : []),
-    ...(options.compare ? [{ label: basename(options.compare), path: installedCopy(options.compare), ours: false }] : []),
+    ...(options.compare
+      ? [{ label: basename(options.compare), path: installedCopy(options.compare), ours: false }]
+      : []),
   ];
 }
 
 /** A call that did not answer Success makes its timing meaningless: stop with what it said. */
 function requireSuccess(result: TimedResult, what: string): void {
   const answer = result.output.trim();
-  if (result.exitCode !== 0 || !answer.includes('"Success"')) throw new Error(`${what} failed (exit ${result.exitCode}): ${answer.slice(0, 400)}`);
+  if (result.exitCode !== 0 || !answer.includes('"Success"'))
+    throw new Error(`${what} failed (exit ${result.exitCode}): ${answer.slice(0, 400)}`);
 }
 
 async function main(): Promise<void> {
@@ -53,7 +56,8 @@ async function main(): Promise<void> {
   setMaxListeners(256);
   const options = parseBenchOptions(process.argv.slice(2));
   if (process.getuid?.() !== 0) throw new Error("the bench mounts tmpfs volumes: run it as root");
-  if (!canMeasureRss) process.stderr.write("note: /usr/bin/time (Debian package `time`) is missing: peak RSS is not measured\n");
+  if (!canMeasureRss)
+    process.stderr.write("note: /usr/bin/time (Debian package `time`) is missing: peak RSS is not measured\n");
   const drivers = artifacts(options);
   if (options.only !== "refresher") await benchMounts(drivers, options);
   if (options.only !== "mount") {
@@ -65,13 +69,20 @@ async function main(): Promise<void> {
 
 async function benchMounts(drivers: Artifact[], options: BenchOptions): Promise<void> {
   const vault = await StandInVault.start(Math.max(...options.sizes));
-  const row = (artifact: Artifact, objects: number, latencyMs: number, identity: Row["identity"] = "servicePrincipal"): Row => ({ call: "mount", artifact, objects, latencyMs, identity, samples: [] });
+  const row = (
+    artifact: Artifact,
+    objects: number,
+    latencyMs: number,
+    identity: Row["identity"] = "servicePrincipal",
+  ): Row => ({ call: "mount", artifact, objects, latencyMs, identity, samples: [] });
   const rows: Row[] = [
     ...drivers.map((artifact): Row => ({ ...row(artifact, 0, 0), call: "init" })),
     ...options.latenciesMs.flatMap((latencyMs) => [
       ...options.sizes.flatMap((objects) => drivers.map((artifact) => row(artifact, objects, latencyMs))),
       // Beside the service principal's single secret: the same mount as a workload identity (ours only).
-      ...(options.sizes.includes(1) ? drivers.filter((artifact) => artifact.ours).map((artifact) => row(artifact, 1, latencyMs, "workloadIdentity")) : []),
+      ...(options.sizes.includes(1)
+        ? drivers.filter((artifact) => artifact.ours).map((artifact) => row(artifact, 1, latencyMs, "workloadIdentity"))
+        : []),
     ]),
   ];
   try {
@@ -81,7 +92,11 @@ async function benchMounts(drivers: Artifact[], options: BenchOptions): Promise<
       for (const row of rows.filter((r) => !r.failure)) {
         try {
           // The bare start in the call's own environment, right before it: the start of this sample's bound.
-          const bare = await timedRun({ file: process.execPath, args: ["-e", "0"], env: row.call === "init" ? vault.plainEnv() : vault.env() });
+          const bare = await timedRun({
+            file: process.execPath,
+            args: ["-e", "0"],
+            env: row.call === "init" ? vault.plainEnv() : vault.env(),
+          });
           const result = row.call === "init" ? await timeInit(row, vault) : await timeMount(row, vault);
           if (run > 0) row.samples.push({ ...result, bareMs: bare.ms });
         } catch (error) {
@@ -94,7 +109,8 @@ async function benchMounts(drivers: Artifact[], options: BenchOptions): Promise<
   } finally {
     await vault.close();
   }
-  const bareOf = (call: Row["call"]) => median(rows.filter((row) => row.call === call).flatMap((row) => row.samples.map((s) => s.bareMs)));
+  const bareOf = (call: Row["call"]) =>
+    median(rows.filter((row) => row.call === call).flatMap((row) => row.samples.map((s) => s.bareMs)));
   const markdown = renderResults({ bare: { plainMs: bareOf("init"), standInMs: bareOf("mount") }, rows }, options);
   process.stdout.write(markdown);
   writeFileSync(options.resultsFile, markdown);

@@ -24,7 +24,8 @@ export interface BenchOptions {
 
 function numberList(text: string, flag: string): number[] {
   const values = text.split(",").map(Number);
-  if (values.some((v) => !Number.isInteger(v) || v < 0)) throw new Error(`${flag}: expected a comma-separated list of whole numbers, got "${text}"`);
+  if (values.some((v) => !Number.isInteger(v) || v < 0))
+    throw new Error(`${flag}: expected a comma-separated list of whole numbers, got "${text}"`);
   return values;
 }
 
@@ -42,7 +43,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       only: { type: "string" },
     },
   });
-  if (values.only !== undefined && values.only !== "mount" && values.only !== "refresher") throw new Error(`--only: expected mount or refresher, got "${values.only}"`);
+  if (values.only !== undefined && values.only !== "mount" && values.only !== "refresher")
+    throw new Error(`--only: expected mount or refresher, got "${values.only}"`);
   const [runs] = numberList(values.runs, "--runs");
   const [concurrency] = numberList(values.concurrency, "--concurrency");
   if (runs < 1 || concurrency < 1) throw new Error("--runs and --concurrency must be at least 1");
@@ -55,7 +57,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     compare,
     concurrency,
     resultsFile: resolve(values.results),
-    ...(values.only ? { only: values.only as "mount" | "refresher" } : {}),
+    ...(values.only ? { only: values.only } : {}),
     refresherResultsFile: resolve(values["refresher-results"]),
   };
 }

@@ -46,11 +46,18 @@ export class RefresherNode {
       mkdirSync(dir, { recursive: true, mode: 0o750 });
       const mine = Array.from({ length: PER_VOLUME }, (_, j) => names[(i + j) % SHARED]);
       const options = kubeletOptions(
-        { keyvaultname: VAULT, keyvaultobjectnames: mine.join(";"), keyvaultobjecttypes: mine.map(() => "secret").join(";"), tenantid: azure.tenantId, rotationpollinterval: "1h" },
+        {
+          keyvaultname: VAULT,
+          keyvaultobjectnames: mine.join(";"),
+          keyvaultobjecttypes: mine.map(() => "secret").join(";"),
+          tenantid: azure.tenantId,
+          rotationpollinterval: "1h",
+        },
         sp,
       );
       const result = await timedRun(driverCommand(driver, ["mount", dir, JSON.stringify(options)], node.env()));
-      if (!result.output.includes('"Success"')) throw new Error(`mount of bench volume ${i} failed: ${result.output.slice(0, 400)}`);
+      if (!result.output.includes('"Success"'))
+        throw new Error(`mount of bench volume ${i} failed: ${result.output.slice(0, 400)}`);
       node.dirs.push(dir);
     }
     return node;
@@ -58,7 +65,11 @@ export class RefresherNode {
 
   /** The refresher's environment: the stand-in's variables, the state dir, a log file nobody reads. */
   env(): Record<string, string> {
-    return { ...this.azure.env, KV_STATE_DIR: join(this.root, "state"), KV_DRIVER_LOG: join(this.root, "kv-driver.log") };
+    return {
+      ...this.azure.env,
+      KV_STATE_DIR: join(this.root, "state"),
+      KV_DRIVER_LOG: join(this.root, "kv-driver.log"),
+    };
   }
 
   /** A new version of every shared secret: the next pass changes every volume. */

@@ -18,22 +18,45 @@ const table = (header: string[], lines: string[][]) =>
 const ratio = (row: Row, options: BenchOptions) => boundRatio(row, options.concurrency);
 const isExecutable = (row: Row) => !row.artifact.path.endsWith(".js");
 /** The same call, size, latency and identity: a row of ours and its --compare twin. */
-const sameRow = (a: Row, b: Row) => a.call === b.call && a.objects === b.objects && a.latencyMs === b.latencyMs && a.identity === b.identity;
+const sameRow = (a: Row, b: Row) =>
+  a.call === b.call && a.objects === b.objects && a.latencyMs === b.latencyMs && a.identity === b.identity;
 
-const IDENTITY_LABEL: Readonly<Record<Row["identity"], string>> = { servicePrincipal: "service principal", workloadIdentity: "workload identity" };
+const IDENTITY_LABEL: Readonly<Record<Row["identity"], string>> = {
+  servicePrincipal: "service principal",
+  workloadIdentity: "workload identity",
+};
 
 function initTable(m: Measurements, options: BenchOptions): string {
   const rows = m.rows.filter((row) => row.call === "init" && !row.failure);
   return table(
     ["init of", "median ms", "× bare start", "peak RSS MB"],
-    rows.map((row) => [row.artifact.label, fixed(medianMs(row), 1), fixed(ratio(row, options), 2), fixed(medianOf(row, (s) => s.peakRssMb), 1)]),
+    rows.map((row) => [
+      row.artifact.label,
+      fixed(medianMs(row), 1),
+      fixed(ratio(row, options), 2),
+      fixed(
+        medianOf(row, (s) => s.peakRssMb),
+        1,
+      ),
+    ]),
   );
 }
 
 function mountTable(m: Measurements, options: BenchOptions): string {
   const rows = m.rows.filter((row) => row.call === "mount" && !row.failure);
   return table(
-    ["objects", "latency ms", "identity", "driver", "median ms", "lower bound ms", "× bound", "requests KV / AAD / Kubernetes", "peak concurrency", "peak RSS MB"],
+    [
+      "objects",
+      "latency ms",
+      "identity",
+      "driver",
+      "median ms",
+      "lower bound ms",
+      "× bound",
+      "requests KV / AAD / Kubernetes",
+      "peak concurrency",
+      "peak RSS MB",
+    ],
     rows.map((row) => [
       String(row.objects),
       String(row.latencyMs),
@@ -42,9 +65,18 @@ function mountTable(m: Measurements, options: BenchOptions): string {
       fixed(medianMs(row)),
       fixed(lowerBoundMs(row, options.concurrency)),
       fixed(ratio(row, options), 2),
-      `${fixed(medianOf(row, (s) => s.traffic?.keyVaultRequests))} / ${fixed(medianOf(row, (s) => s.traffic?.aadRequests))} / ${fixed(medianOf(row, (s) => s.traffic?.kubernetesRequests))}`,
+      [
+        medianOf(row, (s) => s.traffic?.keyVaultRequests),
+        medianOf(row, (s) => s.traffic?.aadRequests),
+        medianOf(row, (s) => s.traffic?.kubernetesRequests),
+      ]
+        .map((count) => fixed(count))
+        .join(" / "),
       fixed(medianOf(row, (s) => s.traffic?.peakConcurrency)),
-      fixed(medianOf(row, (s) => s.peakRssMb), 1),
+      fixed(
+        medianOf(row, (s) => s.peakRssMb),
+        1,
+      ),
     ]),
   );
 }
@@ -62,7 +94,9 @@ function compareTable(m: Measurements, options: BenchOptions): string {
         what,
         row.artifact.label,
         `${fixed(medianMs(row))} (${fixed(ratio(row, options), 2)}×)`,
-        measured ? `${fixed(medianMs(other))} (${fixed(ratio(other, options), 2)}×)` : `failed: ${(other?.failure ?? "not run").replace(/[|\n]/g, " ").slice(0, 200)}`,
+        measured
+          ? `${fixed(medianMs(other))} (${fixed(ratio(other, options), 2)}×)`
+          : `failed: ${(other?.failure ?? "not run").replace(/[|\n]/g, " ").slice(0, 200)}`,
         measured ? fixed(medianMs(other) / medianMs(row), 2) : "n/a",
       ];
     });
@@ -86,7 +120,10 @@ function goals(m: Measurements, options: BenchOptions): string {
   const lines: string[] = [];
   for (const row of ours.filter((r) => r.call === "init")) {
     const r = ratio(row, options);
-    lines.push(`- init of ${row.artifact.label}: ${fixed(r, 2)}× the bare start of its own runtime (goal ≤ ${GOALS.initOverBareStart}×): ${verdict(r <= GOALS.initOverBareStart)}`);
+    lines.push(
+      `- init of ${row.artifact.label}: ${fixed(r, 2)}× the bare start of its own runtime ` +
+        `(goal ≤ ${GOALS.initOverBareStart}×): ${verdict(r <= GOALS.initOverBareStart)}`,
+    );
   }
   for (const row of ours.filter((r) => r.call === "mount")) {
     const other = theirs.find((t) => sameRow(t, row));
@@ -94,14 +131,23 @@ function goals(m: Measurements, options: BenchOptions): string {
     const [mine, previous] = [medianMs(row), medianMs(other)];
     const change = (mine / previous - 1) * 100;
     lines.push(
-      `- mount of ${row.objects} at ${row.latencyMs} ms as ${IDENTITY_LABEL[row.identity]}: ${fixed(mine)} ms against ${fixed(previous)} ms for ${other.artifact.label} ` +
-        `(${change >= 0 ? "+" : ""}${fixed(change)} %; goal: within +${fixed((GOALS.mountOverPrevious - 1) * 100)} %): ${verdict(mine <= previous * GOALS.mountOverPrevious)}`,
+      `- mount of ${row.objects} at ${row.latencyMs} ms as ${IDENTITY_LABEL[row.identity]}: ${fixed(mine)} ms ` +
+        `against ${fixed(previous)} ms for ${other.artifact.label} ` +
+        `(${change >= 0 ? "+" : ""}${fixed(change)} %; goal: ` +
+        `within +${fixed((GOALS.mountOverPrevious - 1) * 100)}` +
+        ` %): ${verdict(mine <= previous * GOALS.mountOverPrevious)}`,
     );
   }
-  if (!options.compare) lines.push("- mount rows: judged against the previous executable, `--compare <executable>`; not given in this run");
+  if (!options.compare)
+    lines.push("- mount rows: judged against the previous executable, `--compare <executable>`; not given in this run");
   for (const row of ours.filter((r) => r.call === "mount" && r.objects === 1 && r.identity === "servicePrincipal")) {
     const rss = medianOf(row, (s) => s.peakRssMb);
-    if (rss !== undefined) lines.push(`- peak RSS of a one-secret mount at ${row.latencyMs} ms: ${fixed(rss, 1)} MB (goal < ${GOALS.oneSecretPeakRssMb} MB): ${verdict(rss < GOALS.oneSecretPeakRssMb)}`);
+    if (rss !== undefined)
+      lines.push(
+        `- peak RSS of a one-secret ` +
+          `mount at ${row.latencyMs} ms: ${fixed(rss, 1)} MB (goal < ${GOALS.oneSecretPeakRssMb}` +
+          ` MB): ${verdict(rss < GOALS.oneSecretPeakRssMb)}`,
+      );
   }
   return lines.join("\n");
 }
@@ -111,13 +157,19 @@ export function renderResults(m: Measurements, options: BenchOptions): string {
   const parts = [
     "# Benchmark results",
     "",
-    `${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}; ` +
-      `median of ${options.runs} runs per row after one warm-up; the stand-ins add the latency to every Azure AD, Key Vault and Kubernetes API request; ` +
+    `${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ` +
+      `${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}; ` +
+      `median of ${options.runs} runs per row after one warm-up; the stand-ins add the latency to every Azure ` +
+      `AD, Key Vault and Kubernetes API request; ` +
       `all traffic goes through the stand-in's HTTPS proxy. Produced by \`npm run bench\` (see docs/performance.md).`,
     "",
-    `Bare runtime start (\`node -e 0\`, timed before every sample): ${fixed(m.bare.plainMs, 1)} ms in a node's plain environment (the bound of \`init\`), ` +
-      `${fixed(m.bare.standInMs, 1)} ms with the stand-in's NODE_EXTRA_CA_CERTS and proxy variables (the start of every mount's bound); medians. ` +
-      `Lower bound of a mount = that bare start + (token round trips + ⌈objects / ${options.concurrency}⌉ read round trips) × latency, the token taking 1 round trip for a service principal and 2 for workload identity (the TokenRequest, then Azure AD). ` +
+    `Bare runtime start (\`node -e 0\`, timed before every sample): ${fixed(m.bare.plainMs, 1)} ms in a node's ` +
+      `plain environment (the bound of \`init\`), ` +
+      `${fixed(m.bare.standInMs, 1)} ms with the stand-in's NODE_EXTRA_CA_CERTS and proxy variables (the start ` +
+      `of every mount's bound); medians. ` +
+      `Lower bound of a mount = that bare start + (token round trips + ⌈objects / ${options.concurrency}⌉ read round ` +
+      `trips) × latency, the token taking 1 round trip for a service principal and 2 for workload identity ` +
+      `(the TokenRequest, then Azure AD). ` +
       `× bound is the median of each sample's time over the bound from the bare start timed just before it.`,
     "",
     "## init",

@@ -18,7 +18,10 @@ type Phases = (nodes: number, intervalMs: number) => number[];
 
 /** This driver: where in the interval the refresher puts the ticks of nodes named as AKS names them. */
 const driverPhases: Phases = (nodes, intervalMs) =>
-  Array.from({ length: nodes }, (_, i) => nodePhaseMs(`aks-nodepool1-31402597-vmss${i.toString(36).padStart(6, "0")}`) % intervalMs);
+  Array.from(
+    { length: nodes },
+    (_, i) => nodePhaseMs(`aks-nodepool1-31402597-vmss${i.toString(36).padStart(6, "0")}`) % intervalMs,
+  );
 
 /** Deterministic uniform numbers (mulberry32), so the table is the same at every run. */
 function uniform(seed: number): () => number {
@@ -35,7 +38,7 @@ const randomPhases: Phases = (nodes, intervalMs) => {
   const next = uniform(nodes * 7919 + intervalMs);
   return Array.from({ length: nodes }, () => Math.floor(next() * intervalMs));
 };
-const inStep: Phases = (nodes) => new Array(nodes).fill(0);
+const inStep: Phases = (nodes) => new Array<number>(nodes).fill(0);
 
 /** The most ticks in any 10-s window of the (circular) interval. */
 function busiestWindow(phases: number[], intervalMs: number): number {
@@ -71,7 +74,8 @@ function peak(model: Model, nodes: number, pods: number, secrets: number, interv
 /** The largest cluster (nodes) whose busiest window stays within the limit. */
 function largestUnderLimit(model: Model, pods: number, secrets: number, intervalS: number): number {
   let [low, high] = [0, 1];
-  while (peak(model, high, pods, secrets, intervalS) <= LIMIT_PER_10_S && high < 1_000_000) [low, high] = [high, high * 2];
+  while (peak(model, high, pods, secrets, intervalS) <= LIMIT_PER_10_S && high < 1_000_000)
+    [low, high] = [high, high * 2];
   while (high - low > 1) {
     const middle = (low + high) >> 1;
     if (peak(model, middle, pods, secrets, intervalS) <= LIMIT_PER_10_S) low = middle;
@@ -80,7 +84,8 @@ function largestUnderLimit(model: Model, pods: number, secrets: number, interval
   return low;
 }
 
-const table = (header: string[], rows: string[][]) => [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+const table = (header: string[], rows: string[][]) =>
+  [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 const interval = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`);
 const fmt = (n: number) => n.toLocaleString("en-US");
 /** The search stops at a million nodes. */
@@ -99,7 +104,13 @@ const CLUSTERS: [number, number, number, number][] = [
 ];
 
 const peaks = table(
-  ["nodes × pods", "secrets", "interval", ...MODELS.map((model) => `${model.name}: busiest 10 s`), "average reads / 10 s, this driver : per volume"],
+  [
+    "nodes × pods",
+    "secrets",
+    "interval",
+    ...MODELS.map((model) => `${model.name}: busiest 10 s`),
+    "average reads / 10 s, this driver : per volume",
+  ],
   CLUSTERS.map(([nodes, pods, secrets, seconds]) => [
     `${fmt(nodes)} × ${pods}`,
     String(secrets),
@@ -108,7 +119,8 @@ const peaks = table(
       const value = peak(model, nodes, pods, secrets, seconds);
       return `${fmt(value)}${value > LIMIT_PER_10_S ? " **over**" : ""}`;
     }),
-    `${fmt(Math.round((nodes * secrets * 10) / seconds))} : ${fmt(Math.round((nodes * pods * secrets * 10) / seconds))}`,
+    `${fmt(Math.round((nodes * secrets * 10) / seconds))}` +
+      ` : ${fmt(Math.round((nodes * pods * secrets * 10) / seconds))}`,
   ]),
 );
 
@@ -123,10 +135,16 @@ const SIZES: [number, number, number][] = [
 ];
 const limits = table(
   ["pods per node", "secrets", "interval", ...MODELS.map((model) => `${model.name}: most nodes`)],
-  SIZES.map(([pods, secrets, seconds]) => [String(pods), String(secrets), interval(seconds), ...MODELS.map((model) => nodesText(largestUnderLimit(model, pods, secrets, seconds)))]),
+  SIZES.map(([pods, secrets, seconds]) => [
+    String(pods),
+    String(secrets),
+    interval(seconds),
+    ...MODELS.map((model) => nodesText(largestUnderLimit(model, pods, secrets, seconds))),
+  ]),
 );
 
 process.stdout.write(
-  `Busiest 10-s window of Key Vault reads (limit ${fmt(LIMIT_PER_10_S)}); every pod's volume reads the same secrets with one service principal.\n\n${peaks}\n\n` +
+  `Busiest 10-s window of Key Vault reads (limit ${fmt(LIMIT_PER_10_S)}); every pod's volume reads the same ` +
+    `secrets with one service principal.\n\n${peaks}\n\n` +
     `Largest cluster that stays within the limit:\n\n${limits}\n`,
 );

@@ -61,10 +61,12 @@ function sampleBoundMs(row: Row, sample: Sample, concurrency: number): number {
   return sample.bareMs + (TOKEN_ROUND_TRIPS[row.identity] + Math.ceil(row.objects / concurrency)) * row.latencyMs;
 }
 
-export const lowerBoundMs = (row: Row, concurrency: number) => median(row.samples.map((s) => sampleBoundMs(row, s, concurrency)));
+export const lowerBoundMs = (row: Row, concurrency: number) =>
+  median(row.samples.map((s) => sampleBoundMs(row, s, concurrency)));
 
 /**
  * Median of each sample's time over its own bound: a bare start timed just before it, so
  * the machine's drift (a shared VM's) touches both sides of each ratio alike.
  */
-export const boundRatio = (row: Row, concurrency: number) => median(row.samples.map((s) => s.ms / sampleBoundMs(row, s, concurrency)));
+export const boundRatio = (row: Row, concurrency: number) =>
+  median(row.samples.map((s) => s.ms / sampleBoundMs(row, s, concurrency)));

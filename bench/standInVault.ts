@@ -54,14 +54,21 @@ export class StandInVault {
   /** A node's environment for calls that reach no Azure endpoint (init): the log file, the driver's state dir. */
   plainEnv(): Record<string, string> {
     // KV_SPEED_TRICKS passed on: `KV_SPEED_TRICKS=off npm run bench` is the speed door's A/B.
-    const speed: Record<string, string> = process.env.KV_SPEED_TRICKS ? { KV_SPEED_TRICKS: process.env.KV_SPEED_TRICKS } : {};
+    const speed: Record<string, string> = process.env.KV_SPEED_TRICKS
+      ? { KV_SPEED_TRICKS: process.env.KV_SPEED_TRICKS }
+      : {};
     return { KV_DRIVER_LOG: join(this.root, "kv-driver.log"), KV_STATE_DIR: join(this.root, "state"), ...speed };
   }
 
   /** The driver's environment for mounts: the stand-in's proxy, CA and IMDS address, and the log file. */
   env(): Record<string, string> {
     // SSL_CERT_FILE: a Go driver (--compare) trusts the stand-in's CA through it; Node ignores it.
-    return { ...this.plainEnv(), ...this.azure.env, SSL_CERT_FILE: this.azure.env.NODE_EXTRA_CA_CERTS, KV_KUBECONFIG: this.kubeconfig };
+    return {
+      ...this.plainEnv(),
+      ...this.azure.env,
+      SSL_CERT_FILE: this.azure.env.NODE_EXTRA_CA_CERTS,
+      KV_KUBECONFIG: this.kubeconfig,
+    };
   }
 
   /** Every Key Vault, Azure AD and Kubernetes API request waits `ms` before it is answered. */
@@ -80,8 +87,15 @@ export class StandInVault {
     const podUid = identity === "workloadIdentity" ? this.workload.pod.uid : undefined;
     const dir = makeVolumeDir(this.root, `volume-${this.volumes++}`, podUid);
     const names = this.names.slice(0, count);
-    const objects = { keyvaultname: VAULT, keyvaultobjectnames: names.join(";"), keyvaultobjecttypes: names.map(() => "secret").join(";") };
-    const options = identity === "workloadIdentity" ? this.workload.mountOptions(objects) : kubeletOptions({ ...objects, tenantid: this.azure.tenantId }, this.sp);
+    const objects = {
+      keyvaultname: VAULT,
+      keyvaultobjectnames: names.join(";"),
+      keyvaultobjecttypes: names.map(() => "secret").join(";"),
+    };
+    const options =
+      identity === "workloadIdentity"
+        ? this.workload.mountOptions(objects)
+        : kubeletOptions({ ...objects, tenantid: this.azure.tenantId }, this.sp);
     this.azure.resetStats();
     this.kube.resetStats();
     return { dir, args: ["mount", dir, JSON.stringify(options)] };

@@ -2,7 +2,8 @@
 // time and peak RSS.
 //
 // Peak RSS and CPU time come from the kernel: GNU time (`/usr/bin/time -f "%M %U %S"`,
-// Debian package `time`) reports the child's ru_maxrss, user and system time from wait4(). Polling /proc/<pid>/status from
+// Debian package `time`) reports the child's ru_maxrss, user and system time from wait4(). Polling /proc/<pid>/status
+// from
 // outside misses short peaks and races the exit; Node has no API for a child's rusage.
 // Every command, the bare `node -e 0` included, goes through the same wrapper, so its
 // fork+exec (well under a millisecond) is in every number alike.
@@ -37,7 +38,9 @@ let rssFiles = 0;
 
 /** `<driver> ...args`: a .js driver runs under this node, like test/support/driver.ts. */
 export function driverCommand(driver: string, args: string[], env: Record<string, string>): Command {
-  return driver.endsWith(".js") ? { file: process.execPath, args: [driver, ...args], env } : { file: driver, args, env };
+  return driver.endsWith(".js")
+    ? { file: process.execPath, args: [driver, ...args], env }
+    : { file: driver, args, env };
 }
 
 export function timedRun({ file, args, env }: Command): Promise<TimedResult> {
@@ -46,14 +49,19 @@ export function timedRun({ file, args, env }: Command): Promise<TimedResult> {
   return new Promise((done, fail) => {
     const output: Buffer[] = [];
     const started = performance.now();
-    const child = spawn(command, argv, { env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, argv, {
+      env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stdout.on("data", (d: Buffer) => output.push(d));
     child.stderr.on("data", (d: Buffer) => output.push(d));
     child.on("error", fail);
     child.on("exit", () => {
       const ms = performance.now() - started;
       child.on("close", (exitCode) => {
-        const [kilobytes, user, system] = canMeasureRss ? (readFileSync(rssFile, "utf8").trim().split("\n").pop() ?? "").split(" ").map(Number) : [NaN, NaN, NaN];
+        const [kilobytes, user, system] = canMeasureRss
+          ? (readFileSync(rssFile, "utf8").trim().split("\n").pop() ?? "").split(" ").map(Number)
+          : [NaN, NaN, NaN];
         const cpuMs = (user + system) * 1000;
         done({
           ms,

@@ -24,6 +24,9 @@ const [file, argv] = isRoot ? [command, args] : ["unshare", ["-rm", command, ...
 // Inside the namespace we look like uid 0, so tools' per-user temp dirs (/tmp/tsx-0, ...)
 // would be the real root's: give the run a temp dir of its own.
 const privateTmp = isRoot ? undefined : mkdtempSync(join(tmpdir(), "kv-unshare-"));
-const result = spawnSync(file, argv, { stdio: "inherit", env: privateTmp ? { ...process.env, TMPDIR: privateTmp } : process.env });
+const result = spawnSync(file, argv, {
+  stdio: "inherit",
+  env: privateTmp ? { ...process.env, TMPDIR: privateTmp } : process.env,
+});
 if (privateTmp) rmSync(privateTmp, { recursive: true, force: true });
 process.exit(result.status ?? 1);

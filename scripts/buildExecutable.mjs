@@ -73,6 +73,6 @@ function run([command, ...args]) {
     execFileSync(command, args, { stdio: "pipe", env });
   } catch (error) {
     process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
-    throw new Error(`build step failed: ${[command, ...args].join(" ")}`);
+    throw new Error(`build step failed: ${[command, ...args].join(" ")}`, { cause: error });
   }
 }

@@ -22,7 +22,8 @@ const SWITCHED_OFF = {
   jsonwebtoken: "module.exports = {};",
   open: "module.exports = {};",
   debug: "module.exports = () => Object.assign(() => {}, { enabled: false });",
-  "proxy-agent-negotiate": 'exports.createNegotiateAuth = () => { throw new Error("Negotiate proxy authentication is not supported"); };',
+  "proxy-agent-negotiate":
+    'exports.createNegotiateAuth = () => { throw new Error("Negotiate proxy authentication is not supported"); };',
 };
 
 /**
@@ -56,7 +57,8 @@ module.exports = new Proxy(() => {}, {
   deleteProperty: (_, key) => Reflect.deleteProperty(load(), key),
   has: (_, key) => own(key) || key in load(),
   ownKeys: () => Object.keys(enumerable),
-  getOwnPropertyDescriptor: (_, key) => (own(key) ? { configurable: true, enumerable: enumerable[key], get: () => load()[key] } : undefined),
+  getOwnPropertyDescriptor: (_, key) =>
+    own(key) ? { configurable: true, enumerable: enumerable[key], get: () => load()[key] } : undefined,
 });`;
 }
 
@@ -72,10 +74,15 @@ const exact = (names) => new RegExp(`^(${names.map((name) => name.replace(/[/:]/
 const replaceModules = {
   name: "replace-modules",
   setup(b) {
-    b.onResolve({ filter: exact(Object.keys(SWITCHED_OFF)) }, (args) => ({ path: args.path, namespace: "switched-off" }));
+    b.onResolve({ filter: exact(Object.keys(SWITCHED_OFF)) }, (args) => ({
+      path: args.path,
+      namespace: "switched-off",
+    }));
     b.onLoad({ filter: /.*/, namespace: "switched-off" }, (args) => ({ contents: SWITCHED_OFF[args.path] }));
     // The stand-in's own require reaches the real module.
-    b.onResolve({ filter: exact(LOADED_ON_FIRST_USE) }, (args) => (args.namespace === "first-use" ? undefined : { path: args.path, namespace: "first-use" }));
+    b.onResolve({ filter: exact(LOADED_ON_FIRST_USE) }, (args) =>
+      args.namespace === "first-use" ? undefined : { path: args.path, namespace: "first-use" },
+    );
     b.onLoad({ filter: /.*/, namespace: "first-use" }, (args) => ({ contents: lazyModule(args.path) }));
     b.onLoad({ filter: REQUEST_IDS }, () => ({ contents: 'export { randomUUID } from "node:crypto";' }));
   },

@@ -72,7 +72,9 @@ async function main(): Promise<void> {
     const m = findMount(dir);
     if (m) {
       const mode = m.mode !== undefined ? m.mode.toString(8) : "?";
-      console.log(`mounted: ${m.fsType}, mode=${mode}, size=${m.superOptions.size ?? "?"}, ${m.mountOptions.join(",")}`);
+      console.log(
+        `mounted: ${m.fsType}, mode=${mode}, size=${m.superOptions.size ?? "?"}, ${m.mountOptions.join(",")}`,
+      );
     }
     console.log(`files in ${dir}:`);
     for (const name of readdirSync(dir).sort()) {
@@ -84,7 +86,9 @@ async function main(): Promise<void> {
     const n = readFileSync(join(dir, "signing-key"), "utf8");
     console.log(`signing-key (RSA key): the JWK modulus n, base64url text, ${n.length} chars (${n.slice(0, 16)}...)`);
     const cert = new X509Certificate(readFileSync(join(dir, "web-tls.cer")));
-    console.log(`web-tls.cer (certificate): DER, subject ${cert.subject}, issuer ${cert.issuer}, valid to ${cert.validTo}`);
+    console.log(
+      `web-tls.cer (certificate): DER, subject ${cert.subject}, issuer ${cert.issuer}, valid to ${cert.validTo}`,
+    );
     console.log();
     await demoWorkloadIdentity(azure, vault, work, env);
   } finally {

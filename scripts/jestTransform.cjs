@@ -10,7 +10,13 @@ const THIS_FILE = readFileSync(__filename);
 
 module.exports = {
   process(source, path) {
-    const { code, map } = transformSync(source, { loader: "ts", format: "cjs", target: "node26", sourcefile: path, sourcemap: "external" });
+    const { code, map } = transformSync(source, {
+      loader: "ts",
+      format: "cjs",
+      target: "node26",
+      sourcefile: path,
+      sourcemap: "external",
+    });
     return { code, map };
   },
   getCacheKey(source, path) {

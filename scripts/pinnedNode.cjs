@@ -24,7 +24,10 @@ function pinnedNodePath() {
 function requirePinnedNode(what) {
   const pinned = pinnedNodePath();
   if (pinned && realpathSync(process.execPath) === realpathSync(pinned)) return;
-  const wanted = VERSION ? `Node.js v${VERSION} from the npm package ${PACKAGE}` : `a pinned Node.js, and none is pinned for ${process.platform}-${process.arch} (package.json's optionalDependencies)`;
+  const wanted = VERSION
+    ? `Node.js v${VERSION} from the npm package ${PACKAGE}`
+    : `a pinned Node.js, and none is pinned for ${process.platform}-${process.arch} (package.json's ` +
+      `optionalDependencies)`;
   process.stderr.write(
     `${what} runs on ${wanted}, not on ${process.execPath} (${process.version}).\n` +
       (pinned || !VERSION ? "" : `It is not installed: run npm ci on Linux x64 or arm64.\n`) +

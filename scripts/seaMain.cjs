@@ -12,7 +12,14 @@ const { isSea } = require("node:sea");
 function answerInit() {
   const logFile = process.env.KV_DRIVER_LOG || "/var/log/kv-driver.log";
   const line = (event, fields) =>
-    JSON.stringify({ time: new Date().toISOString(), level: "info", pid: process.pid, event, call: "init", ...fields }) + "\n";
+    JSON.stringify({
+      time: new Date().toISOString(),
+      level: "info",
+      pid: process.pid,
+      event,
+      call: "init",
+      ...fields,
+    }) + "\n";
   const lines = line("call", {}) + line("done", { ms: 0 }) + line("answer", { status: "Success" });
   appendToLog(logFile, lines);
   process.stdout.write('{"status":"Success","capabilities":{"attach":false,"fsGroup":false}}\n');

@@ -51,8 +51,11 @@ async function main(): Promise<void> {
     );
     // Asynchronous: the stand-in answering the call lives in this process.
     const answer = await new Promise<string>((done) =>
-      execFile(process.execPath, [seaMain, bundle, cacheFile, "mount", dir, JSON.stringify(options)], { env: { ...process.env, ...azure.env, KV_DRIVER_LOG: "/dev/null", KV_STATE_DIR: join(root, "state") } }, (_, stdout, stderr) =>
-        done(`${stdout}${stderr}`),
+      execFile(
+        process.execPath,
+        [seaMain, bundle, cacheFile, "mount", dir, JSON.stringify(options)],
+        { env: { ...process.env, ...azure.env, KV_DRIVER_LOG: "/dev/null", KV_STATE_DIR: join(root, "state") } },
+        (_, stdout, stderr) => done(`${stdout}${stderr}`),
       ),
     );
     const served = azure.stats("keyvault").requests;

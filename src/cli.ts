@@ -20,7 +20,7 @@ let answered = false;
  */
 function writeAnswer(text: string): void {
   const bytes = Buffer.from(text);
-  for (let written = 0; written < bytes.length; ) {
+  for (let written = 0; written < bytes.length;) {
     try {
       written += writeSync(1, bytes, written);
     } catch (error) {
@@ -46,12 +46,12 @@ function answer(result: DriverAnswer): never {
 }
 
 function diverted(stream: NodeJS.WriteStream, name: string): NodeJS.WriteStream {
-  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  stream.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
     log.debug("stray-output", { stream: name, text: String(chunk).slice(0, 2000) });
     const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
     callback?.();
     return true;
-  }) as typeof stream.write;
+  };
   return stream;
 }
 
@@ -62,12 +62,12 @@ function diverted(stream: NodeJS.WriteStream, name: string): NodeJS.WriteStream 
  */
 function divertStrayOutput(): void {
   for (const name of ["stdout", "stderr"] as const) {
-    const makeStream = Object.getOwnPropertyDescriptor(process, name)?.get as () => NodeJS.WriteStream;
+    const makeStream = Object.getOwnPropertyDescriptor(process, name)?.get?.bind(process) as () => NodeJS.WriteStream;
     let stream: NodeJS.WriteStream | undefined;
     Object.defineProperty(process, name, {
       configurable: true,
       enumerable: true,
-      get: () => (stream ??= diverted(makeStream.call(process), name)),
+      get: () => (stream ??= diverted(makeStream(), name)),
     });
   }
   process.removeAllListeners("warning");

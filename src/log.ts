@@ -32,7 +32,11 @@ function isAnswerStream(stats: { dev: number; ino: number }): boolean {
 function openLog(path: string): number | null {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK | constants.O_NOCTTY, 0o600);
+    fd = openSync(
+      path,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK | constants.O_NOCTTY,
+      0o600,
+    );
   } catch {
     return null;
   }
@@ -51,7 +55,14 @@ const URL_CREDENTIALS = /(\/\/)[^\s/@:"']+:[^\s/@"']+@/g;
 function write(level: LogLevel, event: string, fields: LogFields): void {
   if (!sink) logFd ??= openLog(process.env.KV_DRIVER_LOG || DEFAULT_LOG_FILE);
   if (!sink && logFd === null) return;
-  const entry = JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, event, ...context, ...fields });
+  const entry = JSON.stringify({
+    time: new Date().toISOString(),
+    level,
+    pid: process.pid,
+    event,
+    ...context,
+    ...fields,
+  });
   const line = entry.replace(URL_CREDENTIALS, "$1<redacted>@");
   if (sink) return sink(level, line);
   if (typeof logFd !== "number") return;

@@ -14,7 +14,13 @@ import { parseMountArgument, parseVolumeOptions } from "./options/parseVolumeOpt
 import { fetchEveryObject } from "./vault/fetchEveryObject";
 import { FETCH_CONCURRENCY } from "./vault/fetchObjects";
 import { openVault } from "./vault/openVault";
-import { foreignMount, requireDirectoryOrAbsent, requireMountDir, requireParentDirectory, volumeDir } from "./volume/mountDir";
+import {
+  foreignMount,
+  requireDirectoryOrAbsent,
+  requireMountDir,
+  requireParentDirectory,
+  volumeDir,
+} from "./volume/mountDir";
 import { findMount, readMountInfo } from "./volume/mountInfo";
 import { lockMountDir } from "./volume/mountLock";
 import { volumeBuild } from "./rotation/volumeFiles";
@@ -22,7 +28,11 @@ import { forgetRecord, writeRecord } from "./state/volumeRecords";
 import { placeVolume } from "./volume/staging";
 import { deadlineIn } from "./volume/tmpfs";
 
-async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment, deadline: AbortSignal): Promise<VolumeFile[]> {
+async function fetchVolumeFiles(
+  options: VolumeOptions,
+  cloud: CloudEnvironment,
+  deadline: AbortSignal,
+): Promise<VolumeFile[]> {
   // One connection pool and one token for every request of this mount.
   const { vault, failureContext } = openVault(options, cloud, Math.min(options.objects.length, FETCH_CONCURRENCY));
   return fetchEveryObject(vault, options.objects, failureContext, {
@@ -34,7 +44,8 @@ async function fetchVolumeFiles(options: VolumeOptions, cloud: CloudEnvironment,
 /** Each failed object on a line of its own, at error: the answer holds them all in one message. */
 function logFailedObjects(error: unknown): void {
   if (!(error instanceof FetchError)) return;
-  for (const { object, cause, detail } of error.failures) log.error("object-failed", { vault: error.vault, object, cause, detail });
+  for (const { object, cause, detail } of error.failures)
+    log.error("object-failed", { vault: error.vault, object, cause, detail });
 }
 
 export async function mountVolume(dirArgument: string | undefined, json: string | undefined): Promise<void> {
@@ -48,7 +59,10 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
   requireDirectoryOrAbsent(dir);
   const deadline = AbortSignal.timeout(options.mountTimeoutSeconds * 1000);
   // mount(8) and umount(8) run synchronously, so the signal cannot stop them: they get the time left.
-  const commandsBy = deadlineIn(options.mountTimeoutSeconds * 1000, `the mount's ${options.mountTimeoutSeconds}s deadline (option mounttimeout)`);
+  const commandsBy = deadlineIn(
+    options.mountTimeoutSeconds * 1000,
+    `the mount's ${options.mountTimeoutSeconds}s deadline (option mounttimeout)`,
+  );
   // Every request in flight (up to FETCH_CONCURRENCY, a few SDK layers each) listens on
   // the deadline: far more than the 10 listeners after which Node warns of a leak.
   setMaxListeners(FETCH_CONCURRENCY * 8, deadline);
@@ -63,7 +77,11 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
     }
     if (mounted) throw foreignMount(dir, mounted, "unmount it, or give the volume another name");
     routeAzureLogs();
-    log.info("fetching", { vault: options.vaultName, identity: options.identity.kind, objects: options.objects.length });
+    log.info("fetching", {
+      vault: options.vaultName,
+      identity: options.identity.kind,
+      objects: options.objects.length,
+    });
     const fetched = await fetchVolumeFiles(options, cloud, deadline).catch((error: unknown) => {
       logFailedObjects(error);
       throw error;
@@ -74,7 +92,12 @@ export async function mountVolume(dirArgument: string | undefined, json: string 
     // would silently never be refreshed. A record whose volume never arrives is dropped.
     if (rotating) writeRecord({ dir, options: rawOptions });
     try {
-      await placeVolume(dir, volumeBuild(files, { mode: options.fileMode, gid: options.fsGroup }, { rotating }), commandsBy, deadline);
+      await placeVolume(
+        dir,
+        volumeBuild(files, { mode: options.fileMode, gid: options.fsGroup }, { rotating }),
+        commandsBy,
+        deadline,
+      );
     } catch (error) {
       if (rotating) forgetRecord(dir);
       throw error;

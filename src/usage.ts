@@ -3,7 +3,8 @@
 
 /** Every command, as one line. */
 export const USAGE =
-  "usage: kv init | kv mount <dir> <json-options> | kv unmount <dir> | kv version | kv check <manifest> [--fetch] | kv refresh | kv help";
+  "usage: kv init | kv mount <dir> <json-options> | kv unmount <dir> | kv version | kv check <manifest> " +
+  "[--fetch] | kv refresh | kv help";
 
 /** `kv help`, `kv --help`, `kv -h`: for people, not kubelet. */
 export const HELP = `${USAGE}

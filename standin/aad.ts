@@ -32,7 +32,14 @@ export async function handleAad(ctx: AadContext, req: IncomingMessage, res: Serv
     if (!cloud) return aadError(res, 400, host, "invalid_request", 90002, `Host '${host}' is not a login host.`);
     if (!ctx.directory.hasTenant(tenant)) return tenantNotFound(res, host, tenant);
     const form = new URLSearchParams(await readBody(req));
-    return tokenRequest(ctx, res, { host, tenant, cloud, v2: rest[1] === "v2.0", form, authorization: req.headers.authorization });
+    return tokenRequest(ctx, res, {
+      host,
+      tenant,
+      cloud,
+      v2: rest[1] === "v2.0",
+      form,
+      authorization: req.headers.authorization,
+    });
   }
   return aadError(res, 404, host, "invalid_request", 900561, `The endpoint ${route} is not served here.`);
 }
@@ -102,7 +109,14 @@ function tokenRequest(ctx: AadContext, res: ServerResponse, r: TokenRequest): vo
   const { form, host, tenant } = r;
   const grantType = form.get("grant_type");
   if (grantType !== "client_credentials") {
-    return aadError(res, 400, host, "unsupported_grant_type", 70003, `The app requested an unsupported grant type '${grantType ?? ""}'.`);
+    return aadError(
+      res,
+      400,
+      host,
+      "unsupported_grant_type",
+      70003,
+      `The app requested an unsupported grant type '${grantType ?? ""}'.`,
+    );
   }
   // client_secret_post (what MSAL sends) or client_secret_basic.
   const basic = /^Basic (.+)$/i.exec(r.authorization ?? "");
@@ -111,25 +125,48 @@ function tokenRequest(ctx: AadContext, res: ServerResponse, r: TokenRequest): vo
   const clientSecret = form.get("client_secret") ?? (basicSecret && decodeURIComponent(basicSecret));
 
   if (form.has("client_assertion") || ctx.federation.has(clientId)) {
-    const signedIn = ctx.federation.signIn(clientId, tenant, form.get("client_assertion_type"), form.get("client_assertion") ?? "");
+    const signedIn = ctx.federation.signIn(
+      clientId,
+      tenant,
+      form.get("client_assertion_type"),
+      form.get("client_assertion") ?? "",
+    );
     if ("principal" in signedIn) return grant(ctx, res, r, signedIn.principal);
     return aadError(res, signedIn.status, host, signedIn.error, signedIn.code, signedIn.text);
   }
   const sp = ctx.directory.servicePrincipal(clientId);
   if (!sp || sp.tenantId.toLowerCase() !== tenant.toLowerCase()) {
-    return aadError(res, 400, host, "unauthorized_client", 700016,
+    return aadError(
+      res,
+      400,
+      host,
+      "unauthorized_client",
+      700016,
       `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the ` +
         "application has not been installed by the administrator of the tenant or consented to by any user in the " +
-        "tenant. You may have sent your authentication request to the wrong tenant.");
+        "tenant. You may have sent your authentication request to the wrong tenant.",
+    );
   }
   if (!clientSecret) {
-    return aadError(res, 401, host, "invalid_client", 7000216,
-      "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+    return aadError(
+      res,
+      401,
+      host,
+      "invalid_client",
+      7000216,
+      "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+    );
   }
   if (clientSecret !== sp.clientSecret) {
-    return aadError(res, 401, host, "invalid_client", 7000215,
+    return aadError(
+      res,
+      401,
+      host,
+      "invalid_client",
+      7000215,
       "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, " +
-        `not the client secret ID, for a secret added to app '${sp.clientId}'.`);
+        `not the client secret ID, for a secret added to app '${sp.clientId}'.`,
+    );
   }
   grant(ctx, res, r, sp);
 }
@@ -137,17 +174,29 @@ function tokenRequest(ctx: AadContext, res: ServerResponse, r: TokenRequest): vo
 /** The token for a signed-in principal, when the scope names the cloud's Key Vault. */
 function grant(ctx: AadContext, res: ServerResponse, r: TokenRequest, who: Principal): void {
   const { form, host, tenant } = r;
-  const resource = r.v2 ? resourceOfScope(form.get("scope") ?? "") : form.get("resource") ?? "";
+  const resource = r.v2 ? resourceOfScope(form.get("scope") ?? "") : (form.get("resource") ?? "");
   if (!resource) {
-    return aadError(res, 400, host, "invalid_scope", 1002012,
+    return aadError(
+      res,
+      400,
+      host,
+      "invalid_scope",
+      1002012,
       `The provided value for scope ${form.get("scope") ?? ""} is not valid. Client credential flows must have a ` +
-        "scope value with /.default suffixed to the resource identifier (application ID URI).");
+        "scope value with /.default suffixed to the resource identifier (application ID URI).",
+    );
   }
   if (!sameResource(resource, r.cloud.vaultResource)) {
-    return aadError(res, 400, host, "invalid_resource", 500011,
+    return aadError(
+      res,
+      400,
+      host,
+      "invalid_resource",
+      500011,
       `The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if ` +
         "the application has not been installed by the administrator of the tenant or consented to by any user in " +
-        "the tenant. You might have sent your authentication request to the wrong tenant.");
+        "the tenant. You might have sent your authentication request to the wrong tenant.",
+    );
   }
   sendJson(res, 200, tokenAnswer(ctx.tokens, who, resource, r.v2));
 }
@@ -176,10 +225,16 @@ function tokenAnswer(tokens: TokenIssuer, who: Principal, resource: string, v2: 
 }
 
 function tenantNotFound(res: ServerResponse, host: string, tenant: string): void {
-  aadError(res, 400, host, "invalid_tenant", 90002,
+  aadError(
+    res,
+    400,
+    host,
+    "invalid_tenant",
+    90002,
     `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the ` +
       "correct cloud. Check with your subscription administrator, this may happen if there are no active " +
-      "subscriptions for the tenant.");
+      "subscriptions for the tenant.",
+  );
 }
 
 function aadError(res: ServerResponse, status: number, host: string, error: string, code: number, text: string): void {
@@ -190,11 +245,15 @@ function aadError(res: ServerResponse, status: number, host: string, error: stri
 export function aadErrorBody(host: string, error: string, code: number, text: string): object {
   const traceId = randomUUID();
   const correlationId = randomUUID();
-  const timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  const timestamp = new Date()
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "Z");
   return {
     error,
     error_description:
-      `AADSTS${code}: ${text}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
+      `AADSTS${code}: ${text}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}` +
+      `\r\nTimestamp: ${timestamp}`,
     error_codes: [code],
     timestamp,
     trace_id: traceId,

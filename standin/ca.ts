@@ -55,7 +55,12 @@ export class TestCa {
   async serverCredentials(host: string, kind: CertificateKind = "valid"): Promise<{ key: string; cert: string }> {
     const key = newKey();
     const ours = { name: CA_NAME, key: this.key };
-    const issuer = kind === "self-signed" ? undefined : kind === "unknown-ca" ? { name: "CN=a CA nobody trusts", key: newKey() } : ours;
+    const issuer =
+      kind === "self-signed"
+        ? undefined
+        : kind === "unknown-ca"
+          ? { name: "CN=a CA nobody trusts", key: newKey() }
+          : ours;
     const der = await issueCertificate({
       subject: `CN=${host}`,
       subjectKey: key,
@@ -65,7 +70,7 @@ export class TestCa {
       expiredDaysAgo: kind === "expired" ? 1 : undefined,
     });
     return {
-      key: key.export({ type: "pkcs8", format: "pem" }) as string,
+      key: key.export({ type: "pkcs8", format: "pem" }),
       cert: derToPem(der) + (issuer === ours ? this.pem : ""),
     };
   }

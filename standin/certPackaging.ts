@@ -55,7 +55,10 @@ export function toPkcs12(key: KeyObject, certificates: Buffer[], password = ""):
   hmac.start("sha1", macKey);
   hmac.update(authSafe);
   const macData = seq([
-    seq([seq([oid(pki.oids.sha1), asn1.create(Class.UNIVERSAL, Type.NULL, false, "")]), octets(hmac.digest().getBytes())]),
+    seq([
+      seq([oid(pki.oids.sha1), asn1.create(Class.UNIVERSAL, Type.NULL, false, "")]),
+      octets(hmac.digest().getBytes()),
+    ]),
     octets(salt),
     asn1.create(Class.UNIVERSAL, Type.INTEGER, false, asn1.integerToDer(iterations).getBytes()),
   ]);

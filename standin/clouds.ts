@@ -2,7 +2,8 @@
 // where its vaults live and which resource (token audience) its vaults accept.
 
 /** The clouds by the names a volume's `cloudname` gives them (the stand-in's own list, not the driver's). */
-export type CloudName = "AzurePublicCloud" | "AzureChinaCloud" | "AzureUSGovernmentCloud" | "AzureGermanCloud" | "AzureStackCloud";
+export type CloudName =
+  "AzurePublicCloud" | "AzureChinaCloud" | "AzureUSGovernmentCloud" | "AzureGermanCloud" | "AzureStackCloud";
 
 export interface Cloud {
   name: CloudName;

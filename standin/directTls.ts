@@ -31,7 +31,10 @@ export async function startDirectTls(o: DirectTlsOptions): Promise<{ close(): Pr
     ALPNProtocols: ["http/1.1"],
   });
   server.on("secureConnection", (socket: TLSSocket) => {
-    o.traffic.recordTlsSession(String((socket as TLSSocket & { servername?: string }).servername ?? ""), socket.isSessionReused());
+    o.traffic.recordTlsSession(
+      String((socket as TLSSocket & { servername?: string }).servername ?? ""),
+      socket.isSessionReused(),
+    );
     o.sockets.add(socket);
     o.inner.emit("connection", socket);
   });

@@ -57,7 +57,12 @@ export class Federation {
   }
 
   /** The client_credentials grant with a client assertion: the identity signed in, or Azure AD's refusal. */
-  signIn(clientId: string, tenant: string, assertionType: string | null, assertion: string): { principal: FederatedIdentity } | AadRefusal {
+  signIn(
+    clientId: string,
+    tenant: string,
+    assertionType: string | null,
+    assertion: string,
+  ): { principal: FederatedIdentity } | AadRefusal {
     this.assertions.push(assertion);
     const identity = this.identities.get(clientId.toLowerCase());
     if (!identity || identity.tenantId.toLowerCase() !== tenant.toLowerCase()) {
@@ -65,33 +70,64 @@ export class Federation {
         status: 400,
         error: "unauthorized_client",
         code: 700016,
-        text: `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+        text:
+          `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can ` +
+          `happen if the application has not been installed by the administrator of the tenant or consented ` +
+          `to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
       };
     }
     if (assertionType !== JWT_BEARER) {
-      return { status: 400, error: "invalid_request", code: 700022, text: `The client_assertion_type '${assertionType ?? ""}' is not supported.` };
+      return {
+        status: 400,
+        error: "invalid_request",
+        code: 700022,
+        text: `The client_assertion_type '${assertionType ?? ""}' is not supported.`,
+      };
     }
     const jwt = decodeJwt(assertion);
     if (!jwt) return { status: 400, error: "invalid_request", code: 50027, text: "JWT token is invalid or malformed." };
-    const { iss, sub, aud, exp, nbf } = jwt.claims as { iss?: string; sub?: string; aud?: string | string[]; exp?: number; nbf?: number };
+    const { iss, sub, aud, exp, nbf } = jwt.claims as {
+      iss?: string;
+      sub?: string;
+      aud?: string | string[];
+      exp?: number;
+      nbf?: number;
+    };
     const audiences = [aud ?? []].flat();
-    const matching = identity.federatedCredentials.some((fic) => fic.issuer === iss && fic.subject === sub && fic.audiences.some((a) => audiences.includes(a)));
+    const matching = identity.federatedCredentials.some(
+      (fic) => fic.issuer === iss && fic.subject === sub && fic.audiences.some((a) => audiences.includes(a)),
+    );
     if (!matching) {
       return {
         status: 400,
         error: "invalid_request",
         code: 70021,
         text:
-          `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss ?? ""}'. Assertion Subject: '${sub ?? ""}'. ` +
-          `Assertion Audience: '${audiences.join(",")}'. https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation`,
+          `No matching federated identity record found for presented assertion. Assertion ` +
+          `Issuer: '${iss ?? ""}'. Assertion ` +
+          `Subject: '${sub ?? ""}'. ` +
+          `Assertion ` +
+          `Audience: '${audiences.join(",")}'. https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation`,
       };
     }
     const key = this.issuerKeys.get(iss ?? "");
-    if (!key) return { status: 400, error: "invalid_request", code: 50166, text: `Request to External OIDC endpoint failed.` };
-    if (!jwt.signedBy(key)) return { status: 401, error: "invalid_client", code: 700027, text: "Client assertion failed signature validation." };
+    if (!key)
+      return { status: 400, error: "invalid_request", code: 50166, text: `Request to External OIDC endpoint failed.` };
+    if (!jwt.signedBy(key))
+      return {
+        status: 401,
+        error: "invalid_client",
+        code: 700027,
+        text: "Client assertion failed signature validation.",
+      };
     const now = Date.now() / 1000;
     if ((exp ?? 0) < now || (nbf ?? 0) > now + 300) {
-      return { status: 400, error: "invalid_client", code: 700024, text: `Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}.` };
+      return {
+        status: 400,
+        error: "invalid_client",
+        code: 700024,
+        text: `Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}.`,
+      };
     }
     return { principal: identity };
   }

@@ -37,7 +37,10 @@ export interface CertificateChain {
 }
 
 /** A root CA (RSA) -> intermediate CA (EC P-256) -> leaf of `leafKind`. */
-export async function generateCertificateChain(leafKind: KeyKind, subject = "CN=kv-flexvol-test"): Promise<CertificateChain> {
+export async function generateCertificateChain(
+  leafKind: KeyKind,
+  subject = "CN=kv-flexvol-test",
+): Promise<CertificateChain> {
   const rootKey = generateKeyPair("RSA-2048").privateKey;
   const intermediateKey = generateKeyPair("EC-P-256").privateKey;
   const leafKey = generateKeyPair(leafKind);

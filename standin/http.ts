@@ -3,12 +3,7 @@
 import { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from "node:http";
 import { Socket, type Server as NetServer } from "node:net";
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: OutgoingHttpHeaders = {},
-): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",

@@ -52,5 +52,6 @@ function pickIdentity(directory: Directory, clientId: string | null): ManagedIde
   if (all.length === 1) return all[0];
   return all.length === 0
     ? "Identity not found"
-    : "Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request";
+    : "Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in " +
+        "the token request";
 }

@@ -12,7 +12,9 @@ export interface SigningKey {
 
 export function newSigningKey(): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const kid = createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("base64url");
+  const kid = createHash("sha256")
+    .update(publicKey.export({ type: "spki", format: "der" }))
+    .digest("base64url");
   return { privateKey, publicKey, kid };
 }
 
@@ -35,11 +37,15 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
   const parts = token.split(".");
   if (parts.length !== 3) return undefined;
   try {
-    const [header, claims] = parts.slice(0, 2).map((part) => JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as Record<string, unknown>);
+    const [header, claims] = parts
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as Record<string, unknown>);
     return {
       header,
       claims,
-      signedBy: (publicKey) => header.alg === "RS256" && verify("sha256", Buffer.from(`${parts[0]}.${parts[1]}`), publicKey, Buffer.from(parts[2], "base64url")),
+      signedBy: (publicKey) =>
+        header.alg === "RS256" &&
+        verify("sha256", Buffer.from(`${parts[0]}.${parts[1]}`), publicKey, Buffer.from(parts[2], "base64url")),
     };
   } catch {
     return undefined;

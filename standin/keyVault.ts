@@ -72,7 +72,11 @@ export function handleKeyVault(ctx: KeyVaultContext, req: IncomingMessage, res: 
 
   const route = parseRoute(req);
   if (req.method !== "GET" || !route) {
-    return sendJson(res, 400, kvError("BadParameter", `The stand-in serves GET of secrets, keys and certificates only.`));
+    return sendJson(
+      res,
+      400,
+      kvError("BadParameter", `The stand-in serves GET of secrets, keys and certificates only.`),
+    );
   }
   // Permission is checked before existence: without it, a missing object is a 403 too.
   if (!vault.mayGet(grant.clientId, route.type)) {

@@ -27,7 +27,11 @@ export interface SecretRef {
 }
 
 /** kubelet's own keys plus the pod's options; the pod's options win, as in kubelet. */
-export function kubeletOptions(podOptions: Record<string, string>, secretRef?: SecretRef, pod: { name: string; namespace: string; uid?: string } = { name: "web-0", namespace: "default" }): Record<string, string> {
+export function kubeletOptions(
+  podOptions: Record<string, string>,
+  secretRef?: SecretRef,
+  pod: { name: string; namespace: string; uid?: string } = { name: "web-0", namespace: "default" },
+): Record<string, string> {
   return {
     "kubernetes.io/fsType": "",
     "kubernetes.io/readwrite": "rw",
@@ -36,7 +40,12 @@ export function kubeletOptions(podOptions: Record<string, string>, secretRef?: S
     "kubernetes.io/pod.uid": pod.uid ?? POD_UID,
     "kubernetes.io/pvOrVolumeName": "secrets",
     "kubernetes.io/serviceAccount.name": "default",
-    ...(secretRef ? { "kubernetes.io/secret/clientid": base64(secretRef.clientId), "kubernetes.io/secret/clientsecret": base64(secretRef.clientSecret) } : {}),
+    ...(secretRef
+      ? {
+          "kubernetes.io/secret/clientid": base64(secretRef.clientId),
+          "kubernetes.io/secret/clientsecret": base64(secretRef.clientSecret),
+        }
+      : {}),
     ...podOptions,
   };
 }

@@ -67,11 +67,14 @@ export function publicJwk(jwk: webcrypto.JsonWebKey): webcrypto.JsonWebKey {
   throw new Error(`Key Vault stand-in: unsupported key type ${jwk.kty}`);
 }
 
-export function keyBundle(kid: string, jwk: webcrypto.JsonWebKey, o: { managed?: boolean; attributes?: Attributes } = {}): object {
+export function keyBundle(
+  kid: string,
+  jwk: webcrypto.JsonWebKey,
+  o: { managed?: boolean; attributes?: Attributes } = {},
+): object {
   const pub = publicJwk(jwk);
-  const key_ops = pub.kty === "RSA"
-    ? ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"]
-    : ["sign", "verify"];
+  const key_ops =
+    pub.kty === "RSA" ? ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"] : ["sign", "verify"];
   return {
     key: { kid, kty: pub.kty, key_ops, ...pub },
     attributes: o.attributes ?? attributes(),
@@ -103,9 +106,10 @@ export function certificateBundle(ids: CertificateIds, der: Buffer, contentType:
     attributes: attrs,
     policy: {
       id: `${ids.base}/policy`,
-      key_props: key.asymmetricKeyType === "rsa"
-        ? { exportable: true, kty: "RSA", key_size: key.asymmetricKeyDetails?.modulusLength, reuse_key: false }
-        : { exportable: true, kty: "EC", crv: jwkCurve(key.asymmetricKeyDetails?.namedCurve), reuse_key: false },
+      key_props:
+        key.asymmetricKeyType === "rsa"
+          ? { exportable: true, kty: "RSA", key_size: key.asymmetricKeyDetails?.modulusLength, reuse_key: false }
+          : { exportable: true, kty: "EC", crv: jwkCurve(key.asymmetricKeyDetails?.namedCurve), reuse_key: false },
       secret_props: { contentType },
       x509_props: {
         subject: cert.subject.split("\n").reverse().join(", "),
@@ -123,7 +127,12 @@ export function certificateBundle(ids: CertificateIds, der: Buffer, contentType:
 }
 
 function jwkCurve(opensslName: string | undefined): string | undefined {
-  const names: Record<string, string> = { prime256v1: "P-256", secp384r1: "P-384", secp521r1: "P-521", secp256k1: "P-256K" };
+  const names: Record<string, string> = {
+    prime256v1: "P-256",
+    secp384r1: "P-384",
+    secp521r1: "P-521",
+    secp256k1: "P-256K",
+  };
   return opensslName ? names[opensslName] : undefined;
 }
 

@@ -8,7 +8,10 @@ import { derToPem, issueCertificate } from "./x509";
 
 /** How a kubeconfig gives the node's credentials. */
 export type KubeconfigForm =
-  /** kubelet's own: client-certificate and client-key both naming kubelet-client-current.pem (cert and key in one file), certificate-authority a file. */
+  /**
+   * kubelet's own: client-certificate and client-key both naming kubelet-client-current.pem (cert and key in one file),
+   * certificate-authority a file.
+   */
   | "kubelet"
   /** client-certificate and client-key as separate files, relative to the kubeconfig; certificate-authority-data. */
   | "relative files"
@@ -23,7 +26,7 @@ export type KubeconfigForm =
 export type NodeCredentialsOf = "this node" | "another node" | "no node of this cluster";
 
 export const newKey = (): KeyObject => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
-export const keyPem = (key: KeyObject): string => key.export({ type: "pkcs8", format: "pem" }) as string;
+export const keyPem = (key: KeyObject): string => key.export({ type: "pkcs8", format: "pem" });
 
 const ANOTHER_NODE = "aks-nodepool1-27318450-vmss000007";
 const b64 = (text: string) => Buffer.from(text).toString("base64");
@@ -58,7 +61,14 @@ export class NodeCredentialIssuer {
   private async clientCertificate(whose: NodeCredentialsOf): Promise<{ cert: string; key: string }> {
     const key = newKey();
     const signer = whose === "no node of this cluster" ? this.foreignCa : this.setup.ca;
-    const cert = derToPem(await issueCertificate({ subject: `CN=system:node:${this.nodeOf(whose)}, O=system:nodes`, subjectKey: key, issuer: signer, validDays: 2 }));
+    const cert = derToPem(
+      await issueCertificate({
+        subject: `CN=system:node:${this.nodeOf(whose)}, O=system:nodes`,
+        subjectKey: key,
+        issuer: signer,
+        validDays: 2,
+      }),
+    );
     this.setup.secrets.push(keyPem(key).split("\n")[1]);
     return { cert, key: keyPem(key) };
   }
@@ -75,16 +85,27 @@ export class NodeCredentialIssuer {
   async writeKubeconfig(form: KubeconfigForm, whose: NodeCredentialsOf = "this node"): Promise<string> {
     const home = join(this.setup.dir, `kubeconfig-${this.kubeconfigs++}`);
     mkdirSync(join(home, "pki"), { recursive: true });
-    const file = (relative: string, content: string) => (writeFileSync(join(home, relative), content, { mode: 0o600 }), join(home, relative));
+    const file = (relative: string, content: string) => (
+      writeFileSync(join(home, relative), content, { mode: 0o600 }),
+      join(home, relative)
+    );
     const { pem } = this.setup.ca;
-    const cluster: Record<string, string> = form === "kubelet" || form === "token file" ? { "certificate-authority": file("ca.crt", pem) } : { "certificate-authority-data": b64(pem) };
+    const cluster: Record<string, string> =
+      form === "kubelet" || form === "token file"
+        ? { "certificate-authority": file("ca.crt", pem) }
+        : { "certificate-authority-data": b64(pem) };
     let user: Record<string, string>;
     if (form === "token") user = { token: this.bearerToken(whose) };
-    else if (form === "token file") user = (file("pki/token", `${this.bearerToken(whose)}\n`), { tokenFile: "pki/token" });
+    else if (form === "token file")
+      user = (file("pki/token", `${this.bearerToken(whose)}\n`), { tokenFile: "pki/token" });
     else {
       const { cert, key } = await this.clientCertificate(whose);
       if (form === "inline data") user = { "client-certificate-data": b64(cert), "client-key-data": b64(key) };
-      else if (form === "relative files") user = (file("pki/client.crt", cert), file("pki/client.key", key), { "client-certificate": "pki/client.crt", "client-key": "pki/client.key" });
+      else if (form === "relative files")
+        user =
+          (file("pki/client.crt", cert),
+          file("pki/client.key", key),
+          { "client-certificate": "pki/client.crt", "client-key": "pki/client.key" });
       else {
         const current = file("pki/kubelet-client-current.pem", cert + key);
         user = { "client-certificate": current, "client-key": current };

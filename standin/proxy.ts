@@ -66,7 +66,10 @@ async function tunnel(o: ProxyOptions, sockets: SocketTracker, req: IncomingMess
   if (refusal) {
     o.traffic.recordProxy("CONNECT", `${host}:${port}`, refusal);
     const page = "<html><body>Access to this site is blocked by your organisation's policy.</body></html>";
-    socket.end(`HTTP/1.1 ${refusal} ${STATUS_CODES[refusal]}\r\nContent-Type: text/html\r\nContent-Length: ${page.length}\r\n\r\n${page}`);
+    socket.end(
+      `HTTP/1.1 ${refusal} ${STATUS_CODES[refusal]}\r\nContent-Type: ` +
+        `text/html\r\nContent-Length: ${page.length}\r\n\r\n${page}`,
+    );
     return;
   }
   const secureContext = await o.ca.secureContextFor(host, o.certificateOf(host));

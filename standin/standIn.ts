@@ -13,7 +13,14 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { handleAad } from "./aad";
 import { CertificateKind, TestCa } from "./ca";
-import { AZURE_PUBLIC_CLOUD, Cloud, CloudName, WELL_KNOWN_CLOUDS, azureStackCloud, environmentFileJson } from "./clouds";
+import {
+  AZURE_PUBLIC_CLOUD,
+  Cloud,
+  CloudName,
+  WELL_KNOWN_CLOUDS,
+  azureStackCloud,
+  environmentFileJson,
+} from "./clouds";
 import { SocketTracker, closeServer, hostOf, listen, sendJson } from "./http";
 import { Directory, ManagedIdentity, ServicePrincipal } from "./identities";
 import { handleImds } from "./imds";
@@ -59,7 +66,9 @@ export interface AzureStandIn {
   addPodIdentity(namespace: string, podName: string, identityClientId: string): void;
   /** NMI answers the next `requests` token requests 500, as while an identity is being assigned. */
   setNmiNotReady(requests: number): void;
-  /** Workload identity federation: identities with federated credentials, and the issuers whose keys Azure AD can fetch. */
+  /**
+   * Workload identity federation: identities with federated credentials, and the issuers whose keys Azure AD can fetch.
+   */
   federation: Federation;
   /** Invalidates every token issued so far (Key Vault then answers 401). */
   revokeAllTokens(): void;
@@ -127,14 +136,27 @@ export async function startAzureStandIn(options: StandInOptions = {}): Promise<A
     tls: options.proxyOverTls ? await ca.serverCredentials("127.0.0.1") : undefined,
   });
 
-  const direct = options.directAddress && (await startDirectTls({ ca, inner: azure, traffic, sockets, address: options.directAddress, isAzureHost, certificateOf }));
+  const direct =
+    options.directAddress &&
+    (await startDirectTls({
+      ca,
+      inner: azure,
+      traffic,
+      sockets,
+      address: options.directAddress,
+      isAzureHost,
+      certificateOf,
+    }));
 
   const plainService = (service: ServiceKind, handle: (req: IncomingMessage, res: ServerResponse) => void) =>
     guarded((req, res) => traffic.serve({ service }, req, res, () => handle(req, res)));
   const imds = createServer(plainService("imds", (req, res) => handleImds({ directory, tokens }, req, res)));
   sockets.watch(imds);
   const imdsPort = await listen(imds, "127.0.0.1");
-  const nmi = await listenOnLoopback(plainService("nmi", (req, res) => handleNmi(nmiCtx, req, res)), sockets);
+  const nmi = await listenOnLoopback(
+    plainService("nmi", (req, res) => handleNmi(nmiCtx, req, res)),
+    sockets,
+  );
 
   const env: Record<string, string> = {
     HTTPS_PROXY: proxy.url,
@@ -161,7 +183,12 @@ export async function startAzureStandIn(options: StandInOptions = {}): Promise<A
     tenantId,
     clouds: cloudByName,
     addVault(name, o = {}) {
-      const vault = new Vault(name, o.cloud ? cloudNamed(o.cloud) : AZURE_PUBLIC_CLOUD, o.tenantId ?? tenantId, o.location);
+      const vault = new Vault(
+        name,
+        o.cloud ? cloudNamed(o.cloud) : AZURE_PUBLIC_CLOUD,
+        o.tenantId ?? tenantId,
+        o.location,
+      );
       vaults.set(vault.host, vault);
       return vault;
     },
@@ -215,7 +242,10 @@ function guarded(handler: (req: IncomingMessage, res: ServerResponse) => unknown
  * One port on both 127.0.0.1 and ::1: the driver dials "localhost", which may
  * resolve to either. Hosts without IPv6 get the IPv4 listener only.
  */
-async function listenOnLoopback(handler: RequestListener, sockets: SocketTracker): Promise<{ port: number; servers: Server[] }> {
+async function listenOnLoopback(
+  handler: RequestListener,
+  sockets: SocketTracker,
+): Promise<{ port: number; servers: Server[] }> {
   for (let attempt = 0; ; attempt++) {
     const v4 = createServer(handler);
     sockets.watch(v4);

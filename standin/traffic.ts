@@ -178,7 +178,9 @@ export class Traffic {
     const throttling = matching.find((f) => take(f, "throttle"));
     if (throttling) {
       record.fault = "throttle";
-      return sendJson(res, 429, faultBody(target.service, record.host, 429), { "retry-after": String(throttling.retryAfterSeconds ?? 0) });
+      return sendJson(res, 429, faultBody(target.service, record.host, 429), {
+        "retry-after": String(throttling.retryAfterSeconds ?? 0),
+      });
     }
     const failing = matching.find((f) => take(f, "serverErrors"));
     if (failing) {
@@ -209,11 +211,29 @@ function matches(scope: FaultScope, target: Target): boolean {
 /** Uses up one of a fault's counted failures, if any remain. */
 function faultBody(service: ServiceKind, host: string, status: 429 | 500 | 503): object {
   if (service === "aad") {
-    if (status === 429) return aadErrorBody(host, "temporarily_unavailable", 90055, "TenantThrottlingThreshold: There are a significant number of requests from this tenant. Please try again later.");
-    return aadErrorBody(host, status === 503 ? "temporarily_unavailable" : "server_error", 90033, "A transient error has occurred. Please try again.");
+    if (status === 429)
+      return aadErrorBody(
+        host,
+        "temporarily_unavailable",
+        90055,
+        "TenantThrottlingThreshold: There are a significant number of requests from this tenant. Please try " +
+          "again later.",
+      );
+    return aadErrorBody(
+      host,
+      status === 503 ? "temporarily_unavailable" : "server_error",
+      90033,
+      "A transient error has occurred. Please try again.",
+    );
   }
-  if (status === 429) return kvError("Throttled", "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached");
-  return status === 503 ? kvError("ServiceUnavailable", "The service is temporarily unavailable. Please retry.") : kvError("InternalServerError", "An unexpected error occurred.");
+  if (status === 429)
+    return kvError(
+      "Throttled",
+      "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
+    );
+  return status === 503
+    ? kvError("ServiceUnavailable", "The service is temporarily unavailable. Please retry.")
+    : kvError("InternalServerError", "An unexpected error occurred.");
 }
 
 function take(fault: Fault, counter: "resets" | "throttle" | "serverErrors"): boolean {

@@ -124,9 +124,10 @@ export class Vault {
       sid: this.idOf("secret", name, version),
       base: `${this.url}/${COLLECTION.cert}/${name}`,
     };
-    const value = contentType === PKCS12_CONTENT_TYPE
-      ? toPkcs12(material.key, certs).toString("base64")
-      : toPemBundle(material.key, certs);
+    const value =
+      contentType === PKCS12_CONTENT_TYPE
+        ? toPkcs12(material.key, certs).toString("base64")
+        : toPemBundle(material.key, certs);
 
     this.put("cert", name, version, certificateBundle(ids, material.leaf, contentType, attrs));
     this.put("secret", name, version, secretBundle(ids.sid, value, { contentType, kid: ids.kid, attributes: attrs }));

@@ -23,7 +23,10 @@ export interface WorkloadSetup {
   annotate?: boolean;
   /** Register the federated credential at Azure AD (default true). */
   federate?: boolean;
-  /** The pod projects the exchange audience (it is labelled azure.workload.identity/use, so the webhook did). Default true. */
+  /**
+   * The pod projects the exchange audience (it is labelled azure.workload.identity/use, so the webhook did). Default
+   * true.
+   */
   projected?: boolean;
   /** Where the pod is scheduled; default the driver's node. */
   nodeName?: string;
@@ -45,8 +48,16 @@ export function setUpWorkloadIdentity(azure: AzureStandIn, kube: KubernetesApi, 
   const audience = EXCHANGE_AUDIENCE[o.cloud ?? "AzurePublicCloud"] ?? "api://AzureADTokenExchange";
   azure.federation.trustIssuer(kube.issuer, kube.signingKey.publicKey);
   const subject = `system:serviceaccount:${namespace}:${serviceAccount}`;
-  const identity = azure.federation.addIdentity({ federatedCredentials: o.federate === false ? [] : [{ issuer: kube.issuer, subject, audiences: [audience] }] });
-  const annotations: Record<string, string> = o.annotate === false ? {} : { "azure.workload.identity/client-id": identity.clientId, "azure.workload.identity/tenant-id": identity.tenantId };
+  const identity = azure.federation.addIdentity({
+    federatedCredentials: o.federate === false ? [] : [{ issuer: kube.issuer, subject, audiences: [audience] }],
+  });
+  const annotations: Record<string, string> =
+    o.annotate === false
+      ? {}
+      : {
+          "azure.workload.identity/client-id": identity.clientId,
+          "azure.workload.identity/tenant-id": identity.tenantId,
+        };
   kube.addServiceAccount(namespace, serviceAccount, annotations);
   const pod = kube.addPod({
     namespace,

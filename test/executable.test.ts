@@ -2,7 +2,16 @@
 // installer/install.sh, run where Node.js cannot be reached, and answering every call
 // exactly as `node dist/kv.js` does.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
@@ -62,7 +71,7 @@ describe("with Node.js unreachable", () => {
   });
 
   test("the installed driver answers init, and prints nothing else", async () => {
-    const run = await runWithoutNode('call init init', { KV_DRIVER_LOG: logFile });
+    const run = await runWithoutNode("call init init", { KV_DRIVER_LOG: logFile });
 
     expect(run.answer("init")).toEqual({ code: 0, combined: `${INIT_ANSWER}\n` });
   });
@@ -84,7 +93,11 @@ describe("with Node.js unreachable", () => {
       const certificate = await generateCertificateChain("RSA-2048");
       vault.addSecret("db-password", "correct horse battery staple");
       vault.addKey("tls-key", rsa.privateKey);
-      vault.addCertificate("tls-cert", { leaf: certificate.leaf, chain: certificate.chain, key: certificate.leafKey.privateKey });
+      vault.addCertificate("tls-cert", {
+        leaf: certificate.leaf,
+        chain: certificate.chain,
+        key: certificate.leafKey.privateKey,
+      });
       vault.grant(principal.clientId);
       const base64 = (text: string) => Buffer.from(text).toString("base64");
       const options = {
@@ -100,8 +113,15 @@ describe("with Node.js unreachable", () => {
 
       // The tmpfs lives in the private mount namespace, so its files are copied out before unmount.
       const run = await runWithoutNode(
-        'call mount mount "$VOLUME" "$OPTIONS"; mkdir "$OUT/files"; cp "$VOLUME"/* "$OUT/files/"; call unmount unmount "$VOLUME"',
-        { ...azure.env, KV_DRIVER_LOG: logFile, KV_STATE_DIR: join(work, "state"), VOLUME: freshDir("volume"), OPTIONS: JSON.stringify(options) },
+        'call mount mount "$VOLUME" "$OPTIONS"; mkdir "$OUT/files"; cp "$VOLUME"/* "$OUT/files/"; call unmount ' +
+          'unmount "$VOLUME"',
+        {
+          ...azure.env,
+          KV_DRIVER_LOG: logFile,
+          KV_STATE_DIR: join(work, "state"),
+          VOLUME: freshDir("volume"),
+          OPTIONS: JSON.stringify(options),
+        },
       );
 
       expect(run.answer("mount")).toEqual({ code: 0, combined: '{"status":"Success"}\n' });
@@ -138,17 +158,22 @@ describe("with Node.js unreachable", () => {
       "set -eu",
       'for node in "$@"; do mount --bind /dev/null "$node"; done',
       'for node in "$@"; do if "$node" -e 0 2>/dev/null; then echo "still runs: $node" >&2; exit 97; fi; done',
-      'call() { name=$1; shift; rc=0; PATH="$TOOLS" "$KV" "$@" >"$OUT/$name.out" 2>&1 || rc=$?; echo "$rc" >"$OUT/$name.rc"; }',
+      'call() { name=$1; shift; rc=0; PATH="$TOOLS" "$KV" "$@" >"$OUT/$name.out" 2>&1 || rc=$?; echo "$rc" ' +
+        '>"$OUT/$name.rc"; }',
       steps,
     ].join("\n");
     expect(readdirSync(tools).sort()).toEqual(["mount", "umount"]); // no node among them
 
     // async: the stand-ins answering the driver live in this process.
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((done, fail) => {
-      const child = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", script, "sh", ...nodeBinaries()], {
-        env: { PATH: process.env.PATH, ...env, KV: installed, OUT: out, TOOLS: tools },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
+      const child = spawn(
+        "unshare",
+        ["--mount", "--propagation", "private", "sh", "-c", script, "sh", ...nodeBinaries()],
+        {
+          env: { PATH: process.env.PATH, ...env, KV: installed, OUT: out, TOOLS: tools },
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
       let stderr = "";
       child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       child.on("error", fail);
@@ -175,7 +200,19 @@ describe("answers exactly like node dist/kv.js", () => {
     ["no call at all", () => []],
     ["mount without options", () => ["mount", freshDir("bare")]],
     ["mount with options that are not JSON", () => ["mount", freshDir("notjson"), "{keyvaultname: contoso-kv"]],
-    ["mount with a bad vault name", () => ["mount", freshDir("badname"), JSON.stringify({ keyvaultname: "-contoso", keyvaultobjectnames: "a", keyvaultobjecttypes: "secret", tenantid: "8d2f6b1e-4a3c-4f5d-9e7b-1c2a3b4d5e6f" })]],
+    [
+      "mount with a bad vault name",
+      () => [
+        "mount",
+        freshDir("badname"),
+        JSON.stringify({
+          keyvaultname: "-contoso",
+          keyvaultobjectnames: "a",
+          keyvaultobjecttypes: "secret",
+          tenantid: "8d2f6b1e-4a3c-4f5d-9e7b-1c2a3b4d5e6f",
+        }),
+      ],
+    ],
     ["unmount of a directory that is not mounted", () => ["unmount", freshDir("notmounted")]],
   ];
 
@@ -185,7 +222,10 @@ describe("answers exactly like node dist/kv.js", () => {
     const viaExecutable = await runDriver(args(), env, { driver: installed });
 
     expect(viaNode.json).toBeDefined(); // one JSON document, nothing else
-    expect({ code: viaExecutable.code, combined: viaExecutable.combined }).toEqual({ code: viaNode.code, combined: viaNode.combined });
+    expect({ code: viaExecutable.code, combined: viaExecutable.combined }).toEqual({
+      code: viaNode.code,
+      combined: viaNode.combined,
+    });
   });
 });
 
@@ -194,5 +234,7 @@ function pathDirs(): string[] {
 }
 
 function onPath(command: string): string | undefined {
-  return pathDirs().map((dir) => join(dir, command)).find((file) => existsSync(file));
+  return pathDirs()
+    .map((dir) => join(dir, command))
+    .find((file) => existsSync(file));
 }

@@ -1,7 +1,21 @@
 // installer/install.sh against a temporary TARGET_DIR standing in for kubelet's plugin dir.
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { INSTALL_SH, InstallerEnv, InstallerProcess, driverIn, installDriver } from "./installerProcess";
@@ -16,7 +30,12 @@ let targetDir: string;
 let source: string;
 const running: InstallerProcess[] = [];
 
-const baseEnv = (): InstallerEnv => ({ TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "1", VERIFIED_FILE: join(work, "verified") });
+const baseEnv = (): InstallerEnv => ({
+  TARGET_DIR: targetDir,
+  SOURCE: source,
+  POLL_SECONDS: "1",
+  VERIFIED_FILE: join(work, "verified"),
+});
 
 function startInstaller(env: InstallerEnv = {}, mode: string[] = []): InstallerProcess {
   const installer = new InstallerProcess({ ...baseEnv(), ...env }, mode);
@@ -185,7 +204,11 @@ test.each([
 describe("fails at once, saying what to fix, when misconfigured", () => {
   test.each([
     ["TARGET_DIR is unset", { TARGET_DIR: undefined }, /TARGET_DIR is not set/],
-    ["TARGET_DIR is no directory", { TARGET_DIR: "/nonexistent/plugins" }, /TARGET_DIR \/nonexistent\/plugins is not a directory/],
+    [
+      "TARGET_DIR is no directory",
+      { TARGET_DIR: "/nonexistent/plugins" },
+      /TARGET_DIR \/nonexistent\/plugins is not a directory/,
+    ],
     ["SOURCE is missing", { SOURCE: "/nonexistent/kv" }, /SOURCE \/nonexistent\/kv is not a readable file/],
     ["POLL_SECONDS is no number", { POLL_SECONDS: "soon" }, /POLL_SECONDS must be a whole number/],
   ])("%s", (_case, override, message) => {
@@ -284,7 +307,9 @@ describe("uninstall (deployment/kv-flexvol-uninstall.yaml)", () => {
     expect(spawnSync("mount", ["-t", "tmpfs", "tmpfs", volume]).status).toBe(0);
 
     const uninstaller = startInstaller({ PODS_DIR: podsDir }, ["uninstall"]);
-    await uninstaller.waitForLine(new RegExp(`refusing to remove .*azure~kv: .*pod ${podUid} volume secrets; delete those pods first`));
+    await uninstaller.waitForLine(
+      new RegExp(`refusing to remove .*azure~kv: .*pod ${podUid} volume secrets; delete those pods first`),
+    );
     expect(existsSync(driverIn(targetDir))).toBe(true);
     expect(uninstalled().status).toBe(1);
 

@@ -54,7 +54,9 @@ export class InstallerProcess {
       const matching = this.lines.filter((line) => pattern.test(line));
       if (matching.length >= count) return matching[count - 1];
       if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`installer never logged ${pattern} (x${count}); stdout:\n${this.lines.join("\n")}\nstderr:\n${this.stderr}`);
+        throw new Error(
+          `installer never logged ${pattern} (x${count}); stdout:\n${this.lines.join("\n")}\nstderr:\n${this.stderr}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -72,7 +74,12 @@ export class InstallerProcess {
 export async function installDriver(targetDir: string, source: string): Promise<string> {
   // Beside the plugin dir, not in the machine's /tmp (the default).
   const VERIFIED_FILE = join(dirname(targetDir), "verified");
-  const installer = new InstallerProcess({ TARGET_DIR: targetDir, SOURCE: source, POLL_SECONDS: "3600", VERIFIED_FILE });
+  const installer = new InstallerProcess({
+    TARGET_DIR: targetDir,
+    SOURCE: source,
+    POLL_SECONDS: "3600",
+    VERIFIED_FILE,
+  });
   try {
     await installer.waitForLine(/ (installed|up to date)/);
   } finally {

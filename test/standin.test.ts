@@ -36,10 +36,18 @@ beforeEach(() => {
   azure.resetStats();
 });
 
-const viaSp = () => ({ kind: "clientSecret" as const, tenantId: sp.tenantId, clientId: sp.clientId, clientSecret: sp.clientSecret });
+const viaSp = () => ({
+  kind: "clientSecret" as const,
+  tenantId: sp.tenantId,
+  clientId: sp.clientId,
+  clientSecret: sp.clientSecret,
+});
 
 test("the SDK gets a secret with a service principal: challenge, AAD token, retry", async () => {
-  const r = await runSdkProbe({ credential: viaSp(), vaultUrl: vault.url, type: "secret", name: "db-password" }, azure.env);
+  const r = await runSdkProbe(
+    { credential: viaSp(), vaultUrl: vault.url, type: "secret", name: "db-password" },
+    azure.env,
+  );
 
   expect(r).toMatchObject({ ok: true, sha256: sha256(SECRET_VALUE) });
   const calls = azure.requests.filter((q) => q.service !== "proxy").map((q) => `${q.service} ${q.method} ${q.status}`);
@@ -50,7 +58,10 @@ test("the SDK gets a certificate through ManagedIdentityCredential (IMDS)", asyn
   const mi = azure.addManagedIdentity({ systemAssigned: true });
   vault.grant(mi.clientId, "cert");
 
-  const r = await runSdkProbe({ credential: { kind: "managedIdentity" }, vaultUrl: vault.url, type: "cert", name: "tls" }, azure.env);
+  const r = await runSdkProbe(
+    { credential: { kind: "managedIdentity" }, vaultUrl: vault.url, type: "cert", name: "tls" },
+    azure.env,
+  );
 
   expect(r).toMatchObject({ ok: true, sha256: sha256(certDer) });
   expect(azure.stats("imds").requests).toBe(1);
@@ -96,14 +107,23 @@ test("403 and 404 carry Key Vault's error JSON", async () => {
   });
   expect(missing.status).toBe(404);
   expect(missing.json).toEqual({
-    error: { code: "KeyNotFound", message: expect.stringMatching(/^A key with \(name\/id\) nope was not found in this key vault\./) },
+    error: {
+      code: "KeyNotFound",
+      message: expect.stringMatching(/^A key with \(name\/id\) nope was not found in this key vault\./),
+    },
   });
 });
 
 test("throttling is answered 429 with Retry-After and counted; the SDK retries through it", async () => {
-  azure.injectFault({ throttle: 2, retryAfterSeconds: 0 }, { vault: "standin-vault", objectType: "secret", name: "db-password" });
+  azure.injectFault(
+    { throttle: 2, retryAfterSeconds: 0 },
+    { vault: "standin-vault", objectType: "secret", name: "db-password" },
+  );
 
-  const r = await runSdkProbe({ credential: viaSp(), vaultUrl: vault.url, type: "secret", name: "db-password" }, azure.env);
+  const r = await runSdkProbe(
+    { credential: viaSp(), vaultUrl: vault.url, type: "secret", name: "db-password" },
+    azure.env,
+  );
 
   expect(r.ok).toBe(true);
   expect(azure.requests.filter((q) => q.status === 429)).toHaveLength(2);
@@ -119,10 +139,15 @@ test("NMI gives a bound pod its identity's token and 404s other pods", async () 
   const ask = (podname: string) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(
-        { host: "localhost", port: azure.nmiPort, path: "/host/token/?resource=https%3A%2F%2Fvault.azure.net", headers: { podname, podns: "default" } },
+        {
+          host: "localhost",
+          port: azure.nmiPort,
+          path: "/host/token/?resource=https%3A%2F%2Fvault.azure.net",
+          headers: { podname, podns: "default" },
+        },
         (res) => {
           let body = "";
-          res.on("data", (d: Buffer) => (body += d));
+          res.on("data", (d: Buffer) => (body += d.toString()));
           res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
         },
       );

@@ -6,7 +6,8 @@ import type { SecretRefSource } from "./kubeletOptions";
 import type { KvVolume } from "./workloads";
 import type { WorkloadIdentityCheck } from "./workloadIdentityCheck";
 
-export type ObjectResult = { spec: ObjectSpec; ok: true; bytes: number } | { spec: ObjectSpec; ok: false; failure: ObjectFailure };
+export type ObjectResult =
+  { spec: ObjectSpec; ok: true; bytes: number } | { spec: ObjectSpec; ok: false; failure: ObjectFailure };
 
 export type FetchOutcome =
   /** Nothing was asked of Azure, and why. */
@@ -18,7 +19,10 @@ export type FetchOutcome =
 export interface VolumeCheck {
   volume: KvVolume;
   secretRef: SecretRefSource;
-  /** Why the volume cannot mount, all at once: what the API server and kubelet would refuse, the driver's OptionError message. Empty: valid. */
+  /**
+   * Why the volume cannot mount, all at once: what the API server and kubelet would refuse, the driver's OptionError
+   * message. Empty: valid.
+   */
   problems: string[];
   /** Not wrong, but likely not meant: an example's placeholder values. */
   warnings: string[];
@@ -44,6 +48,10 @@ export function reportIsOk(report: CheckReport): boolean {
   return (
     report.problems.length === 0 &&
     report.volumes.length > 0 &&
-    report.volumes.every((check) => check.problems.length === 0 && (!report.fetched || (check.fetch?.status === "fetched" && check.fetch.objects.every((object) => object.ok))))
+    report.volumes.every(
+      (check) =>
+        check.problems.length === 0 &&
+        (!report.fetched || (check.fetch?.status === "fetched" && check.fetch.objects.every((object) => object.ok))),
+    )
   );
 }

@@ -52,15 +52,30 @@ function checkedClientId(flag: string, value: string | undefined): string | unde
 /** The command line's credentials, if any: at most one source, and only where they make sense. */
 function credentialsOf(flags: CheckFlags): CheckCredentials | undefined {
   const servicePrincipal = flags.clientId !== undefined || flags.clientSecret !== undefined;
-  if ([servicePrincipal, flags.secretFile !== undefined, flags.useManagedIdentity === true].filter(Boolean).length > 1) {
-    throw new UsageError("give one source of credentials: --client-id with --client-secret, --secret-file, or --use-managed-identity");
+  if (
+    [servicePrincipal, flags.secretFile !== undefined, flags.useManagedIdentity === true].filter(Boolean).length > 1
+  ) {
+    throw new UsageError(
+      "give one source of credentials: --client-id with --client-secret, --secret-file, or --use-managed-identity",
+    );
   }
-  if (flags.managedIdentityClientId !== undefined && !flags.useManagedIdentity) throw new UsageError("--managed-identity-client-id needs --use-managed-identity");
-  if (servicePrincipal && (!flags.clientId || !flags.clientSecret)) throw new UsageError("--client-id and --client-secret go together, neither empty");
+  if (flags.managedIdentityClientId !== undefined && !flags.useManagedIdentity)
+    throw new UsageError("--managed-identity-client-id needs --use-managed-identity");
+  if (servicePrincipal && (!flags.clientId || !flags.clientSecret))
+    throw new UsageError("--client-id and --client-secret go together, neither empty");
   const credentials: CheckCredentials | undefined = servicePrincipal
-    ? { kind: "servicePrincipal", clientId: checkedClientId("--client-id", flags.clientId) ?? "", clientSecret: flags.clientSecret ?? "" }
+    ? {
+        kind: "servicePrincipal",
+        clientId: checkedClientId("--client-id", flags.clientId) ?? "",
+        clientSecret: flags.clientSecret ?? "",
+      }
     : flags.useManagedIdentity
-      ? { kind: "managedIdentity", ...(flags.managedIdentityClientId ? { clientId: checkedClientId("--managed-identity-client-id", flags.managedIdentityClientId) } : {}) }
+      ? {
+          kind: "managedIdentity",
+          ...(flags.managedIdentityClientId
+            ? { clientId: checkedClientId("--managed-identity-client-id", flags.managedIdentityClientId) }
+            : {}),
+        }
       : undefined;
   if (credentials && !flags.fetch) throw new UsageError("credentials are only used to fetch: add --fetch");
   return credentials;
@@ -70,13 +85,19 @@ function readText(source: string): ManifestText {
   try {
     return { source, text: readFileSync(source === "-" ? 0 : source, "utf8") };
   } catch (error) {
-    throw new UsageError(`cannot read ${source === "-" ? "standard input" : source}: ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`);
+    throw new UsageError(
+      `cannot read ${source === "-" ? "standard input" : source}` +
+        `: ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`,
+    );
   }
 }
 
 async function check(manifestPath: string, flags: CheckFlags): Promise<number> {
   const credentials = credentialsOf(flags);
-  let report = validateManifest(readText(manifestPath), flags.secretFile === undefined ? undefined : readText(flags.secretFile));
+  let report = validateManifest(
+    readText(manifestPath),
+    flags.secretFile === undefined ? undefined : readText(flags.secretFile),
+  );
   if (flags.fetch) {
     const { fetchVolumes } = await import("./fetchCheck");
     report = { ...report, volumes: await fetchVolumes(report.volumes, credentials), fetched: true };
@@ -92,8 +113,14 @@ function checkProgram(run: (manifest: string, flags: CheckFlags) => Promise<void
     .option("--json", "print the report as JSON")
     .option("--fetch", "fetch every object from Key Vault (writes nothing)")
     .option("--client-id <id>", "fetch as this service principal (application id)")
-    .option("--client-secret <secret>", "the service principal's secret (prefer --secret-file: command lines are visible to others)")
-    .option("--secret-file <file>", "a Secret manifest (type azure/kv, keys clientid and clientsecret) that a volume's secretRef names")
+    .option(
+      "--client-secret <secret>",
+      "the service principal's secret (prefer --secret-file: command lines are visible to others)",
+    )
+    .option(
+      "--secret-file <file>",
+      "a Secret manifest (type azure/kv, keys clientid and clientsecret) that a volume's secretRef names",
+    )
     .option("--use-managed-identity", "fetch as this machine's managed identity")
     .option("--managed-identity-client-id <id>", "a user-assigned identity's client id (with --use-managed-identity)")
     .addHelpText("after", HELP_AFTER)

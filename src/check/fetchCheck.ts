@@ -12,7 +12,9 @@ import { fetchIdentity, type CheckCredentials } from "./fetchIdentity";
 
 /** An object's outcome as the report shows it: its size, never its content. */
 function resultOf(outcome: ObjectOutcome): ObjectResult {
-  return outcome.ok ? { spec: outcome.spec, ok: true, bytes: outcome.content.length } : { spec: outcome.spec, ok: false, failure: outcome.failure };
+  return outcome.ok
+    ? { spec: outcome.spec, ok: true, bytes: outcome.content.length }
+    : { spec: outcome.spec, ok: false, failure: outcome.failure };
 }
 
 async function fetchAll(options: VolumeOptions): Promise<FetchOutcome> {
@@ -30,7 +32,8 @@ async function fetchAll(options: VolumeOptions): Promise<FetchOutcome> {
     deadline: { seconds: options.mountTimeoutSeconds },
   });
   const { principal } = failureContext();
-  if (identityError) return { status: "failed", reason: `cannot get an access token as ${principal}: ${identityError.message}` };
+  if (identityError)
+    return { status: "failed", reason: `cannot get an access token as ${principal}: ${identityError.message}` };
   return { status: "fetched", principal, objects: outcomes.map(resultOf) };
 }
 
@@ -40,7 +43,10 @@ export function fetchVolumes(checks: readonly VolumeCheck[], credentials?: Check
     checks.map(async (check) => {
       if (!check.options) return check;
       const identity = fetchIdentity(check.options, check.secretRef, credentials);
-      const fetch = "skip" in identity ? { status: "skipped" as const, reason: identity.skip } : await fetchAll({ ...check.options, identity });
+      const fetch =
+        "skip" in identity
+          ? { status: "skipped" as const, reason: identity.skip }
+          : await fetchAll({ ...check.options, identity });
       return { ...check, fetch };
     }),
   );

@@ -33,7 +33,8 @@ export function indentFlowContinuations(text: string): string {
       if (line.trim() === "" || indent > blockScalarIndent) return line;
       blockScalarIndent = undefined;
     }
-    const fixed = continues && line.trim() !== "" && indent <= openerIndent ? " ".repeat(openerIndent + 1 - indent) + line : line;
+    const fixed =
+      continues && line.trim() !== "" && indent <= openerIndent ? " ".repeat(openerIndent + 1 - indent) + line : line;
     if (!continues) openerIndent = contentIndent(line);
     for (let at = 0; at < line.length; at++) {
       const char = line[at];

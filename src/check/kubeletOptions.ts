@@ -36,7 +36,13 @@ function secretOptions(secret: SecretManifest): { options: Record<string, string
   for (const [key, value] of Object.entries(secret.data)) {
     const bytes = typeof value === "string" ? decodeStdBase64(value) : undefined;
     // Never show the value: it is the secret.
-    if (!bytes) return { options, problem: `Secret ${JSON.stringify(secret.name)}: data.${key} is not base64 (kubectl would refuse it too); put plain values under stringData` };
+    if (!bytes)
+      return {
+        options,
+        problem:
+          `Secret ${JSON.stringify(secret.name)}: data.${key} is not base64 (kubectl would refuse it ` +
+          `too); put plain values under stringData`,
+      };
     options[SECRET_PREFIX + key] = bytes.toString("base64");
   }
   for (const [key, value] of Object.entries(secret.stringData)) {
@@ -55,10 +61,11 @@ export function kubeletCall(volume: KvVolume, secrets: readonly SecretManifest[]
     [KEY.podNamespace]: pod.namespace ?? "default",
     "kubernetes.io/pod.uid": "00000000-0000-0000-0000-000000000000",
     "kubernetes.io/serviceAccount.name": volume.serviceAccount,
-    ...(volume.fsGroup === undefined ? {} : { [KEY.fsGroup]: String(volume.fsGroup) }),
+    ...(volume.fsGroup === undefined ? {} : { [KEY.fsGroup]: JSON.stringify(volume.fsGroup) }),
   };
   // Options that are no mapping are passed on as they are: validation says what is wrong.
-  const merge = (secretValues: Record<string, string>) => (isJsonObject(volume.options) ? { ...own, ...secretValues, ...volume.options } : volume.options);
+  const merge = (secretValues: Record<string, string>) =>
+    isJsonObject(volume.options) ? { ...own, ...secretValues, ...volume.options } : volume.options;
 
   if (!volume.secretRef) return { options: merge({}), secretRef: { kind: "none" } };
   const secret = secrets.find((candidate) => candidate.name === volume.secretRef && sameNamespace(volume, candidate));
@@ -69,7 +76,9 @@ export function kubeletCall(volume: KvVolume, secrets: readonly SecretManifest[]
   const typeProblem =
     secret.type === DRIVER
       ? undefined
-      : `Secret ${JSON.stringify(secret.name)} has type ${JSON.stringify(secret.type)}, but kubelet passes a flexVolume's secretRef only from a Secret of type "${DRIVER}"; create it with \`kubectl create secret generic ${secret.name} --type=${DRIVER} ...\``;
+      : `Secret ${JSON.stringify(secret.name)} has type ${JSON.stringify(secret.type)}, but kubelet passes a ` +
+        `flexVolume's secretRef only from a Secret of type "${DRIVER}"; create it with \`kubectl create secret ` +
+        `generic ${secret.name} --type=${DRIVER} ...\``;
   const problem = typeProblem ?? dataProblem;
   return { options: merge(options), secretRef: { kind: "secret", secret }, ...(problem ? { problem } : {}) };
 }

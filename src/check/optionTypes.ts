@@ -8,16 +8,22 @@ export function nonStringOptionProblems(options: unknown): string[] {
   if (!isJsonObject(options)) return [];
   return Object.entries(options).flatMap(([key, value]) => {
     if (!(value instanceof NotAString)) return [];
-    const fix = value.source === "" ? `it is empty: write ${key}: "" or give a value` : `quote it: ${key}: "${value.source}"`;
+    const fix =
+      value.source === "" ? `it is empty: write ${key}: "" or give a value` : `quote it: ${key}: "${value.source}"`;
     const written = value.source === "" ? "an empty value" : `\`${value.source}\``;
-    return [`option ${key}: ${written} is a ${value.kind} in YAML 1.1 (as kubectl reads it), and the API server takes only strings in flexVolume options; ${fix}`];
+    return [
+      `option ${key}: ${written} is a ${value.kind} in YAML 1.1 (as kubectl reads it), and the API server ` +
+        `takes only strings in flexVolume options; ${fix}`,
+    ];
   });
 }
 
 /** The options with each NotAString as the string it was meant to be, so the rest still gets checked. */
 export function asWritten(options: unknown): unknown {
   if (!isJsonObject(options)) return options;
-  return Object.fromEntries(Object.entries(options).map(([key, value]) => [key, value instanceof NotAString ? value.source : value]));
+  return Object.fromEntries(
+    Object.entries(options).map(([key, value]) => [key, value instanceof NotAString ? value.source : value]),
+  );
 }
 
 const ZERO_GUID = /^0{8}-0{4}-0{4}-0{4}-0{12}$/;
@@ -29,8 +35,10 @@ export function placeholderWarnings(options: unknown): string[] {
   if (!isJsonObject(options)) return [];
   return Object.entries(options).flatMap(([key, value]) => {
     if (typeof value !== "string") return [];
-    if (ZERO_GUID.test(value.trim())) return [`option ${key}: the all-zero GUID is a placeholder, no real ${key}; put your own`];
-    if (PLACEHOLDER.test(value.trim())) return [`option ${key}: ${JSON.stringify(value)} looks like an example's placeholder; put your own value`];
+    if (ZERO_GUID.test(value.trim()))
+      return [`option ${key}: the all-zero GUID is a placeholder, no real ${key}; put your own`];
+    if (PLACEHOLDER.test(value.trim()))
+      return [`option ${key}: ${JSON.stringify(value)} looks like an example's placeholder; put your own value`];
     return [];
   });
 }

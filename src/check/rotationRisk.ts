@@ -20,8 +20,10 @@ export function rotationRisk({ rotationIntervalSeconds: interval, objects }: Vol
   if (fetched < MANY_OBJECTS) return undefined;
   const nodes = Math.floor((VAULT_READS_PER_SECOND * interval) / fetched);
   return (
-    `rotationpollinterval ${intervalText(interval)} with ${fetched} objects is a Key Vault throttling risk: every node running this pod reads them all every ${intervalText(interval)} ` +
-    `(shared only with the node's other volumes of the same credentials), so about ${nodes} such nodes alone reach the vault's limit of 4,000 reads per 10 s; ` +
+    `rotationpollinterval ${intervalText(interval)} with ${fetched} objects is a Key Vault throttling risk: ` +
+    `every node running this pod reads them all every ${intervalText(interval)} ` +
+    `(shared only with the node's other volumes of the same credentials), so about ${nodes} such nodes alone ` +
+    `reach the vault's limit of 4,000 reads per 10 s; ` +
     "consider 5m or more (see docs/rotation-at-scale.md)"
   );
 }

@@ -10,7 +10,11 @@ import { findKvVolumes, findSecrets, type KvVolume, type SecretManifest } from "
 import { checkWorkloadIdentity, findServiceAccounts, type ServiceAccountManifest } from "./workloadIdentityCheck";
 
 /** The driver's own verdict on the options: its first problem, or what it would mount. */
-function driverCheck(volume: KvVolume, options: unknown, accounts: readonly ServiceAccountManifest[]): Pick<VolumeCheck, "options" | "workloadIdentity"> | { problem: string } {
+function driverCheck(
+  volume: KvVolume,
+  options: unknown,
+  accounts: readonly ServiceAccountManifest[],
+): Pick<VolumeCheck, "options" | "workloadIdentity"> | { problem: string } {
   try {
     const parsed = parseVolumeOptions(options);
     if (parsed.identity.kind !== "workloadIdentity") return { options: parsed };
@@ -22,13 +26,21 @@ function driverCheck(volume: KvVolume, options: unknown, accounts: readonly Serv
 }
 
 /** Every problem of the volume: the API server's, kubelet's, then the driver's. */
-function validateVolume(volume: KvVolume, secrets: readonly SecretManifest[], accounts: readonly ServiceAccountManifest[]): VolumeCheck {
+function validateVolume(
+  volume: KvVolume,
+  secrets: readonly SecretManifest[],
+  accounts: readonly ServiceAccountManifest[],
+): VolumeCheck {
   const typeProblems = nonStringOptionProblems(volume.options);
   const written = { ...volume, options: asWritten(volume.options) };
   const call = kubeletCall(written, secrets);
   const check = { volume: written, secretRef: call.secretRef, warnings: placeholderWarnings(written.options) };
   const found = driverCheck(written, call.options, accounts);
-  const problems = [...typeProblems, ...(call.problem ? [call.problem] : []), ...("problem" in found ? [found.problem] : [])];
+  const problems = [
+    ...typeProblems,
+    ...(call.problem ? [call.problem] : []),
+    ...("problem" in found ? [found.problem] : []),
+  ];
   if (problems.length > 0) return { ...check, problems };
   return { ...check, problems, ...found };
 }

@@ -30,7 +30,7 @@ export function findServiceAccounts(objects: readonly ManifestObject[]): Service
     .map((object) => {
       const metadata = object.metadata as Record<string, unknown>;
       return {
-        name: String(metadata.name ?? ""),
+        name: typeof metadata.name === "string" ? metadata.name : "",
         ...(typeof metadata.namespace === "string" ? { namespace: metadata.namespace } : {}),
         annotations: isJsonObject(metadata.annotations) ? metadata.annotations : {},
       };
@@ -46,11 +46,19 @@ export function checkWorkloadIdentity(
   const { pod } = options.identity;
   const given = { clientId: options.identity.clientId, tenantId: options.tenantId };
   const serviceAccount = `${pod.namespace}/${pod.serviceAccount}`;
-  if (!needsServiceAccount(given)) return { options, workloadIdentity: { serviceAccount, ...given, fromCluster: false } };
+  if (!needsServiceAccount(given))
+    return { options, workloadIdentity: { serviceAccount, ...given, fromCluster: false } };
   const namespace = volume.workload.namespace;
-  const account = accounts.find((candidate) => candidate.name === pod.serviceAccount && (!namespace || !candidate.namespace || candidate.namespace === namespace));
+  const account = accounts.find(
+    (candidate) =>
+      candidate.name === pod.serviceAccount &&
+      (!namespace || !candidate.namespace || candidate.namespace === namespace),
+  );
   if (!account) return { options, workloadIdentity: { serviceAccount, ...given, fromCluster: true } };
   const ids = workloadIds(given, pod, account.annotations);
   if ("problem" in ids) return ids;
-  return { options: { ...options, tenantId: ids.tenantId }, workloadIdentity: { serviceAccount, ...ids, fromCluster: false } };
+  return {
+    options: { ...options, tenantId: ids.tenantId },
+    workloadIdentity: { serviceAccount, ...ids, fromCluster: false },
+  };
 }

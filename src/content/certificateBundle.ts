@@ -22,7 +22,9 @@ function contentTypeOf(secret: VaultSecret): typeof PKCS12_CONTENT_TYPE | typeof
   const contentType = (secret.contentType ?? "").trim().toLowerCase();
   if (contentType === PKCS12_CONTENT_TYPE || contentType === PEM_CONTENT_TYPE) return contentType;
   throw new ContentError(
-    `the secret's content type is ${contentType ? JSON.stringify(contentType) : "not set"}, not ${PKCS12_CONTENT_TYPE} or ${PEM_CONTENT_TYPE}: ` +
+    `the secret's content ` +
+      `type is ${contentType ? JSON.stringify(contentType) : "not set"}, not ${PKCS12_CONTENT_TYPE}` +
+      ` or ${PEM_CONTENT_TYPE}: ` +
       "formats pem and pfx read the secret that backs a Key Vault certificate (it has the certificate's name); " +
       "leave the format entry empty for this secret's value as it is",
   );
@@ -31,7 +33,8 @@ function contentTypeOf(secret: VaultSecret): typeof PKCS12_CONTENT_TYPE | typeof
 /** The PKCS#12 file a PKCS#12 backing secret holds (its value is that file, base64). */
 function storedPfx(secret: VaultSecret): Buffer {
   const pfx = decodeStdBase64(secret.value);
-  if (!pfx) throw new ContentError(`the secret's value is not base64, as a ${PKCS12_CONTENT_TYPE} secret's value must be`);
+  if (!pfx)
+    throw new ContentError(`the secret's value is not base64, as a ${PKCS12_CONTENT_TYPE} secret's value must be`);
   return pfx;
 }
 
@@ -42,6 +45,7 @@ function storedPfx(secret: VaultSecret): Buffer {
 export function certificatePfx(secret: VaultSecret): Buffer {
   if (contentTypeOf(secret) === PKCS12_CONTENT_TYPE) return storedPfx(secret);
   const { privateKey, leaf, chain } = bundleOf(readMaterial(secret));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-forge loads on first use (below)
   const { writePkcs12 } = require("./pkcs12File") as typeof import("./pkcs12File");
   return writePkcs12(privateKey, leaf, chain);
 }
@@ -49,9 +53,11 @@ export function certificatePfx(secret: VaultSecret): Buffer {
 /** node-forge takes 10-30 ms to load, so only a mount that unpacks a certificate loads it. */
 function readMaterial(secret: VaultSecret): CertificateMaterial {
   if (contentTypeOf(secret) === PKCS12_CONTENT_TYPE) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-forge loads on first use
     const { readPkcs12 } = require("./pkcs12") as typeof import("./pkcs12");
     return readPkcs12(storedPfx(secret));
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-forge loads on first use
   const { readPemFile } = require("./pemFile") as typeof import("./pemFile");
   return readPemFile(secret.value);
 }
@@ -64,7 +70,8 @@ function bundleOf({ privateKeys, certificates }: CertificateMaterial): Certifica
   if (privateKeys.length !== 1) {
     throw new ContentError(
       privateKeys.length === 0
-        ? "the secret holds no private key (is the certificate's key marked not exportable?); use type cert for the certificate alone"
+        ? "the secret holds no private key (is the certificate's key marked not exportable?); use type cert " +
+            "for the certificate alone"
         : `the secret holds ${privateKeys.length} private keys; a certificate's secret has one`,
     );
   }
@@ -75,7 +82,9 @@ function bundleOf({ privateKeys, certificates }: CertificateMaterial): Certifica
   const unused = certificates.filter((certificate) => certificate !== leaf);
   // A self-signed root is its own issuer: the climb stops there.
   const issuerOf = (child: X509Certificate) =>
-    child.checkIssued(child) ? undefined : unused.find((candidate) => child.checkIssued(candidate) && child.verify(candidate.publicKey));
+    child.checkIssued(child)
+      ? undefined
+      : unused.find((candidate) => child.checkIssued(candidate) && child.verify(candidate.publicKey));
   const chain: X509Certificate[] = [];
   for (let issuer = issuerOf(leaf); issuer; issuer = issuerOf(issuer)) {
     chain.push(issuer);

@@ -13,8 +13,13 @@ const shellQuoted = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 /** Why `content` cannot be a shell variable's value (errors never quote it: it is the secret). */
 function valueProblem(content: Buffer): string | undefined {
   const text = utf8Text(content);
-  if (text === undefined) return "its content is not UTF-8 text, which an env file holds; leave it out with \"-\" in keyvaultobjectenvnames";
-  if (text.includes("\0")) return "its content holds a NUL character, which no shell variable can hold; leave it out with \"-\" in keyvaultobjectenvnames";
+  if (text === undefined)
+    return 'its content is not UTF-8 text, which an env file holds; leave it out with "-" in keyvaultobjectenvnames';
+  if (text.includes("\0"))
+    return (
+      'its content holds a NUL character, which no shell variable can hold; leave it out with "-" in ' +
+      "keyvaultobjectenvnames"
+    );
   return undefined;
 }
 
@@ -22,13 +27,23 @@ function valueProblem(content: Buffer): string | undefined {
  * `files` are the objects' files, one per object of `objects` in the same order. Objects
  * that cannot go into an env file fail the mount, each named: a mount is all or nothing.
  */
-export function envFileOf(fileName: string, objects: readonly ObjectSpec[], files: readonly VolumeFile[], vaultName: string): VolumeFile {
+export function envFileOf(
+  fileName: string,
+  objects: readonly ObjectSpec[],
+  files: readonly VolumeFile[],
+  vaultName: string,
+): VolumeFile {
   const lines: string[] = [];
   const failures: ObjectFailure[] = [];
   objects.forEach((object, index) => {
     if (object.envName === undefined) return;
     const problem = valueProblem(files[index].content);
-    if (problem) failures.push({ object: objectLabel(object), cause: "invalid content", detail: `cannot go into env file ${fileName}: ${problem}` });
+    if (problem)
+      failures.push({
+        object: objectLabel(object),
+        cause: "invalid content",
+        detail: `cannot go into env file ${fileName}: ${problem}`,
+      });
     else lines.push(`export ${object.envName}=${shellQuoted(files[index].content.toString("utf8"))}\n`);
   });
   if (failures.length > 0) throw new FetchError(vaultName, failures);

@@ -2,7 +2,12 @@
 // application/x-pem-file): a private key and certificates, in whatever order they were uploaded.
 import forge from "node-forge";
 import { ContentError } from "../errors";
-import { certificateFromDer, privateKeyFromDer, type CertificateMaterial, type PrivateKeyEncoding } from "./certificateMaterial";
+import {
+  certificateFromDer,
+  privateKeyFromDer,
+  type CertificateMaterial,
+  type PrivateKeyEncoding,
+} from "./certificateMaterial";
 
 const KEY_ENCODINGS: Readonly<Record<string, PrivateKeyEncoding>> = {
   "PRIVATE KEY": "pkcs8",

@@ -44,12 +44,18 @@ function keyDer(bag: forge.pkcs12.Bag): Buffer {
  */
 function certificateDer(bag: forge.pkcs12.Bag): Buffer {
   if (bag.asn1) return toDer(bag.asn1);
-  const certificate = bag.cert as (forge.pki.Certificate & { tbsCertificate?: forge.asn1.Asn1 }) | undefined;
+  const certificate = bag.cert;
   const tbs = certificate?.tbsCertificate;
-  if (!certificate || !tbs || !Array.isArray(tbs.value)) throw new ContentError("the secret's PKCS#12 file has an empty certificate bag");
+  if (!certificate || !tbs || !Array.isArray(tbs.value))
+    throw new ContentError("the secret's PKCS#12 file has an empty certificate bag");
   const hasVersion = tbs.value[0]?.tagClass === asn1.Class.CONTEXT_SPECIFIC;
   const signatureAlgorithm = tbs.value[hasVersion ? 2 : 1];
-  const signature = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, String.fromCharCode(0) + certificate.signature);
+  const signature = asn1.create(
+    asn1.Class.UNIVERSAL,
+    asn1.Type.BITSTRING,
+    false,
+    String.fromCharCode(0) + certificate.signature,
+  );
   return toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [tbs, signatureAlgorithm, signature]));
 }
 
@@ -60,6 +66,8 @@ export function readPkcs12(der: Buffer): CertificateMaterial {
     privateKeys: bags
       .filter((bag) => bag.type === pki.oids.keyBag || bag.type === pki.oids.pkcs8ShroudedKeyBag)
       .map((bag) => privateKeyFromDer(keyDer(bag), "pkcs8")),
-    certificates: bags.filter((bag) => bag.type === pki.oids.certBag).map((bag) => certificateFromDer(certificateDer(bag))),
+    certificates: bags
+      .filter((bag) => bag.type === pki.oids.certBag)
+      .map((bag) => certificateFromDer(certificateDer(bag))),
   };
 }

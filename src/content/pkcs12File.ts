@@ -43,8 +43,17 @@ function keyBag(privateKey: KeyObject, attributes: Node): Node {
 function macData(authenticatedSafe: string): Node {
   const salt = randomBytes(16);
   // RFC 7292 appendix B key derivation (ID 3: MAC key) from the empty password.
-  const key = forge.pkcs12.generateKey("", forge.util.createBuffer(bytes(salt)), 3, MAC_ITERATIONS, 32, forge.md.sha256.create());
-  const mac = createHmac("sha256", Buffer.from(key.getBytes(), "binary")).update(Buffer.from(authenticatedSafe, "binary")).digest();
+  const key = forge.pkcs12.generateKey(
+    "",
+    forge.util.createBuffer(bytes(salt)),
+    3,
+    MAC_ITERATIONS,
+    32,
+    forge.md.sha256.create(),
+  );
+  const mac = createHmac("sha256", Buffer.from(key.getBytes(), "binary"))
+    .update(Buffer.from(authenticatedSafe, "binary"))
+    .digest();
   const algorithm = seq([oid(SHA256_OID), asn1.create(Class.UNIVERSAL, Type.NULL, false, "")]);
   return seq([
     seq([algorithm, octets(bytes(mac))]),
@@ -56,7 +65,10 @@ function macData(authenticatedSafe: string): Node {
 /** The PKCS#12 file of a private key, its certificate and the certificates above it. */
 export function writePkcs12(privateKey: KeyObject, leaf: X509Certificate, chain: readonly X509Certificate[]): Buffer {
   const attributes = localKeyId(leaf);
-  const certificates = seq([certificateBag(leaf, attributes), ...chain.map((certificate) => certificateBag(certificate))]);
+  const certificates = seq([
+    certificateBag(leaf, attributes),
+    ...chain.map((certificate) => certificateBag(certificate)),
+  ]);
   const authenticatedSafe = der(seq([dataContent(certificates), dataContent(seq([keyBag(privateKey, attributes)]))]));
   const pfx = seq([
     asn1.create(Class.UNIVERSAL, Type.INTEGER, false, asn1.integerToDer(3).getBytes()),

@@ -49,8 +49,13 @@ function ownReason(reason: string): string {
  */
 export function certificateProblem(code: string, reason: string, whose: string, host: string): string {
   const why = `(${code}: ${ownReason(reason)})`;
-  if (code in OUT_OF_DATE) return `${whose} ${OUT_OF_DATE[code]} ${why}; check the node's clock (date -u), then the certificate's dates`;
-  if (WRONG_HOST.has(code)) return `${whose} names another host ${why}; something on the way (a proxy, a DNS or /etc/hosts entry) answers for ${host}`;
+  if (code in OUT_OF_DATE)
+    return `${whose} ${OUT_OF_DATE[code]} ${why}; check the node's clock (date -u), then the certificate's dates`;
+  if (WRONG_HOST.has(code))
+    return (
+      `${whose} names another host ${why}; something on the way (a proxy, a DNS or /etc/hosts entry) ` +
+      `answers for ${host}`
+    );
   return (
     `${whose} is not trusted ${why}; if a TLS-inspecting proxy is on the way, give the driver its CA certificate ` +
     `with NODE_EXTRA_CA_CERTS in kubelet's environment`

@@ -37,7 +37,8 @@ function ipv6Bytes(text: string): Uint8Array {
   return Uint8Array.from(groups.flatMap((group) => [group >> 8, group & 0xff]));
 }
 
-const isMappedIpv4 = (bytes: Uint8Array): boolean => bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+const isMappedIpv4 = (bytes: Uint8Array): boolean =>
+  bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
 
 /** The address `text` names (no brackets, no zone), or undefined if it is not an IP address. */
 export function parseIp(text: string): IpAddress | undefined {
@@ -67,7 +68,7 @@ export function sameIp(a: IpAddress, b: IpAddress): boolean {
 export function rangeHolds({ network, prefix }: IpRange, ip: IpAddress): boolean {
   if (network.family !== ip.family) return false;
   for (let bit = 0; bit < prefix; bit++) {
-    const mask = 0x80 >> bit % 8;
+    const mask = 0x80 >> (bit % 8);
     if ((network.bytes[bit >> 3] & mask) !== (ip.bytes[bit >> 3] & mask)) return false;
   }
   return true;

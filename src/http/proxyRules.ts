@@ -8,7 +8,10 @@
 import { domainToASCII } from "node:url";
 import { isLoopback, parseIp, parseIpRange, rangeHolds, sameIp, type IpAddress } from "./ipAddress";
 
-/** The three variables, each as Go's FromEnvironment takes it: the upper-case name unless empty, else the lower-case one. */
+/**
+ * The three variables, each as Go's FromEnvironment takes it: the upper-case name unless empty, else the lower-case
+ * one.
+ */
 export interface ProxyEnvironment {
   httpProxy: string;
   httpsProxy: string;
@@ -21,11 +24,22 @@ export interface ProxyRules {
 }
 
 /** Names in the order Go reads them; ALL_PROXY is not Go's (the SDK reads it, the driver does not). */
-export const PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"] as const;
+export const PROXY_VARIABLES = [
+  "HTTP_PROXY",
+  "http_proxy",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "NO_PROXY",
+  "no_proxy",
+] as const;
 
 export function proxyEnvironmentFrom(env: NodeJS.ProcessEnv): ProxyEnvironment {
   const either = (upper: string, lower: string) => env[upper] || env[lower] || "";
-  return { httpProxy: either("HTTP_PROXY", "http_proxy"), httpsProxy: either("HTTPS_PROXY", "https_proxy"), noProxy: either("NO_PROXY", "no_proxy") };
+  return {
+    httpProxy: either("HTTP_PROXY", "http_proxy"),
+    httpsProxy: either("HTTPS_PROXY", "https_proxy"),
+    noProxy: either("NO_PROXY", "no_proxy"),
+  };
 }
 
 function tryUrl(text: string): URL | undefined {
@@ -78,6 +92,7 @@ function splitHostPort(text: string): [string, string] | undefined {
   return [host, port];
 }
 
+// eslint-disable-next-line no-control-regex -- all of ASCII, control characters included
 const toAscii = (domain: string): string => (/^[\x00-\x7f]*$/.test(domain) ? domain : domainToASCII(domain) || domain);
 
 /** One NO_PROXY entry, as Go's config.init reads it; undefined for an entry Go skips. */

@@ -25,9 +25,15 @@ export function proxyLabel(proxy: URL): string {
 const MAX_ANSWER_BYTES = 16_384;
 
 function fixFor(status: number): string {
-  if (status === 407) return "the proxy asks for credentials: give them in the proxy's URL (http://user:password@host:port)";
-  if (status === 403) return "the proxy's rules refuse this host: allow it on the proxy, or, if the node may reach it directly, add it to NO_PROXY";
-  if (status >= 500) return "the proxy could not reach the host: check the host name and the proxy's own DNS and egress";
+  if (status === 407)
+    return "the proxy asks for credentials: give them in the proxy's URL (http://user:password@host:port)";
+  if (status === 403)
+    return (
+      "the proxy's rules refuse this host: allow it on the proxy, or, if the node may reach it directly, " +
+      "add it to NO_PROXY"
+    );
+  if (status >= 500)
+    return "the proxy could not reach the host: check the host name and the proxy's own DNS and egress";
   return "check the proxy";
 }
 
@@ -38,7 +44,12 @@ function authorityOf(host: string, port: number): string {
 function connectToProxy(proxy: URL): Socket {
   const host = proxy.hostname.replace(/^\[(.*)\]$/, "$1");
   if (proxy.protocol === "https:") {
-    return connectTls({ host, port: Number(proxy.port) || 443, servername: isIP(host) ? undefined : host, rejectUnauthorized: true });
+    return connectTls({
+      host,
+      port: Number(proxy.port) || 443,
+      servername: isIP(host) ? undefined : host,
+      rejectUnauthorized: true,
+    });
   }
   return connectTcp({ host, port: Number(proxy.port) || 80 });
 }
@@ -71,26 +82,45 @@ export function openTunnel(proxy: URL, host: string, port: number): Promise<Sock
     };
     const onError = (error: NodeJS.ErrnoException) => {
       if (isCertificateFailure(error.code)) {
-        return settle(new ProxyError(certificateProblem(error.code ?? "", error.message, `the TLS certificate of the proxy ${label}`, proxy.hostname)));
+        return settle(
+          new ProxyError(
+            certificateProblem(
+              error.code ?? "",
+              error.message,
+              `the TLS certificate of the proxy ${label}`,
+              proxy.hostname,
+            ),
+          ),
+        );
       }
       error.message = `${PROXY_UNREACHABLE} ${label} (${error.message}); check HTTPS_PROXY, and that the proxy runs`;
       settle(error);
     };
-    const onClose = () => settle(Object.assign(new Error(`the proxy ${label} closed the connection before answering CONNECT ${authority}`), { code: "ECONNRESET" }));
+    const onClose = () =>
+      settle(
+        Object.assign(new Error(`the proxy ${label} closed the connection before answering CONNECT ${authority}`), {
+          code: "ECONNRESET",
+        }),
+      );
     const onData = (chunk: Buffer) => {
       answer = Buffer.concat([answer, chunk]);
       const end = answer.indexOf("\r\n\r\n");
       if (end < 0) {
-        if (answer.length > MAX_ANSWER_BYTES) settle(new ProxyError(`the proxy ${label} answered CONNECT ${authority} with no end to its headers`));
+        if (answer.length > MAX_ANSWER_BYTES)
+          settle(new ProxyError(`the proxy ${label} answered CONNECT ${authority} with no end to its headers`));
         return;
       }
       const statusLine = answer.subarray(0, answer.indexOf("\r\n")).toString("latin1");
       const [, status = "", reason = ""] = /^HTTP\/\d(?:\.\d)? (\d{3}) ?(.*)$/.exec(statusLine) ?? [];
       if (status === "200") return settle();
       const said = status ? `HTTP ${status}${reason ? ` ${reason}` : ""}` : `'${statusLine.slice(0, 80)}'`;
-      settle(new ProxyError(`the proxy ${label} refused to tunnel to ${authority} (${said}); ${fixFor(Number(status))}`));
+      settle(
+        new ProxyError(`the proxy ${label} refused to tunnel to ${authority} (${said}); ${fixFor(Number(status))}`),
+      );
     };
     socket.on("data", onData).on("error", onError).on("close", onClose);
-    socket.once(proxy.protocol === "https:" ? "secureConnect" : "connect", () => socket.write(connectRequest(proxy, authority)));
+    socket.once(proxy.protocol === "https:" ? "secureConnect" : "connect", () =>
+      socket.write(connectRequest(proxy, authority)),
+    );
   });
 }

@@ -10,12 +10,14 @@ import type { ProxyRules } from "./proxyRules";
 import { ProxyError, proxyLabel } from "./proxyTunnel";
 import { TunnelAgent } from "./tunnelAgent";
 
-/** The agent for https requests on a route (a proxy, or undefined: direct); undefined: the SDK's own keep-alive agent. */
+/**
+ * The agent for https requests on a route (a proxy, or undefined: direct); undefined: the SDK's own keep-alive agent.
+ */
 export type HttpsAgents = (proxy: URL | undefined) => Agent | undefined;
 
 export interface RoutedHttpClient extends HttpClient {
   /** The agent https requests to `url` go through (undefined: the SDK's own). */
-  httpsAgentFor(url: URL): Agent | undefined;
+  httpsAgentFor: (url: URL) => Agent | undefined;
 }
 
 /** Direct: the SDK's agent. Through a proxy: one keep-alive TunnelAgent per proxy. */
@@ -42,7 +44,10 @@ function httpProxyPolicy(proxy: URL): PipelinePolicy {
 
 function unsupportedProxy(url: URL, proxy: URL): ProxyError {
   const variable = url.protocol === "https:" ? "HTTPS_PROXY" : "HTTP_PROXY";
-  return new ProxyError(`${variable} names a ${proxy.protocol.replace(/:$/, "")} proxy (${proxyLabel(proxy)}); the driver goes through http:// and https:// proxies only`);
+  return new ProxyError(
+    `${variable} names a ${proxy.protocol.replace(/:$/, "")} proxy (${proxyLabel(proxy)}); the driver goes ` +
+      `through http:// and https:// proxies only`,
+  );
 }
 
 export function routedHttpClient(proxies: ProxyRules, httpsAgents: HttpsAgents = plainHttpsAgents()): RoutedHttpClient {

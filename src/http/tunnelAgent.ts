@@ -11,7 +11,10 @@ export class TunnelAgent extends Agent {
     super({ keepAlive: true });
   }
 
-  override createConnection(options: RequestOptions, callback?: (error: Error | null, socket: Duplex) => void): undefined {
+  override createConnection(
+    options: RequestOptions,
+    callback?: (error: Error | null, socket: Duplex) => void,
+  ): undefined {
     const host = options.host ?? options.hostname ?? "";
     openTunnel(this.proxy, host, Number(options.port) || 443).then(
       // The options Node's Agent prepared (servername among them), over the tunnel; certificates always checked.

@@ -23,7 +23,12 @@ export interface VaultIdentity {
  * `tenantId` is absent only for workload identity, whose service account may name it.
  * `httpClient`: the mount's, which routes every request (http/routedHttpClient.ts).
  */
-export function createIdentity(identity: Identity, tenantId: string | undefined, cloud: CloudEnvironment, httpClient: HttpClient): VaultIdentity {
+export function createIdentity(
+  identity: Identity,
+  tenantId: string | undefined,
+  cloud: CloudEnvironment,
+  httpClient: HttpClient,
+): VaultIdentity {
   const common = { retryOptions: RETRY_OPTIONS, httpClient };
   const aadOptions = {
     authorityHost: cloud.activeDirectoryEndpoint,
@@ -35,25 +40,48 @@ export function createIdentity(identity: Identity, tenantId: string | undefined,
     case "servicePrincipal": {
       // Never so from the parser (it requires tenantid for all but workload identity), nor from
       // `kv check --client-id`, which skips such volumes: this only narrows the type.
-      if (!tenantId) throw new IdentityError("a service principal needs the volume's tenantid; add it to the volume's options");
+      if (!tenantId)
+        throw new IdentityError("a service principal needs the volume's tenantid; add it to the volume's options");
       const watched = watchConnectionProblems(httpClient);
-      const secretCredential = new ClientSecretCredential(tenantId, identity.clientId, identity.clientSecret, { ...aadOptions, httpClient: watched.client });
-      const credential = explainingTokenFailures(secretCredential, { tenantId, authorityHost: cloud.activeDirectoryEndpoint }, watched);
-      return { credential, describe: () => `service principal ${identity.clientId}`, clientId: () => identity.clientId };
-    }
-    case "podIdentity": {
-      const credential = new NmiCredential({ port: identity.nmiPort, podName: identity.podName, podNamespace: identity.podNamespace });
+      const secretCredential = new ClientSecretCredential(tenantId, identity.clientId, identity.clientSecret, {
+        ...aadOptions,
+        httpClient: watched.client,
+      });
+      const credential = explainingTokenFailures(
+        secretCredential,
+        { tenantId, authorityHost: cloud.activeDirectoryEndpoint },
+        watched,
+      );
       return {
         credential,
-        describe: () => `pod identity of ${identity.podNamespace}/${identity.podName}${credential.clientId ? ` (client ${credential.clientId})` : ""}`,
+        describe: () => `service principal ${identity.clientId}`,
+        clientId: () => identity.clientId,
+      };
+    }
+    case "podIdentity": {
+      const credential = new NmiCredential({
+        port: identity.nmiPort,
+        podName: identity.podName,
+        podNamespace: identity.podNamespace,
+      });
+      return {
+        credential,
+        describe: () =>
+          `pod identity of ${identity.podNamespace}` +
+          `/${identity.podName}${credential.clientId ? ` (client ${credential.clientId})` : ""}`,
         clientId: () => credential.clientId,
       };
     }
     case "managedIdentity": {
-      const credential = new ManagedIdentityCredential(identity.clientId ? { clientId: identity.clientId, ...common } : common);
+      const credential = new ManagedIdentityCredential(
+        identity.clientId ? { clientId: identity.clientId, ...common } : common,
+      );
       return {
         credential,
-        describe: () => (identity.clientId ? `the node's user-assigned identity ${identity.clientId}` : "the node's system-assigned managed identity"),
+        describe: () =>
+          identity.clientId
+            ? `the node's user-assigned identity ${identity.clientId}`
+            : "the node's system-assigned managed identity",
         clientId: () => identity.clientId,
       };
     }

@@ -19,7 +19,9 @@ export interface Federation {
 export function jwtClaims(token: string): Record<string, unknown> {
   try {
     const claims: unknown = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"));
-    return typeof claims === "object" && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : {};
+    return typeof claims === "object" && claims !== null && !Array.isArray(claims)
+      ? (claims as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }
@@ -36,7 +38,8 @@ export function federatedCredentialCommand(federation: Federation): string {
   const name = credentialName(federation.serviceAccount);
   const parameters = JSON.stringify({ name, issuer, subject, audiences: [audience] });
   return (
-    `az identity federated-credential create --name ${name} --identity-name <managed identity name> --resource-group <its resource group> ` +
+    `az identity federated-credential create --name ${name} --identity-name <managed identity name> --resource-group ` +
+    `<its resource group> ` +
     `--issuer ${issuer} --subject ${subject} --audience ${audience} ` +
     `(for an app registration: az ad app federated-credential create --id ${clientId} --parameters '${parameters}')`
   );
@@ -57,23 +60,30 @@ export function explainFederationFailure(error: unknown, federation: Federation)
   const app = `client id ${clientId} in tenant ${tenantId}`;
   if (NO_FEDERATED_CREDENTIAL.test(message)) {
     return new IdentityError(
-      `workload identity: Azure AD has no federated credential on ${app} that matches the service account token (${code}): ` +
-        `issuer ${issuer}, subject ${federation.subject}, audience ${federation.audience}; register one: ${federatedCredentialCommand(federation)}`,
+      `workload identity: Azure AD has no federated credential on ${app} that matches the service ` +
+        `account token (${code}): ` +
+        `issuer ${issuer}, subject ${federation.subject}, audience ${federation.audience}; register ` +
+        `one: ${federatedCredentialCommand(federation)}`,
     );
   }
   if (APPLICATION_NOT_FOUND.test(message)) {
     return new IdentityError(
-      `workload identity: Azure AD knows no application with ${app} (${code}); check the volume option clientid (or the service account's annotation ` +
+      `workload identity: Azure AD knows no application with ${app} (${code}); check the volume option clientid ` +
+        `(or the service account's annotation ` +
         "azure.workload.identity/client-id) and tenantid (or azure.workload.identity/tenant-id)",
     );
   }
   if (ASSERTION_TIME.test(message)) {
-    return new IdentityError(`workload identity: Azure AD found the service account token outside its valid time (${code}); check this node's clock (NTP)`);
+    return new IdentityError(
+      `workload identity: Azure AD found the service account token outside its valid time (${code}); check ` +
+        `this node's clock (NTP)`,
+    );
   }
   if (ISSUER_UNREACHABLE.test(message)) {
     return new IdentityError(
       `workload identity: Azure AD cannot fetch the OpenID configuration of the token's issuer ${issuer} (${code}); ` +
-        "the cluster's service account issuer must be a public OIDC issuer (on AKS: az aks update --enable-oidc-issuer)",
+        "the cluster's service account issuer must be a public OIDC issuer (on AKS: az aks update " +
+        "--enable-oidc-issuer)",
     );
   }
   return error;

@@ -1,7 +1,12 @@
 // aad-pod-identity's NMI hands out tokens for the pod's bound identity. The Azure SDK
 // has no credential for it, so this is one.
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import { createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest, proxyPolicyName } from "@azure/core-rest-pipeline";
+import {
+  createDefaultHttpClient,
+  createPipelineFromOptions,
+  createPipelineRequest,
+  proxyPolicyName,
+} from "@azure/core-rest-pipeline";
 import { IdentityError } from "../errors";
 import { NMI_RETRY_OPTIONS } from "./retry";
 
@@ -37,7 +42,12 @@ export class NmiCredential implements TokenCredential {
     const { port, podName, podNamespace } = this.target;
     const url = `http://localhost:${port}/host/token/?resource=${encodeURIComponent(resourceOf(scopes))}`;
     // NMI speaks plain http on loopback only.
-    const request = createPipelineRequest({ url, method: "GET", allowInsecureConnection: true, abortSignal: options?.abortSignal });
+    const request = createPipelineRequest({
+      url,
+      method: "GET",
+      allowInsecureConnection: true,
+      abortSignal: options?.abortSignal,
+    });
     request.headers.set("podname", podName);
     request.headers.set("podns", podNamespace);
     let status: number;
@@ -45,11 +55,15 @@ export class NmiCredential implements TokenCredential {
     try {
       ({ status, bodyAsText: body } = await this.pipeline.sendRequest(this.httpClient, request));
     } catch (error) {
-      throw new IdentityError(`pod identity: NMI at localhost:${port} did not answer (${(error as Error).message}); is aad-pod-identity's NMI running on this node, and is nmiport right?`);
+      throw new IdentityError(
+        `pod identity: NMI at localhost:${port} did not answer (${(error as Error).message}); is aad-pod-identity's ` +
+          `NMI running on this node, and is nmiport right?`,
+      );
     }
     if (status !== 200) {
       throw new IdentityError(
-        `pod identity: NMI answered HTTP ${status} for pod ${podNamespace}/${podName}; check that an AzureIdentityBinding selects this pod (label aadpodidbinding) and that its AzureIdentity exists`,
+        `pod identity: NMI answered HTTP ${status} for pod ${podNamespace}/${podName}; check that an ` +
+          `AzureIdentityBinding selects this pod (label aadpodidbinding) and that its AzureIdentity exists`,
       );
     }
     return this.tokenFrom(body);

@@ -19,15 +19,26 @@ export interface TokenEndpoint {
  * `error` from a service principal's getToken, explained if it is one an operator can fix;
  * `connectionProblem`: the words for the credential's last request that got no answer.
  */
-export function explainTokenFailure(error: unknown, asked: GetTokenOptions | undefined, { tenantId, authorityHost }: TokenEndpoint, connectionProblem?: string): unknown {
+export function explainTokenFailure(
+  error: unknown,
+  asked: GetTokenOptions | undefined,
+  { tenantId, authorityHost }: TokenEndpoint,
+  connectionProblem?: string,
+): unknown {
   if (!(error instanceof Error)) return error;
   // Key Vault's challenge names the vault's tenant; the SDK refuses any but the credential's.
   if (error.name === "CredentialUnavailableError" && asked?.tenantId && asked.tenantId !== tenantId) {
-    return new IdentityError(`key vault belongs to tenant ${asked.tenantId}, but the volume's tenantid is ${tenantId}; set tenantid to ${asked.tenantId}`);
+    return new IdentityError(
+      `key vault belongs to tenant ${asked.tenantId}, but the volume's ` +
+        `tenantid is ${tenantId}; set tenantid to ${asked.tenantId}`,
+    );
   }
   if (/^network_error\b/.test(error.message)) {
     if (connectionProblem) return new IdentityError(connectionProblem);
-    return new IdentityError(`cannot reach Azure AD at ${new URL(authorityHost).host} (network error after retries); check the node's DNS, egress firewall and HTTPS_PROXY`);
+    return new IdentityError(
+      `cannot reach Azure AD at ${new URL(authorityHost).host} (network error after retries); check the node's ` +
+        `DNS, egress firewall and HTTPS_PROXY`,
+    );
   }
   return error;
 }
@@ -58,7 +69,11 @@ export function watchConnectionProblems(inner: HttpClient): WatchedHttpClient {
 }
 
 /** `credential` asks through `watched.client`. */
-export function explainingTokenFailures(credential: TokenCredential, endpoint: TokenEndpoint, watched: WatchedHttpClient): TokenCredential {
+export function explainingTokenFailures(
+  credential: TokenCredential,
+  endpoint: TokenEndpoint,
+  watched: WatchedHttpClient,
+): TokenCredential {
   return {
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
       try {

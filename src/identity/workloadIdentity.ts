@@ -69,19 +69,35 @@ export class WorkloadIdentityCredential implements TokenCredential {
       return token;
     } catch (error) {
       const explained = explainFederationFailure(error, this.federation(session, assertion));
-      throw explained === error ? explainTokenFailure(error, options, { tenantId: session.ids.tenantId, authorityHost: this.cloud.activeDirectoryEndpoint }) : explained;
+      throw explained === error
+        ? explainTokenFailure(error, options, {
+            tenantId: session.ids.tenantId,
+            authorityHost: this.cloud.activeDirectoryEndpoint,
+          })
+        : explained;
     }
   }
 
   private async open(): Promise<SignIn> {
     const { openServiceAccountSession } = await import("../kubernetes/serviceAccountSession");
     const audience = tokenExchangeAudience(this.cloud.name);
-    const session = await openServiceAccountSession(this.identity, this.tenantOption, audience, this.env, ({ server, kubeconfig }) => {
-      this.waitingFor = `the Kubernetes API server ${server} (kubeconfig ${kubeconfig})`;
-    });
+    const session = await openServiceAccountSession(
+      this.identity,
+      this.tenantOption,
+      audience,
+      this.env,
+      ({ server, kubeconfig }) => {
+        this.waitingFor = `the Kubernetes API server ${server} (kubeconfig ${kubeconfig})`;
+      },
+    );
     this.session = session;
     const assertion = () => session.token.then(({ token }) => token);
-    const credential = new ClientAssertionCredential(session.ids.tenantId, session.ids.clientId, assertion, this.aadOptions);
+    const credential = new ClientAssertionCredential(
+      session.ids.tenantId,
+      session.ids.clientId,
+      assertion,
+      this.aadOptions,
+    );
     return { session, credential };
   }
 
@@ -92,7 +108,8 @@ export class WorkloadIdentityCredential implements TokenCredential {
     return {
       ...session.ids,
       issuer: typeof claims.iss === "string" ? claims.iss : "<the cluster's service account issuer>",
-      subject: typeof claims.sub === "string" ? claims.sub : `system:serviceaccount:${pod.namespace}:${pod.serviceAccount}`,
+      subject:
+        typeof claims.sub === "string" ? claims.sub : `system:serviceaccount:${pod.namespace}:${pod.serviceAccount}`,
       audience: tokenExchangeAudience(this.cloud.name),
       serviceAccount: { namespace: pod.namespace, name: pod.serviceAccount },
     };

@@ -39,7 +39,8 @@ type Mapping = Record<string, unknown>;
 function namedEntry(config: Mapping, list: string, field: string, name: string, path: string): Mapping {
   const entries = Array.isArray(config[list]) ? (config[list] as unknown[]) : [];
   const entry = entries.find((item) => isJsonObject(item) && item.name === name);
-  if (!isJsonObject(entry) || !isJsonObject(entry[field])) throw problem(path, `has no ${list} entry named ${JSON.stringify(name)} (the current context names it)`);
+  if (!isJsonObject(entry) || !isJsonObject(entry[field]))
+    throw problem(path, `has no ${list} entry named ${JSON.stringify(name)} (the current context names it)`);
   return entry[field];
 }
 
@@ -78,7 +79,8 @@ export function parseKubeconfig(yaml: string, path: string): NodeCredentials {
   } catch (error) {
     throw problem(path, yamlProblem(error));
   }
-  if (!isJsonObject(config)) throw problem(path, "is not a kubeconfig (a YAML mapping with clusters, contexts and users)");
+  if (!isJsonObject(config))
+    throw problem(path, "is not a kubeconfig (a YAML mapping with clusters, contexts and users)");
   const contextName = text(config["current-context"]);
   if (!contextName) throw problem(path, "has no current-context; kubelet's kubeconfig names one");
   const context = namedEntry(config, "contexts", "context", contextName, path);
@@ -93,14 +95,20 @@ export function parseKubeconfig(yaml: string, path: string): NodeCredentials {
 
   const certificate = material(user, "client-certificate", "client-certificate-data", path);
   const key = material(user, "client-key", "client-key-data", path);
-  if ((certificate === undefined) !== (key === undefined)) throw problem(path, `user ${JSON.stringify(userName)} has a client certificate without its key, or a key without its certificate`);
+  if ((certificate === undefined) !== (key === undefined))
+    throw problem(
+      path,
+      `user ${JSON.stringify(userName)} has a client certificate without its key, or a key without its certificate`,
+    );
   const token = material(user, "tokenFile", "token", path, false);
   if (!certificate && !token) {
     const plugin = ["exec", "auth-provider"].find((field) => user[field] !== undefined);
     throw problem(
       path,
-      `user ${JSON.stringify(userName)} has ${plugin ? `only an ${plugin} plugin, which the driver does not run` : "no credentials"}; ` +
-        "the driver uses a client certificate (client-certificate/client-key or their -data) or a bearer token (token or tokenFile), as kubelet's kubeconfig has",
+      `user ${JSON.stringify(userName)} has ` +
+        `${plugin ? `only an ${plugin} plugin, which the driver does not run` : "no credentials"}; ` +
+        "the driver uses a client certificate (client-certificate/client-key or their -data) or a bearer token " +
+        "(token or tokenFile), as kubelet's kubeconfig has",
     );
   }
   const tlsServerName = text(cluster["tls-server-name"]);
@@ -137,12 +145,18 @@ export function loadNodeCredentials(env: NodeJS.ProcessEnv, readFile: (path: str
         missing.push(path);
         continue;
       }
-      throw problem(path, `cannot be read (${code ?? (error as Error).message}); the driver runs as kubelet does, as root`);
+      throw problem(
+        path,
+        `cannot be read (${code ?? (error as Error).message}); the driver runs as kubelet does, as root`,
+      );
     }
     return parseKubeconfig(yaml, path);
   }
-  const tried = env[KUBECONFIG_VARIABLE]?.trim() ? `${KUBECONFIG_VARIABLE} names ${missing[0]}, which does not exist` : `KV_KUBECONFIG is not set and none of ${missing.join(", ")} exists`;
+  const tried = env[KUBECONFIG_VARIABLE]?.trim()
+    ? `${KUBECONFIG_VARIABLE} names ${missing[0]}, which does not exist`
+    : `KV_KUBECONFIG is not set and none of ${missing.join(", ")} exists`;
   throw new IdentityError(
-    `workload identity: no kubeconfig with the node's credentials: ${tried}; set ${KUBECONFIG_VARIABLE} in kubelet's environment to the file kubelet's --kubeconfig flag names`,
+    `workload identity: no kubeconfig with the node's credentials: ${tried}; set ${KUBECONFIG_VARIABLE} in kubelet's ` +
+      `environment to the file kubelet's --kubeconfig flag names`,
   );
 }

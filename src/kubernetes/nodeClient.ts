@@ -36,7 +36,15 @@ export interface TokenAsk {
   expirationSeconds: number;
 }
 
-const RETRIED_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+const RETRIED_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
 /** An API server restarting (an upgrade) refuses connections for a moment. */
 const RETRY_DELAYS_MS = [300, 900];
@@ -48,7 +56,8 @@ export function readMaterial(material: Material, what: string, credentials: Node
     return readFileSync(material.file, "utf8");
   } catch (error) {
     throw new IdentityError(
-      `workload identity: cannot read ${what} ${material.file}, named by kubeconfig ${credentials.kubeconfig} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      `workload identity: cannot read ${what} ${material.file}, named by ` +
+        `kubeconfig ${credentials.kubeconfig} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
     );
   }
 }
@@ -57,9 +66,11 @@ export function readMaterial(material: Material, what: string, credentials: Node
 export function nodeIdentity(credentials: NodeCredentials): string {
   const { clientCertificate } = credentials;
   if (!clientCertificate) return `the bearer token of kubeconfig user ${JSON.stringify(credentials.user)}`;
-  const where = "file" in clientCertificate.certificate ? ` ${clientCertificate.certificate.file}` : " (client-certificate-data)";
+  const where =
+    "file" in clientCertificate.certificate ? ` ${clientCertificate.certificate.file}` : " (client-certificate-data)";
   try {
-    const subject = new X509Certificate(readMaterial(clientCertificate.certificate, "client certificate", credentials)).subject;
+    const subject = new X509Certificate(readMaterial(clientCertificate.certificate, "client certificate", credentials))
+      .subject;
     const commonName = /^CN=(.*)$/m.exec(subject)?.[1];
     return `${commonName ?? subject.replace(/\n/g, ", ")} (client certificate${where})`;
   } catch {
@@ -74,7 +85,10 @@ interface Answer {
 
 function send(credentials: NodeCredentials, method: string, path: string, body?: string): Promise<Answer> {
   const { certificateAuthority, clientCertificate, token } = credentials;
-  const headers: Record<string, string> = { accept: "application/json", "user-agent": "kv-flexvol (azure/kv FlexVolume driver)" };
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    "user-agent": "kv-flexvol (azure/kv FlexVolume driver)",
+  };
   if (token) headers.authorization = `Bearer ${readMaterial(token, "token file", credentials).trim()}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   const url = new URL(credentials.server.replace(/\/+$/, "") + path);
@@ -93,7 +107,9 @@ function send(credentials: NodeCredentials, method: string, path: string, body?:
       (incoming) => {
         const chunks: Buffer[] = [];
         incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-        incoming.on("end", () => resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        incoming.on("end", () =>
+          resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+        );
         incoming.on("error", reject);
       },
     );
@@ -130,27 +146,48 @@ async function call<T>(credentials: NodeCredentials, method: string, path: strin
   }
 }
 
-const serviceAccountPath = (pod: PodRef) => `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/serviceaccounts/${encodeURIComponent(pod.serviceAccount)}`;
+const serviceAccountPath = (pod: PodRef) =>
+  `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/serviceaccounts/${encodeURIComponent(pod.serviceAccount)}`;
 
 /** POST .../serviceaccounts/<sa>/token, bound to the pod, as kubelet asks for a projected token. */
-export async function requestServiceAccountToken(credentials: NodeCredentials, pod: PodRef, ask: TokenAsk): Promise<ServiceAccountToken> {
-  const answer = await call<{ status?: { token?: string; expirationTimestamp?: string } }>(credentials, "POST", `${serviceAccountPath(pod)}/token`, {
-    apiVersion: "authentication.k8s.io/v1",
-    kind: "TokenRequest",
-    spec: {
-      audiences: [ask.audience],
-      expirationSeconds: ask.expirationSeconds,
-      boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.name, uid: pod.uid },
+export async function requestServiceAccountToken(
+  credentials: NodeCredentials,
+  pod: PodRef,
+  ask: TokenAsk,
+): Promise<ServiceAccountToken> {
+  const answer = await call<{ status?: { token?: string; expirationTimestamp?: string } }>(
+    credentials,
+    "POST",
+    `${serviceAccountPath(pod)}/token`,
+    {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+      spec: {
+        audiences: [ask.audience],
+        expirationSeconds: ask.expirationSeconds,
+        boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.name, uid: pod.uid },
+      },
     },
-  });
+  );
   const token = answer.status?.token;
   const expires = Date.parse(answer.status?.expirationTimestamp ?? "");
-  if (!token) throw new IdentityError(`workload identity: the Kubernetes API server ${credentials.server} answered the TokenRequest without status.token`);
+  if (!token)
+    throw new IdentityError(
+      `workload identity: the Kubernetes API server ${credentials.server} answered the TokenRequest without ` +
+        `status.token`,
+    );
   return { token, expiresOnTimestamp: Number.isFinite(expires) ? expires : Date.now() + ask.expirationSeconds * 1000 };
 }
 
 /** GET .../serviceaccounts/<sa>: its annotations. */
-export async function readServiceAccountAnnotations(credentials: NodeCredentials, pod: PodRef): Promise<Record<string, string>> {
-  const answer = await call<{ metadata?: { annotations?: Record<string, string> } }>(credentials, "GET", serviceAccountPath(pod));
+export async function readServiceAccountAnnotations(
+  credentials: NodeCredentials,
+  pod: PodRef,
+): Promise<Record<string, string>> {
+  const answer = await call<{ metadata?: { annotations?: Record<string, string> } }>(
+    credentials,
+    "GET",
+    serviceAccountPath(pod),
+  );
   return answer.metadata?.annotations ?? {};
 }

@@ -21,12 +21,21 @@ export type GivenIds = Partial<WorkloadIds>;
 export const needsServiceAccount = (given: GivenIds): boolean => !given.clientId || !given.tenantId;
 
 const ID_SOURCES = {
-  clientId: { option: KEY.workloadClientId, annotation: CLIENT_ID_ANNOTATION, what: "client id", problemOf: clientIdProblem },
+  clientId: {
+    option: KEY.workloadClientId,
+    annotation: CLIENT_ID_ANNOTATION,
+    what: "client id",
+    problemOf: clientIdProblem,
+  },
   tenantId: { option: KEY.tenantId, annotation: TENANT_ID_ANNOTATION, what: "tenant id", problemOf: tenantIdProblem },
 } as const;
 
 /** The ids, or the problem (one of them missing or malformed) in words for the driver's answer and `kv check`. */
-export function workloadIds(given: GivenIds, pod: PodRef, annotations: Readonly<Record<string, unknown>>): WorkloadIds | { problem: string } {
+export function workloadIds(
+  given: GivenIds,
+  pod: PodRef,
+  annotations: Readonly<Record<string, unknown>>,
+): WorkloadIds | { problem: string } {
   const ids: Partial<WorkloadIds> = {};
   for (const field of ["clientId", "tenantId"] as const) {
     const { option, annotation, what, problemOf } = ID_SOURCES[field];
@@ -36,12 +45,14 @@ export function workloadIds(given: GivenIds, pod: PodRef, annotations: Readonly<
     if (value === "") {
       return {
         problem:
-          `workload identity: no ${what} for ${account}: set the volume option ${option}, or annotate the service account ` +
+          `workload identity: no ${what} for ${account}: set the volume option ${option}, or annotate the ` +
+          `service account ` +
           `(kubectl annotate serviceaccount -n ${pod.namespace} ${pod.serviceAccount} ${annotation}=<${what}>)`,
       };
     }
     const problem = given[field] ? undefined : problemOf(value);
-    if (problem) return { problem: `workload identity: the annotation ${annotation} of ${account}, ${quote(value)}, ${problem}` };
+    if (problem)
+      return { problem: `workload identity: the annotation ${annotation} of ${account}, ${quote(value)}, ${problem}` };
     ids[field] = value;
   }
   return ids as WorkloadIds;

@@ -34,11 +34,18 @@ export async function openServiceAccountSession(
   const call = (step: ApiCall["step"]): ApiCall => ({ step, credentials, pod, audience });
   const given = { clientId: identity.clientId, tenantId: tenantOption };
   const readsServiceAccount = needsServiceAccount(given);
-  log.info("workload-identity", { serviceAccount: `${pod.namespace}/${pod.serviceAccount}`, kubeconfig: credentials.kubeconfig, server: credentials.server, readsServiceAccount });
-  // Asked at once, beside the service account read: the mount waits for one round trip, not two.
-  const token = requestServiceAccountToken(credentials, pod, { audience, expirationSeconds: TOKEN_SECONDS }).catch((error: unknown) => {
-    throw explainApiFailure(error, call("TokenRequest"));
+  log.info("workload-identity", {
+    serviceAccount: `${pod.namespace}/${pod.serviceAccount}`,
+    kubeconfig: credentials.kubeconfig,
+    server: credentials.server,
+    readsServiceAccount,
   });
+  // Asked at once, beside the service account read: the mount waits for one round trip, not two.
+  const token = requestServiceAccountToken(credentials, pod, { audience, expirationSeconds: TOKEN_SECONDS }).catch(
+    (error: unknown) => {
+      throw explainApiFailure(error, call("TokenRequest"));
+    },
+  );
   // Awaited later, or never when the service account read fails first.
   token.catch(() => undefined);
   let annotations: Record<string, string> = {};

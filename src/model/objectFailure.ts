@@ -1,14 +1,7 @@
 // Why one object could not be fetched or turned into file content, as mount and kv check report it.
 
 export type FailureCause =
-  | "not found"
-  | "forbidden"
-  | "unauthorized"
-  | "throttled"
-  | "network"
-  | "timeout"
-  | "invalid content"
-  | "error";
+  "not found" | "forbidden" | "unauthorized" | "throttled" | "network" | "timeout" | "invalid content" | "error";
 
 /** One object that could not be fetched or turned into file content. */
 export interface ObjectFailure {

@@ -15,7 +15,9 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The entry that leaves an object out of the env file. */
 const LEFT_OUT = "-";
 
-const NAMES_FIX = `give a name such as "DB_PASSWORD" (letters, digits and '_', not starting with a digit), "-" to leave the object out, or an empty entry for the name derived from its alias`;
+const NAMES_FIX =
+  `give a name such as "DB_PASSWORD" (letters, digits and '_', not starting with a digit), ` +
+  `"-" to leave the object out, or an empty entry for the name derived from its alias`;
 
 /** The alias upper-cased, every character outside A-Z, 0-9 and `_` made `_`. */
 export function derivedEnvName(fileName: string): string {
@@ -27,14 +29,20 @@ export function derivedEnvName(fileName: string): string {
  * certificates (DER), decoded base64/hex values and PKCS#12 files are bytes, left out unless named.
  */
 function isText(object: ObjectSpec): boolean {
-  return object.type === "secret" && ((object.format === "default" && object.encoding === "utf-8") || object.format === "pem");
+  return (
+    object.type === "secret" &&
+    ((object.format === "default" && object.encoding === "utf-8") || object.format === "pem")
+  );
 }
 
 /** Which text format a named object needs, if its file is not text. */
 function binaryProblem(object: ObjectSpec): string | undefined {
   if (object.type === "secret" && object.format === "pfx") return "is a PKCS#12 file, which an env file cannot hold";
   if (object.type !== "secret" && object.format !== "pem") {
-    return `is ${object.type === "key" ? "a key" : "a certificate"} without a text format; give it format pem in ${KEY.objectFormats}`;
+    return (
+      `is ${object.type === "key" ? "a key" : "a certificate"} without a text format; give it ` +
+      `format pem in ${KEY.objectFormats}`
+    );
   }
   return undefined;
 }
@@ -46,28 +54,66 @@ function envNameOf(object: ObjectSpec, entry: string, index: number): string | u
     if (!isText(object)) return undefined;
     const derived = derivedEnvName(object.fileName);
     if (!ENV_NAME.test(derived)) {
-      throw entryError(KEY.objectEnvNames, index, entry, `derives ${quote(derived)} for ${label}, which is not a valid environment variable name`, NAMES_FIX);
+      throw entryError(
+        KEY.objectEnvNames,
+        index,
+        entry,
+        `derives ${quote(derived)} for ${label}, which is not a valid environment variable name`,
+        NAMES_FIX,
+      );
     }
     return derived;
   }
-  if (!ENV_NAME.test(entry)) throw entryError(KEY.objectEnvNames, index, entry, `for ${label} is not a valid environment variable name`, NAMES_FIX);
+  if (!ENV_NAME.test(entry))
+    throw entryError(
+      KEY.objectEnvNames,
+      index,
+      entry,
+      `for ${label} is not a valid environment variable name`,
+      NAMES_FIX,
+    );
   const problem = binaryProblem(object);
-  if (problem) throw entryError(KEY.objectEnvNames, index, entry, `names ${label}, which ${problem}`, `or use "${LEFT_OUT}" to leave it out`);
+  if (problem)
+    throw entryError(
+      KEY.objectEnvNames,
+      index,
+      entry,
+      `names ${label}, which ${problem}`,
+      `or use "${LEFT_OUT}" to leave it out`,
+    );
   return entry;
 }
 
 /** The env file's name, if any, and the objects, each with its variable when it goes in the env file. */
-export function parseEnvFile(options: RawOptions, namesKey: string, objects: ObjectSpec[]): { envFile?: string; objects: ObjectSpec[] } {
+export function parseEnvFile(
+  options: RawOptions,
+  namesKey: string,
+  objects: ObjectSpec[],
+): { envFile?: string; objects: ObjectSpec[] } {
   const envFile = optionValue(options, KEY.envFile);
-  const list = { key: KEY.objectEnvNames, value: optionValue(options, KEY.objectEnvNames), noun: "variable name", emptyEntry: "an empty entry derives it from the alias" };
+  const list = {
+    key: KEY.objectEnvNames,
+    value: optionValue(options, KEY.objectEnvNames),
+    noun: "variable name",
+    emptyEntry: "an empty entry derives it from the alias",
+  };
   if (envFile === "") {
-    if (list.value !== "") throw new OptionError(KEY.objectEnvNames, `is given but ${KEY.envFile} is not; name the env file, e.g. ${KEY.envFile}: ".env"`);
+    if (list.value !== "")
+      throw new OptionError(
+        KEY.objectEnvNames,
+        `is given but ${KEY.envFile} is not; name the env file, e.g. ${KEY.envFile}: ".env"`,
+      );
     return { objects };
   }
   const fileProblem = fileNameProblem(envFile);
-  if (fileProblem) throw new OptionError(KEY.envFile, `${quote(envFile)} ${fileProblem}; give a plain file name, such as ".env"`);
+  if (fileProblem)
+    throw new OptionError(KEY.envFile, `${quote(envFile)} ${fileProblem}; give a plain file name, such as ".env"`);
   const clash = objects.find((object) => object.fileName === envFile);
-  if (clash) throw new OptionError(KEY.envFile, `${quote(envFile)} is also the file of ${clash.type}/${clash.name}; give the env file another name`);
+  if (clash)
+    throw new OptionError(
+      KEY.envFile,
+      `${quote(envFile)} is also the file of ${clash.type}/${clash.name}; give the env file another name`,
+    );
 
   const entries = perNameEntries(list, { key: namesKey, count: objects.length });
   const envNames = objects.map((object, index) => envNameOf(object, entries?.[index] ?? "", index));
@@ -75,14 +121,22 @@ export function parseEnvFile(options: RawOptions, namesKey: string, objects: Obj
     const earlier = name === undefined ? -1 : envNames.indexOf(name);
     if (earlier !== index && earlier >= 0) {
       const describe = (i: number) => `${objects[i].type}/${objects[i].name} (entry ${i + 1})`;
-      throw new OptionError(KEY.objectEnvNames, `objects ${describe(earlier)} and ${describe(index)} would both set ${name}; give one of them another name`);
+      throw new OptionError(
+        KEY.objectEnvNames,
+        `objects ${describe(earlier)} and ${describe(index)} would both set ${name}; give one of them another name`,
+      );
     }
   });
   if (envNames.every((name) => name === undefined)) {
     throw new OptionError(
       KEY.envFile,
-      `is set but no object goes into it (keys, certificates and binary secrets need a name in ${KEY.objectEnvNames}); name at least one, or remove ${KEY.envFile}`,
+      `is set but no object goes into it (keys, certificates and binary secrets need a ` +
+        `name in ${KEY.objectEnvNames}); name at ` +
+        `least one, or remove ${KEY.envFile}`,
     );
   }
-  return { envFile, objects: objects.map((object, index) => (envNames[index] ? { ...object, envName: envNames[index] } : object)) };
+  return {
+    envFile,
+    objects: objects.map((object, index) => (envNames[index] ? { ...object, envName: envNames[index] } : object)),
+  };
 }

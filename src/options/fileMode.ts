@@ -31,11 +31,17 @@ function parseOctalMode(value: string): number {
   }
   const digits = OCTAL_MODE.exec(value)?.[1];
   if (digits === undefined) {
-    throw new OptionError(KEY.filePermission, `${quote(value)} is not an octal file mode; give three octal digits such as "0640" or "440"`);
+    throw new OptionError(
+      KEY.filePermission,
+      `${quote(value)} is not an octal file mode; give three octal digits such as "0640" or "440"`,
+    );
   }
   const mode = parseInt(digits, 8);
   if ((mode & OWNER_READ) === 0) {
-    throw new OptionError(KEY.filePermission, `${quote(value)} leaves the files unreadable by their owner; include owner read (0400), e.g. "0440" or "0640"`);
+    throw new OptionError(
+      KEY.filePermission,
+      `${quote(value)} leaves the files unreadable by their owner; include owner read (0400), e.g. "0440" or "0640"`,
+    );
   }
   return mode;
 }

@@ -29,14 +29,28 @@ interface NamedObject {
 }
 
 /** Format and encoding of each object, in the order of `objects` (one per name). */
-export function parseObjectOutputs(options: RawOptions, namesKey: string, objects: readonly NamedObject[]): ObjectOutput[] {
+export function parseObjectOutputs(
+  options: RawOptions,
+  namesKey: string,
+  objects: readonly NamedObject[],
+): ObjectOutput[] {
   const names = { key: namesKey, count: objects.length };
   const formats = perNameEntries(
-    { key: KEY.objectFormats, value: optionValue(options, KEY.objectFormats), noun: "format", emptyEntry: "an empty entry keeps the default" },
+    {
+      key: KEY.objectFormats,
+      value: optionValue(options, KEY.objectFormats),
+      noun: "format",
+      emptyEntry: "an empty entry keeps the default",
+    },
     names,
   );
   const encodings = perNameEntries(
-    { key: KEY.objectEncodings, value: optionValue(options, KEY.objectEncodings), noun: "encoding", emptyEntry: "an empty entry means utf-8" },
+    {
+      key: KEY.objectEncodings,
+      value: optionValue(options, KEY.objectEncodings),
+      noun: "encoding",
+      emptyEntry: "an empty entry means utf-8",
+    },
     names,
   );
   return objects.map((object, index) => {
@@ -50,7 +64,13 @@ function parseFormat(entry: string, index: number, object: NamedObject): ObjectF
   if (entry === "") return "default";
   const format = entry.toLowerCase() as ObjectFormat;
   if (!KNOWN_FORMATS.has(format)) {
-    throw entryError(KEY.objectFormats, index, entry, `is not a format (asked for ${object.type} ${quote(object.name)})`, FORMATS_FIX);
+    throw entryError(
+      KEY.objectFormats,
+      index,
+      entry,
+      `is not a format (asked for ${object.type} ${quote(object.name)})`,
+      FORMATS_FIX,
+    );
   }
   if (!FORMATS_BY_TYPE[object.type].includes(format)) {
     throw entryError(KEY.objectFormats, index, entry, `does not fit ${object.type} ${quote(object.name)}`, FORMATS_FIX);
@@ -62,16 +82,35 @@ function parseEncoding(entry: string, index: number, object: NamedObject, format
   if (entry === "") return DEFAULT_ENCODING;
   const encoding = entry.toLowerCase() as ObjectEncoding;
   if (!ENCODINGS.includes(encoding)) {
-    throw entryError(KEY.objectEncodings, index, entry, "is not an encoding", `use ${ENCODINGS.join(", ")} (how the secret's value is stored in the vault), or leave the entry empty for ${DEFAULT_ENCODING}`);
+    throw entryError(
+      KEY.objectEncodings,
+      index,
+      entry,
+      "is not an encoding",
+      `use ${ENCODINGS.join(", ")} (how the secret's value is stored in the vault), or leave the entry ` +
+        `empty for ${DEFAULT_ENCODING}`,
+    );
   }
   if (encoding === DEFAULT_ENCODING) return encoding;
   // Keys and certificates arrive as binary fields, never as text that could be encoded.
   if (object.type !== "secret") {
-    throw entryError(KEY.objectEncodings, index, entry, `applies to secrets only, not to ${object.type} ${quote(object.name)}`, "leave the entry empty for keys and certificates");
+    throw entryError(
+      KEY.objectEncodings,
+      index,
+      entry,
+      `applies to secrets only, not to ${object.type} ${quote(object.name)}`,
+      "leave the entry empty for keys and certificates",
+    );
   }
   // A certificate's backing secret is read by its content type (PKCS#12 or PEM), not by an encoding.
   if (format !== "default") {
-    throw entryError(KEY.objectEncodings, index, entry, `cannot be combined with format ${quote(format)} of secret ${quote(object.name)}`, "leave the encoding entry empty: the secret's content type says how it is stored");
+    throw entryError(
+      KEY.objectEncodings,
+      index,
+      entry,
+      `cannot be combined with format ${quote(format)} of secret ${quote(object.name)}`,
+      "leave the encoding entry empty: the secret's content type says how it is stored",
+    );
   }
   return encoding;
 }

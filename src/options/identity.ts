@@ -40,7 +40,8 @@ export function parseFlag(options: RawOptions, key: string): boolean {
 }
 
 function podIdentity(options: RawOptions): Identity {
-  const podField = (key: string) => kubeletPodField(options, key, KEY.usePodIdentity, "NMI needs the pod's name and namespace");
+  const podField = (key: string) =>
+    kubeletPodField(options, key, KEY.usePodIdentity, "NMI needs the pod's name and namespace");
   return {
     kind: "podIdentity",
     nmiPort: parseNmiPort(optionValue(options, KEY.nmiPort)),
@@ -51,7 +52,12 @@ function podIdentity(options: RawOptions): Identity {
 
 function parseNmiPort(value: string): number {
   if (value === "") return DEFAULT_NMI_PORT;
-  return wholeNumber(KEY.nmiPort, value, { min: 1, max: 65535, noun: "a valid NMI port", hint: ` (NMI's port on this node; default ${DEFAULT_NMI_PORT})` });
+  return wholeNumber(KEY.nmiPort, value, {
+    min: 1,
+    max: 65535,
+    noun: "a valid NMI port",
+    hint: ` (NMI's port on this node; default ${DEFAULT_NMI_PORT})`,
+  });
 }
 
 function managedIdentity(options: RawOptions): Identity {
@@ -84,7 +90,8 @@ function servicePrincipal(options: RawOptions): Identity {
     // Never echoed: the client id is logged and shown, so a swapped secret would be too.
     throw new OptionError(
       KEY.clientId,
-      "is not an application (client) id, a GUID such as 3f1c9a52-7d4e-4b6a-9c0b-2e1d3c4b5a69 or an id URI (its value is not shown: " +
+      "is not an application (client) id, a GUID such as 3f1c9a52-7d4e-4b6a-9c0b-2e1d3c4b5a69 or an id URI " +
+        "(its value is not shown: " +
         "are clientid and clientsecret swapped in the Secret?)",
     );
   }

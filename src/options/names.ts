@@ -39,6 +39,7 @@ export function fileNameProblem(name: string): string | undefined {
   if (name === "") return "is empty";
   if (name === "." || name === "..") return "names a directory, not a file";
   if (/[/\\]/.test(name)) return "contains a path separator ('/' or '\\'); the volume has no subdirectories";
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
   if (/[\u0000-\u001f\u007f]/.test(name)) return "contains a control character (NUL, newline, ...)";
   if (Buffer.byteLength(name) > NAME_MAX_BYTES) return `is longer than ${NAME_MAX_BYTES} bytes`;
   return undefined;

@@ -45,7 +45,7 @@ export function parseObjects(options: RawOptions, names: GivenOption, types: Giv
   const aliases = { key: KEY.objectAliases, value: optionValue(options, KEY.objectAliases) };
   // An empty alias is refused like any other name that is not a plain file name (docs/contract.md).
   const fileNames = perNameEntries({ ...aliases, noun: "alias" }, namesList);
-  checkEntries(aliases.key, fileNames ?? [], fileNameProblem, "give a plain file name, such as \"tls.crt\"");
+  checkEntries(aliases.key, fileNames ?? [], fileNameProblem, 'give a plain file name, such as "tls.crt"');
 
   const versions = firstGiven(options, [KEY.objectVersions, KEY.legacyObjectVersion]);
   const objectVersions = perNameEntries(

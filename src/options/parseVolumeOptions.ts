@@ -68,11 +68,14 @@ export function parseVolumeOptions(raw: unknown): VolumeOptions {
   const objectNames = required("objectNames");
   const objectTypes = required("objectTypes");
   // With workload identity, the service account's annotation may name the tenant instead.
-  const tenantId = parseFlag(options, KEY.useWorkloadIdentity) ? firstGiven(options, REQUIRED.tenantId.keys) : required("tenantId");
+  const tenantId = parseFlag(options, KEY.useWorkloadIdentity)
+    ? firstGiven(options, REQUIRED.tenantId.keys)
+    : required("tenantId");
 
   checkValue(vaultName, vaultNameProblem, "use the vault's name as the Azure portal shows it");
   const { objects, envFile } = parseEnvFile(options, objectNames.key, parseObjects(options, objectNames, objectTypes));
-  if (tenantId.value !== "") checkValue(tenantId, tenantIdProblem, "copy the directory (tenant) id from the Azure portal");
+  if (tenantId.value !== "")
+    checkValue(tenantId, tenantIdProblem, "copy the directory (tenant) id from the Azure portal");
 
   const cloudName = parseCloudName(optionValue(options, KEY.cloudName));
   const identity = parseIdentity(options);
@@ -126,5 +129,10 @@ function parseFsGroup(options: RawOptions): number | undefined {
 function parseMountTimeout(options: RawOptions): number {
   const value = optionValue(options, KEY.mountTimeout);
   if (value === "") return DEFAULT_MOUNT_TIMEOUT_SECONDS;
-  return wholeNumber(KEY.mountTimeout, value, { min: 1, max: 3600, noun: "a number of seconds", hint: ` (default ${DEFAULT_MOUNT_TIMEOUT_SECONDS})` });
+  return wholeNumber(KEY.mountTimeout, value, {
+    min: 1,
+    max: 3600,
+    noun: "a number of seconds",
+    hint: ` (default ${DEFAULT_MOUNT_TIMEOUT_SECONDS})`,
+  });
 }

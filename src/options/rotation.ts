@@ -32,21 +32,28 @@ function parseInterval(options: RawOptions): number | undefined {
   const value = optionValue(options, KEY.rotationPollInterval);
   if (value === "") return undefined;
   const seconds = parseDuration(value);
-  if (seconds === undefined) throw new OptionError(KEY.rotationPollInterval, `${quote(value)} is not an interval; ${FORMS}`);
+  if (seconds === undefined)
+    throw new OptionError(KEY.rotationPollInterval, `${quote(value)} is not an interval; ${FORMS}`);
   if (seconds === 0) {
-    throw new OptionError(KEY.rotationPollInterval, `${quote(value)} is not an interval; leave the option out (or empty) for a volume that is never refreshed, or ${FORMS}`);
+    throw new OptionError(
+      KEY.rotationPollInterval,
+      `${quote(value)} is not an interval; leave the option out (or empty) for a volume that is never ` +
+        `refreshed, or ${FORMS}`,
+    );
   }
   if (seconds < MIN_INTERVAL_SECONDS || seconds > MAX_INTERVAL_SECONDS) {
     throw new OptionError(
       KEY.rotationPollInterval,
-      `${quote(value)} is ${seconds < MIN_INTERVAL_SECONDS ? "shorter than 10 s" : "longer than a week"}; give an interval from ${MIN_INTERVAL_SECONDS}s to 168h`,
+      `${quote(value)} is ${seconds < MIN_INTERVAL_SECONDS ? "shorter than 10 s" : "longer than a week"}; give an ` +
+        `interval from ${MIN_INTERVAL_SECONDS}s to 168h`,
     );
   }
   return seconds;
 }
 
 const reservedProblem = (fileName: string) =>
-  `file name ${quote(fileName)} starts with "..", which a volume with ${KEY.rotationPollInterval} keeps for its own layout (..data)`;
+  `file name ${quote(fileName)} starts with "..", which a volume with ${KEY.rotationPollInterval} keeps for ` +
+  `its own layout (..data)`;
 
 /**
  * A rotating volume's own names start with "..": no file of the pod's may. Only an alias or
@@ -54,12 +61,18 @@ const reservedProblem = (fileName: string) =>
  */
 function checkFileNames(objects: readonly ObjectSpec[], envFile: string | undefined): void {
   const clash = objects.find((object) => object.fileName.startsWith(RESERVED_PREFIX));
-  if (clash) throw new OptionError(KEY.objectAliases, `${reservedProblem(clash.fileName)}; give the object another alias`);
-  if (envFile?.startsWith(RESERVED_PREFIX)) throw new OptionError(KEY.envFile, `${reservedProblem(envFile)}; give the env file another name`);
+  if (clash)
+    throw new OptionError(KEY.objectAliases, `${reservedProblem(clash.fileName)}; give the object another alias`);
+  if (envFile?.startsWith(RESERVED_PREFIX))
+    throw new OptionError(KEY.envFile, `${reservedProblem(envFile)}; give the env file another name`);
 }
 
 /** The interval in seconds, or undefined when the volume does not rotate. */
-export function parseRotation(options: RawOptions, objects: readonly ObjectSpec[], envFile: string | undefined): number | undefined {
+export function parseRotation(
+  options: RawOptions,
+  objects: readonly ObjectSpec[],
+  envFile: string | undefined,
+): number | undefined {
   const seconds = parseInterval(options);
   if (seconds !== undefined) checkFileNames(objects, envFile);
   return seconds;

@@ -15,12 +15,19 @@ const UID = /^[0-9a-zA-Z-]{1,64}$/;
  * One of the pod's keys that kubelet passes on every mount, which `flag` needs: `need` says what for.
  * Checked as a Kubernetes name unless `problemOf` says otherwise.
  */
-export function kubeletPodField(options: RawOptions, key: string, flag: string, need: string, problemOf = podNameProblem): string {
+export function kubeletPodField(
+  options: RawOptions,
+  key: string,
+  flag: string,
+  need: string,
+  problemOf = podNameProblem,
+): string {
   const value = optionValue(options, key);
   if (value === "") {
     throw new OptionError(
       key,
-      `is missing but ${flag} is "true": ${need}; ` + "kubelet normally passes it on every mount (add it yourself when calling the driver by hand)",
+      `is missing but ${flag} is "true": ${need}; ` +
+        "kubelet normally passes it on every mount (add it yourself when calling the driver by hand)",
     );
   }
   const problem = problemOf(value);
@@ -45,7 +52,8 @@ export function parseWorkloadIdentity(options: RawOptions): WorkloadIdentity {
   if (problem) {
     throw new OptionError(
       KEY.workloadClientId,
-      `${quote(clientId)} ${problem}; use the client id of the managed identity or application federated with the service account, ` +
+      `${quote(clientId)} ${problem}; use the client id of the managed identity or application federated with ` +
+        `the service account, ` +
         "or leave it out to use the service account's annotation azure.workload.identity/client-id",
     );
   }

@@ -52,20 +52,33 @@ async function once(force: boolean): Promise<number> {
   for (const file of records) {
     if (!due.includes(file)) writeLine(1, JSON.stringify({ dir: file.record?.dir, result: "not due" }));
   }
-  const report = await runPass(due, stop.signal, ({ dir, result, ...rest }) => writeLine(1, JSON.stringify({ dir, result, ...rest })));
-  for (const dir of report.pending) writeLine(1, JSON.stringify({ dir, result: "not due", reason: "not mounted yet: its mount may still be under way" }));
+  const report = await runPass(due, stop.signal, ({ dir, result, ...rest }) =>
+    writeLine(1, JSON.stringify({ dir, result, ...rest })),
+  );
+  for (const dir of report.pending)
+    writeLine(
+      1,
+      JSON.stringify({ dir, result: "not due", reason: "not mounted yet: its mount may still be under way" }),
+    );
   return report.results.some((result) => result.result === "failed") ? EXIT.failed : EXIT.ok;
 }
 
 async function forever(listen: ListenAddress): Promise<number> {
   logLinesTo(1, "info");
   // Loaded only here: prom-client is the long-running refresher's alone.
-  const [{ RefresherMetrics }, { Refresher }, { serve }] = await Promise.all([import("./metrics"), import("./refresher"), import("./server")]);
+  const [{ RefresherMetrics }, { Refresher }, { serve }] = await Promise.all([
+    import("./metrics"),
+    import("./refresher"),
+    import("./server"),
+  ]);
   const stop = new AbortController();
   const metrics = new RefresherMetrics();
   const phaseMs = nodePhaseMs(hostname());
   const refresher = new Refresher(metrics, phaseMs, stop.signal);
-  const server = await serve(listen, { metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }), unhealthy: () => refresher.unhealthy() });
+  const server = await serve(listen, {
+    metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }),
+    unhealthy: () => refresher.unhealthy(),
+  });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       log.info("stopping", { signal });
@@ -88,15 +101,21 @@ export async function runRefresh(argv: string[]): Promise<number> {
   try {
     ({ values: flags } = parseArgs({
       args: argv,
-      options: { once: { type: "boolean" }, force: { type: "boolean" }, listen: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        once: { type: "boolean" },
+        force: { type: "boolean" },
+        listen: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     }));
   } catch (error) {
     process.stderr.write(`kv refresh: ${messageOf(error)}\n${USAGE}\n`);
     return EXIT.usage;
   }
   const usageError = (problem: string) => (process.stderr.write(`kv refresh: ${problem}\n${USAGE}\n`), EXIT.usage);
-  if (flags.help) return process.stdout.write(`${USAGE}\n`), EXIT.ok;
-  if (flags.force && !flags.once) return usageError("--force goes with --once (the long-running refresher follows each volume's interval)");
+  if (flags.help) return (process.stdout.write(`${USAGE}\n`), EXIT.ok);
+  if (flags.force && !flags.once)
+    return usageError("--force goes with --once (the long-running refresher follows each volume's interval)");
   if (flags.once && flags.listen !== undefined) return usageError("--once serves no metrics: leave out --listen");
   routeAzureLogs();
   for (const event of ["uncaughtException", "unhandledRejection"] as const) {

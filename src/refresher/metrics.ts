@@ -16,10 +16,16 @@ export function volumeLabels(dir: string): { pod_uid: string; volume: string } {
 
 export class RefresherMetrics {
   readonly registry = new Registry();
-  private readonly passes = new Counter({ name: "kv_refresher_passes_total", help: "Passes over the node's due volumes", registers: [this.registry] });
+  private readonly passes = new Counter({
+    name: "kv_refresher_passes_total",
+    help: "Passes over the node's due volumes",
+    registers: [this.registry],
+  });
   private readonly refreshes = new Counter({
     name: "kv_refresher_refreshes_total",
-    help: "Volume refreshes by result: changed (a new set is current), unchanged, failed (the old set stays), dropped (no longer mounted)",
+    help:
+      "Volume refreshes by result: changed (a new set is current), unchanged, failed (the old set stays), " +
+      "dropped (no longer mounted)",
     labelNames: ["result"],
     registers: [this.registry],
   });
@@ -35,7 +41,11 @@ export class RefresherMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
-  private readonly volumes = new Gauge({ name: "kv_refresher_volumes", help: "Rotating volumes recorded on this node", registers: [this.registry] });
+  private readonly volumes = new Gauge({
+    name: "kv_refresher_volumes",
+    help: "Rotating volumes recorded on this node",
+    registers: [this.registry],
+  });
   private readonly lastSuccess = new Gauge({
     name: "kv_refresher_last_success_timestamp_seconds",
     help: "When the volume was last brought up to date (changed or unchanged), Unix time",

@@ -53,7 +53,11 @@ function failed(dir: string, started: number, error: unknown, toFetch: readonly 
     error instanceof FetchError
       ? [...error.failures]
       : error instanceof IdentityError
-        ? toFetch.map((spec) => ({ object: objectLabel(spec), cause: "unauthorized" as const, detail: `no access token: ${error.message}` }))
+        ? toFetch.map((spec) => ({
+            object: objectLabel(spec),
+            cause: "unauthorized" as const,
+            detail: `no access token: ${error.message}`,
+          }))
         : [];
   return { dir, ms: Date.now() - started, result: "failed", error: message, failed: failures };
 }
@@ -78,7 +82,11 @@ function mountMayBeUnderWay(record: RecordFile, options: VolumeOptions): boolean
  * The record read back and checked; a result instead when there is nothing to fetch for it;
  * undefined for a volume whose mount may still be under way (left for a later pass).
  */
-function prepare(record: RecordFile, mounted: ReadonlySet<string>, started: number): DueVolume | RefreshResult | undefined {
+function prepare(
+  record: RecordFile,
+  mounted: ReadonlySet<string>,
+  started: number,
+): DueVolume | RefreshResult | undefined {
   const dir = record.record?.dir ?? record.path;
   if (!record.record) return failed(dir, started, new VolumeError(record.problem ?? "unreadable record"));
   let options: VolumeOptions;
@@ -109,9 +117,16 @@ function apply(volume: DueVolume, files: readonly VolumeFile[], started: number)
   }
 }
 
-const STOPPED = new VolumeError("the refresher was stopped before this volume's objects arrived; its current set stays as it was");
+const STOPPED = new VolumeError(
+  "the refresher was stopped before this volume's objects arrived; its current set stays as it was",
+);
 
-async function refreshGroup(volumes: readonly DueVolume[], stop: AbortSignal, requests: RequestCounts, report: (result: RefreshResult) => void): Promise<void> {
+async function refreshGroup(
+  volumes: readonly DueVolume[],
+  stop: AbortSignal,
+  requests: RequestCounts,
+  report: (result: RefreshResult) => void,
+): Promise<void> {
   const started = Date.now();
   const specs = volumes.flatMap((volume) => volume.toFetch);
   if (specs.length === 0) {
@@ -129,7 +144,10 @@ async function refreshGroup(volumes: readonly DueVolume[], stop: AbortSignal, re
   for (const volume of volumes) {
     try {
       // Every read is answered from the prefetch: no request of its own.
-      const files = await fetchEveryObject(session.vault, volume.toFetch, session.failureContext, { concurrency: FETCH_CONCURRENCY, deadline: { signal, seconds } });
+      const files = await fetchEveryObject(session.vault, volume.toFetch, session.failureContext, {
+        concurrency: FETCH_CONCURRENCY,
+        deadline: { signal, seconds },
+      });
       report(apply(volume, files, started));
     } catch (error) {
       report(failed(volume.dir, started, stop.aborted ? STOPPED : error, volume.toFetch));
@@ -138,7 +156,11 @@ async function refreshGroup(volumes: readonly DueVolume[], stop: AbortSignal, re
 }
 
 /** Refreshes every volume of `records`; `onResult` hears of each as it is done. */
-export async function runPass(records: readonly RecordFile[], stop: AbortSignal, onResult: (result: RefreshResult) => void = () => undefined): Promise<PassReport> {
+export async function runPass(
+  records: readonly RecordFile[],
+  stop: AbortSignal,
+  onResult: (result: RefreshResult) => void = () => undefined,
+): Promise<PassReport> {
   const results: RefreshResult[] = [];
   const report = (result: RefreshResult) => {
     results.push(result);
@@ -159,7 +181,8 @@ export async function runPass(records: readonly RecordFile[], stop: AbortSignal,
       await refreshGroup(group.volumes, stop, requests, report);
     } catch (error) {
       // A bug, not a fetch failure (those are per object): still one answer per volume.
-      for (const volume of group.volumes) if (!results.some((result) => result.dir === volume.dir)) report(failed(volume.dir, Date.now(), error));
+      for (const volume of group.volumes)
+        if (!results.some((result) => result.dir === volume.dir)) report(failed(volume.dir, Date.now(), error));
     }
   });
   return { results, requests, pending };

@@ -82,7 +82,11 @@ export class Refresher {
       const volume = this.followedVolume(file);
       this.followed.set(file.path, volume);
       this.metrics.follow(volume.dir, volume.intervalMs / 1000, file.refreshedAtMs);
-      log.info("followed", { dir: volume.dir, intervalSeconds: volume.intervalMs / 1000, due: new Date(volume.dueMs).toISOString() });
+      log.info("followed", {
+        dir: volume.dir,
+        intervalSeconds: volume.intervalMs / 1000,
+        due: new Date(volume.dueMs).toISOString(),
+      });
     }
     this.metrics.setVolumes(this.followed.size);
   }

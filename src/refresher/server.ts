@@ -14,7 +14,8 @@ export interface Endpoints {
 export function serve({ host, port }: ListenAddress, endpoints: Endpoints): Promise<Server> {
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? "/", "http://refresher").pathname;
-    const answer = (status: number, contentType: string, text: string) => response.writeHead(status, { "content-type": contentType }).end(text);
+    const answer = (status: number, contentType: string, text: string) =>
+      response.writeHead(status, { "content-type": contentType }).end(text);
     if (request.method !== "GET" && request.method !== "HEAD") return answer(405, "text/plain", "only GET\n");
     if (path === "/healthz") {
       const problem = endpoints.unhealthy();

@@ -59,7 +59,9 @@ export interface FetchGroup<V> {
   volumes: V[];
 }
 
-export function groupByCredentials<V extends { dir: string; options: VolumeOptions }>(volumes: readonly V[]): FetchGroup<V>[] {
+export function groupByCredentials<V extends { dir: string; options: VolumeOptions }>(
+  volumes: readonly V[],
+): FetchGroup<V>[] {
   const groups = new Map<string, V[]>();
   for (const volume of volumes) {
     const { options, dir } = volume;
@@ -74,7 +76,7 @@ export type RequestCounts = Map<string, number>;
 
 export interface SharedSession {
   vault: KeyVault;
-  failureContext(): FailureContext;
+  failureContext: () => FailureContext;
   /** What the prefetch asked Key Vault, by result. */
   requests: RequestCounts;
 }
@@ -84,11 +86,19 @@ export interface SharedSession {
  * at a time; the volumes then read their objects from it without another request. A token
  * failure stops it: every later read would fail the same way.
  */
-export async function prefetch(options: VolumeOptions, cloud: CloudEnvironment, specs: readonly ObjectSpec[], deadline: { signal: AbortSignal; seconds: number }): Promise<SharedSession> {
+export async function prefetch(
+  options: VolumeOptions,
+  cloud: CloudEnvironment,
+  specs: readonly ObjectSpec[],
+  deadline: { signal: AbortSignal; seconds: number },
+): Promise<SharedSession> {
   const distinct = [...new Map(specs.map((spec) => [requestKey(spec), spec])).values()];
   const session = openVault(options, cloud, Math.min(distinct.length, FETCH_CONCURRENCY));
   const vault = readOnce(session.vault);
-  const { outcomes, identityError } = await fetchObjects(vault, distinct, session.failureContext, { concurrency: FETCH_CONCURRENCY, deadline });
+  const { outcomes, identityError } = await fetchObjects(vault, distinct, session.failureContext, {
+    concurrency: FETCH_CONCURRENCY,
+    deadline,
+  });
   const requests: RequestCounts = new Map();
   // Without a token nothing reached Key Vault: the volumes' failures say why.
   if (!identityError) {

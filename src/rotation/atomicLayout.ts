@@ -14,7 +14,17 @@
 // process runs (no await, no signal handler) until `..data` names it. A process killed in
 // between (SIGKILL) leaves a hidden directory that `..data` does not name: no reader sees
 // it, and the next write removes it.
-import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { basename, join } from "node:path";
 import type { VolumeFile } from "../model/volumeFile";
 import { writeFile, type FileOwnership } from "../volume/writeVolume";

@@ -47,7 +47,8 @@ export function holdMountedVolume(dir: string): HeldVolume | undefined {
   }
   try {
     const held = fstatSync(fd).dev;
-    if (statfsSync(dir).type === TMPFS_MAGIC && held !== deviceOf(dirname(dir)) && held === deviceOf(dir)) return { release: () => closeSync(fd) };
+    if (statfsSync(dir).type === TMPFS_MAGIC && held !== deviceOf(dirname(dir)) && held === deviceOf(dir))
+      return { release: () => closeSync(fd) };
   } catch {
     // removed meanwhile
   }

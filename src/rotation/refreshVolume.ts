@@ -43,7 +43,9 @@ export function applyRefresh(dir: string, options: VolumeOptions, fetched: reado
         return { fileName, content };
       }),
     );
-    const changed = files.filter(({ fileName, content }) => !current.get(fileName)?.equals(content)).map((file) => file.fileName);
+    const changed = files
+      .filter(({ fileName, content }) => !current.get(fileName)?.equals(content))
+      .map((file) => file.fileName);
     const set = currentSet(dir);
     if (changed.length === 0 && set) {
       removeOtherSets(dir, set); // what a refresh killed mid-write left

@@ -7,7 +7,11 @@ import type { VolumeBuild } from "../volume/staging";
 import { writeVolume, type FileOwnership } from "../volume/writeVolume";
 import { writeAtomicSet } from "./atomicLayout";
 
-export function volumeBuild(files: readonly VolumeFile[], ownership: FileOwnership, { rotating }: { rotating: boolean }): VolumeBuild {
+export function volumeBuild(
+  files: readonly VolumeFile[],
+  ownership: FileOwnership,
+  { rotating }: { rotating: boolean },
+): VolumeBuild {
   const sizes = files.map((file) => file.content.length);
   if (!rotating) return { fileSizes: sizes, write: (dir) => writeVolume(dir, files, ownership) };
   // A refresh writes its whole new set before it removes the old one: room for both.

@@ -50,7 +50,7 @@ export interface VaultAtHand {
   /** How many requests the caller sends to the vault at once (a mount's fetch pool). */
   connections: number;
   /** The agent a request to a URL goes through (http/routedHttpClient.ts). */
-  agentFor(url: URL): Agent | undefined;
+  agentFor: (url: URL) => Agent | undefined;
 }
 
 export interface SpeedTricks {
@@ -80,7 +80,10 @@ function tricks(): SpeedTricks {
       if (!mayAuthorizeUpFront(vaultUrl, resource)) return [];
       // In this order: the connections are opened before the request waits for the token. Only
       // then: without a token to wait for, the first requests dial their own in the same turn.
-      return [...(connections > 0 ? [openAheadPolicy(agentFor, connections)] : []), tokenUpFrontPolicy(credential, { resource, tenantId })];
+      return [
+        ...(connections > 0 ? [openAheadPolicy(agentFor, connections)] : []),
+        tokenUpFrontPolicy(credential, { resource, tenantId }),
+      ];
     },
   };
 }

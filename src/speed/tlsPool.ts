@@ -22,7 +22,10 @@ interface Endpoint {
   port: number;
 }
 
-const endpointOf = (options: RequestOptions): Endpoint => ({ host: options.host ?? options.hostname ?? "", port: Number(options.port) || 443 });
+const endpointOf = (options: RequestOptions): Endpoint => ({
+  host: options.host ?? options.hostname ?? "",
+  port: Number(options.port) || 443,
+});
 const keyOf = ({ host, port }: Endpoint) => `${host}:${port}`;
 
 /**
@@ -39,7 +42,8 @@ function once<T>(start: () => Promise<T>): () => Promise<T> {
 
 /** The socket once its TLS handshake is done; undefined if the connection failed. */
 function whenSecure(socket: TLSSocket): Promise<TLSSocket | undefined> {
-  // Failures of a connection nobody uses yet must not crash the call; a request that takes it gets its own error listeners.
+  // Failures of a connection nobody uses yet must not crash the call; a request that takes it gets its own error
+  // listeners.
   socket.on("error", () => undefined);
   return new Promise((settle) => {
     socket.once("secureConnect", () => settle(socket));
@@ -65,7 +69,8 @@ function readyWithin(connection: Promise<TLSSocket | undefined>, ms: number): Pr
  * Only one nothing has happened on since it was opened: a server that has begun to close
  * it, or has written to it (a 408 for a connection left idle), would answer the request with that.
  */
-const untouched = (socket: TLSSocket): boolean => !socket.destroyed && socket.writable && !socket.readableEnded && socket.readableLength === 0;
+const untouched = (socket: TLSSocket): boolean =>
+  !socket.destroyed && socket.writable && !socket.readableEnded && socket.readableLength === 0;
 
 export class TlsPool extends Agent {
   /** The latest TLS session per endpoint, offered by every new connection to it. */
@@ -82,7 +87,10 @@ export class TlsPool extends Agent {
     super({ keepAlive: true });
   }
 
-  override createConnection(options: RequestOptions, callback?: (error: Error | null, socket: Duplex) => void): undefined {
+  override createConnection(
+    options: RequestOptions,
+    callback?: (error: Error | null, socket: Duplex) => void,
+  ): undefined {
     const endpoint = endpointOf(options);
     const early = this.early.get(keyOf(endpoint))?.shift();
     const socket = early
@@ -132,11 +140,20 @@ export class TlsPool extends Agent {
     const { host, port } = endpoint;
     const key = keyOf(endpoint);
     this.secureContext ??= createSecureContext();
-    const options = { host, port, servername: isIP(host) ? undefined : host, session: this.sessions.get(key), secureContext: this.secureContext, rejectUnauthorized: true };
+    const options = {
+      host,
+      port,
+      servername: isIP(host) ? undefined : host,
+      session: this.sessions.get(key),
+      secureContext: this.secureContext,
+      rejectUnauthorized: true,
+    };
     // noDelay (the tunnel sets it on its proxy socket): a resumed TLS 1.3 handshake ends
     // with the client's Finished, which the server has no answer to carry the ACK for, so
     // Nagle held the first request back until the server's delayed ACK (40 ms).
-    const socket = this.proxy ? connectTls({ ...options, socket: await openTunnel(this.proxy, host, port) }) : connectTls(options).setNoDelay(true);
+    const socket = this.proxy
+      ? connectTls({ ...options, socket: await openTunnel(this.proxy, host, port) })
+      : connectTls(options).setNoDelay(true);
     socket.on("session", (session: Buffer) => this.sessions.set(key, session));
     // As Node's https.Agent does: a connection that ends in an error takes its endpoint's session with it.
     socket.once("close", (hadError: boolean) => hadError && this.sessions.delete(key));

@@ -4,7 +4,20 @@
 // directories are 0700 and the files 0600, root's alone, and nothing here logs their content.
 // KV_STATE_DIR is a tmpfs on a node (/run): the records are gone at reboot, with the volumes.
 import { createHash } from "node:crypto";
-import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  fchmodSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { log, messageOf } from "../log";
 import { stateDirectory } from "../stateDir";
@@ -107,7 +120,9 @@ function parseRecord(text: string): VolumeRecord | undefined {
     return undefined;
   }
   const { dir, options } = (parsed ?? {}) as Partial<VolumeRecord>;
-  return typeof dir === "string" && dir.startsWith("/") && typeof options === "object" && options !== null ? { dir, options } : undefined;
+  return typeof dir === "string" && dir.startsWith("/") && typeof options === "object" && options !== null
+    ? { dir, options }
+    : undefined;
 }
 
 /**
@@ -115,7 +130,10 @@ function parseRecord(text: string): VolumeRecord | undefined {
  * `previous` (by inode, size and mtime) are taken from it instead of being read and parsed
  * again: the long-running refresher looks every few seconds.
  */
-export function readRecords(env: NodeJS.ProcessEnv = process.env, previous: ReadonlyMap<string, RecordFile> = new Map()): RecordFile[] {
+export function readRecords(
+  env: NodeJS.ProcessEnv = process.env,
+  previous: ReadonlyMap<string, RecordFile> = new Map(),
+): RecordFile[] {
   let names: string[];
   try {
     names = readdirSync(recordsDir(env));
@@ -136,7 +154,16 @@ export function readRecords(env: NodeJS.ProcessEnv = process.env, previous: Read
         if (known?.version === version) return [known];
         const record = parseRecord(readFileSync(path, "utf8"));
         // Never the content in a problem: it holds credentials.
-        return [record ? { path, refreshedAtMs, version, record } : { path, refreshedAtMs, version, problem: `record ${name} is not a volume record (a JSON object with dir and options)` }];
+        return [
+          record
+            ? { path, refreshedAtMs, version, record }
+            : {
+                path,
+                refreshedAtMs,
+                version,
+                problem: `record ${name} is not a volume record (a JSON object with dir and options)`,
+              },
+        ];
       } catch (error) {
         // Removed meanwhile (an unmount): not a record any more.
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];

@@ -28,7 +28,17 @@ const PERMISSION_SCOPE: Record<ObjectType, { words: string; cli: string; role: s
   cert: { words: "certificates", cli: "--certificate-permissions get", role: "Key Vault Certificate User" },
 };
 
-const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "REQUEST_SEND_ERROR"]);
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "REQUEST_SEND_ERROR",
+]);
 
 function forbiddenFix(spec: ObjectSpec, context: FailureContext): string {
   const scope = PERMISSION_SCOPE[spec.type];
@@ -48,20 +58,43 @@ function classify(error: RestLikeError, spec: ObjectSpec, context: FailureContex
   if (connectionProblem) return ["network", connectionProblem];
   if (status === 404) {
     const what = spec.version ? `version ${spec.version} of ${spec.type} ${spec.name}` : `${spec.type} ${spec.name}`;
-    return ["not found", `${what} does not exist in key vault ${context.vaultName}; check keyvaultobjectnames, keyvaultobjecttypes and keyvaultobjectversions`];
+    return [
+      "not found",
+      `${what} does not exist in key vault ${context.vaultName}; check keyvaultobjectnames, keyvaultobjecttypes ` +
+        `and keyvaultobjectversions`,
+    ];
   }
   if (status === 403) return ["forbidden", forbiddenFix(spec, context)];
-  if (status === 401) return ["unauthorized", `key vault ${context.vaultName} refused the token of ${context.principal}; check tenantid and that the identity belongs to the vault's tenant`];
-  if (status === 429) return ["throttled", `key vault ${context.vaultName} kept throttling (HTTP 429) after retries; try again later or mount fewer objects at once`];
+  if (status === 401)
+    return [
+      "unauthorized",
+      `key vault ${context.vaultName} refused the token of ${context.principal}; check tenantid and that the ` +
+        `identity belongs to the vault's tenant`,
+    ];
+  if (status === 429)
+    return [
+      "throttled",
+      `key vault ${context.vaultName} kept throttling (HTTP 429) after retries; try again later or mount fewer ` +
+        `objects at once`,
+    ];
   if (error.name === "AbortError") return ["timeout", "the mount's deadline passed before this object arrived"];
   if (status !== undefined && status >= 500) {
-    return ["error", `key vault, or a proxy on the way, answered HTTP ${status} after retries; check the vault's name and the node's HTTPS_PROXY`];
+    return [
+      "error",
+      `key vault, or a proxy on the way, answered HTTP ${status} after retries; check the vault's name and ` +
+        `the node's HTTPS_PROXY`,
+    ];
   }
-  if (error.code && NETWORK_CODES.has(error.code)) return ["network", `cannot reach key vault ${context.vaultName} (${error.code}); check the node's DNS, egress firewall and HTTPS_PROXY`];
-  return ["error", error.message ?? String(error)];
+  if (error.code && NETWORK_CODES.has(error.code))
+    return [
+      "network",
+      `cannot reach key vault ${context.vaultName} (${error.code}); check the node's DNS, egress firewall and ` +
+        `HTTPS_PROXY`,
+    ];
+  return ["error", error.message ?? "unknown error"];
 }
 
 export function describeFailure(error: unknown, spec: ObjectSpec, context: FailureContext): ObjectFailure {
-  const [cause, detail] = classify((error ?? {}) as RestLikeError, spec, context);
+  const [cause, detail] = classify(error ?? {}, spec, context);
   return { object: objectLabel(spec), cause, detail };
 }

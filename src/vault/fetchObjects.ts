@@ -30,7 +30,8 @@ export interface FetchOptions {
 }
 
 /** One object's file content, or why it has none. */
-export type ObjectOutcome = { spec: ObjectSpec; ok: true; content: Buffer } | { spec: ObjectSpec; ok: false; failure: ObjectFailure };
+export type ObjectOutcome =
+  { spec: ObjectSpec; ok: true; content: Buffer } | { spec: ObjectSpec; ok: false; failure: ObjectFailure };
 
 export interface FetchResult {
   /** Every object's outcome, in the order asked. */
@@ -41,7 +42,13 @@ export interface FetchResult {
   deadlinePassed: boolean;
 }
 
-const CREDENTIAL_ERRORS = new Set(["AuthenticationError", "AuthenticationRequiredError", "AggregateAuthenticationError", "CredentialUnavailableError", "IdentityError"]);
+const CREDENTIAL_ERRORS = new Set([
+  "AuthenticationError",
+  "AuthenticationRequiredError",
+  "AggregateAuthenticationError",
+  "CredentialUnavailableError",
+  "IdentityError",
+]);
 
 async function fetchContent(vault: KeyVault, spec: ObjectSpec, read: ReadOptions): Promise<Buffer> {
   switch (spec.type) {
@@ -57,7 +64,8 @@ async function fetchContent(vault: KeyVault, spec: ObjectSpec, read: ReadOptions
 /** A failed token is the same failure for every object: report it once. */
 function asIdentityError(error: unknown): IdentityError | undefined {
   if (error instanceof IdentityError) return error;
-  if (error instanceof Error && CREDENTIAL_ERRORS.has(error.name)) return new IdentityError(error.message.split("\n")[0].trim());
+  if (error instanceof Error && CREDENTIAL_ERRORS.has(error.name))
+    return new IdentityError(error.message.split("\n")[0].trim());
   return undefined;
 }
 
@@ -69,10 +77,21 @@ async function fetchObject(
   abortSignal: AbortSignal,
 ): Promise<{ outcome: ObjectOutcome; identityError?: IdentityError }> {
   try {
-    return { outcome: { spec, ok: true, content: await fetchContent(vault, spec, { version: spec.version, abortSignal }) } };
+    return {
+      outcome: { spec, ok: true, content: await fetchContent(vault, spec, { version: spec.version, abortSignal }) },
+    };
   } catch (error) {
-    log.debug("fetch-error", { object: spec.name, type: spec.type, name: (error as Error).name, code: (error as { code?: string }).code, status: (error as { statusCode?: number }).statusCode });
-    return { outcome: { spec, ok: false, failure: describeFailure(error, spec, failureContext()) }, identityError: asIdentityError(error) };
+    log.debug("fetch-error", {
+      object: spec.name,
+      type: spec.type,
+      name: (error as Error).name,
+      code: (error as { code?: string }).code,
+      status: (error as { statusCode?: number }).statusCode,
+    });
+    return {
+      outcome: { spec, ok: false, failure: describeFailure(error, spec, failureContext()) },
+      identityError: asIdentityError(error),
+    };
   }
 }
 
@@ -80,8 +99,13 @@ async function fetchObject(
  * Fetches every object of `specs`, `concurrency` at a time. `failureContext` is asked when a
  * failure is described: who asked is known only once the token came (NMI names its client id).
  */
-export async function fetchObjects(vault: KeyVault, specs: readonly ObjectSpec[], failureContext: () => FailureContext, options: FetchOptions): Promise<FetchResult> {
-  const outcomes: (ObjectOutcome | undefined)[] = new Array(specs.length);
+export async function fetchObjects(
+  vault: KeyVault,
+  specs: readonly ObjectSpec[],
+  failureContext: () => FailureContext,
+  options: FetchOptions,
+): Promise<FetchResult> {
+  const outcomes: (ObjectOutcome | undefined)[] = new Array<ObjectOutcome | undefined>(specs.length);
   const { seconds, signal: wholeFetch } = options.deadline;
   const signalFor = () => wholeFetch ?? AbortSignal.timeout(seconds * 1000);
   let identityError: IdentityError | undefined;
@@ -93,9 +117,16 @@ export async function fetchObjects(vault: KeyVault, specs: readonly ObjectSpec[]
     identityError ??= fetched.identityError;
     outcomes[index] = fetched.outcome;
   };
-  const all = forEachConcurrently(specs, options.concurrency, fetchOne, () => identityError !== undefined || wholeFetch?.aborted === true);
+  const all = forEachConcurrently(
+    specs,
+    options.concurrency,
+    fetchOne,
+    () => identityError !== undefined || wholeFetch?.aborted === true,
+  );
   // Not every request honours the signal (token requests may not): stop waiting at once.
-  const deadline = new Promise<void>((resolve) => wholeFetch?.addEventListener("abort", () => resolve(), { once: true }));
+  const deadline = new Promise<void>((resolve) =>
+    wholeFetch?.addEventListener("abort", () => resolve(), { once: true }),
+  );
   await Promise.race([all, deadline]);
 
   const deadlinePassed = wholeFetch?.aborted === true;
@@ -104,8 +135,16 @@ export async function fetchObjects(vault: KeyVault, specs: readonly ObjectSpec[]
     spec,
     ok: false,
     failure: deadlinePassed
-      ? { object: objectLabel(spec), cause: "timeout", detail: `still pending when the mount's ${seconds}s deadline passed (option mounttimeout)` }
+      ? {
+          object: objectLabel(spec),
+          cause: "timeout",
+          detail: `still pending when the mount's ${seconds}s deadline passed (option mounttimeout)`,
+        }
       : describeFailure(identityError, spec, failureContext()),
   });
-  return { outcomes: specs.map((spec, index) => outcomes[index] ?? unfinished(spec)), deadlinePassed, ...(identityError ? { identityError } : {}) };
+  return {
+    outcomes: specs.map((spec, index) => outcomes[index] ?? unfinished(spec)),
+    deadlinePassed,
+    ...(identityError ? { identityError } : {}),
+  };
 }

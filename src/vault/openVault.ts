@@ -18,7 +18,7 @@ export interface VaultSession {
    * Who is asking, for the fixes failure messages suggest, as it stands now: an NMI token
    * names its client id only once it came, and the token may still be awaited.
    */
-  failureContext(): FailureContext;
+  failureContext: () => FailureContext;
 }
 
 /**
@@ -39,7 +39,14 @@ export function openVault(
   const vault = createKeyVault(url, token, {
     httpClient,
     disableChallengeResourceVerification: cloud.name === "AzureStackCloud",
-    policies: speed.vaultPolicies({ vaultUrl: url, credential: token, resource: cloud.keyVaultResource, tenantId: options.tenantId, connections: connectionsAhead, agentFor: httpClient.httpsAgentFor }),
+    policies: speed.vaultPolicies({
+      vaultUrl: url,
+      credential: token,
+      resource: cloud.keyVaultResource,
+      tenantId: options.tenantId,
+      connections: connectionsAhead,
+      agentFor: httpClient.httpsAgentFor,
+    }),
   });
   const failureContext = (): FailureContext => ({
     vaultName: options.vaultName,

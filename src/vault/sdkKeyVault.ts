@@ -27,17 +27,28 @@ interface CallOptions {
  * The SDK cannot read an error answer that is not Key Vault's JSON (a proxy's 502 page)
  * and throws a TypeError instead; keep the HTTP status so the failure can be explained.
  */
-async function withStatus<T>({ version, abortSignal }: ReadOptions, call: (options: CallOptions) => Promise<T>): Promise<T> {
+async function withStatus<T>(
+  { version, abortSignal }: ReadOptions,
+  call: (options: CallOptions) => Promise<T>,
+): Promise<T> {
   let status = 0;
   try {
-    return await call({ version: version || undefined, abortSignal, onResponse: (response) => (status = response.status) });
+    return await call({
+      version: version || undefined,
+      abortSignal,
+      onResponse: (response) => (status = response.status),
+    });
   } catch (error) {
     if (status >= 400 && !isRestError(error)) throw new RestError(`HTTP ${status}`, { statusCode: status });
     throw error;
   }
 }
 
-export function createKeyVault(vaultUrl: string, credential: TokenCredential, options: VaultClientOptions = {}): KeyVault {
+export function createKeyVault(
+  vaultUrl: string,
+  credential: TokenCredential,
+  options: VaultClientOptions = {},
+): KeyVault {
   const { policies = [], ...sdkOptions } = options;
   const clientOptions = {
     retryOptions: RETRY_OPTIONS,
@@ -51,18 +62,24 @@ export function createKeyVault(vaultUrl: string, credential: TokenCredential, op
   let certificates: Promise<CertificateClient> | undefined;
   return {
     async getSecret(name: string, read: ReadOptions): Promise<VaultSecret> {
-      const client = await (secrets ??= import("@azure/keyvault-secrets").then(({ SecretClient }) => new SecretClient(vaultUrl, credential, clientOptions)));
+      const client = await (secrets ??= import("@azure/keyvault-secrets").then(
+        ({ SecretClient }) => new SecretClient(vaultUrl, credential, clientOptions),
+      ));
       const secret = await withStatus(read, (options) => client.getSecret(name, options));
       return { value: secret.value ?? "", contentType: secret.properties.contentType };
     },
     async getKey(name: string, read: ReadOptions): Promise<VaultKey> {
-      const client = await (keys ??= import("@azure/keyvault-keys").then(({ KeyClient }) => new KeyClient(vaultUrl, credential, clientOptions)));
+      const client = await (keys ??= import("@azure/keyvault-keys").then(
+        ({ KeyClient }) => new KeyClient(vaultUrl, credential, clientOptions),
+      ));
       const key = await withStatus(read, (options) => client.getKey(name, options));
       const { kty = "", n, e, crv, x, y } = key.key ?? {};
       return { kty, n, e, crv, x, y };
     },
     async getCertificate(name: string, read: ReadOptions): Promise<VaultCertificate> {
-      const client = await (certificates ??= import("@azure/keyvault-certificates").then(({ CertificateClient }) => new CertificateClient(vaultUrl, credential, clientOptions)));
+      const client = await (certificates ??= import("@azure/keyvault-certificates").then(
+        ({ CertificateClient }) => new CertificateClient(vaultUrl, credential, clientOptions),
+      ));
       const certificate = await withStatus(read, ({ version, ...options }) =>
         version ? client.getCertificateVersion(name, version, options) : client.getCertificate(name, options),
       );

@@ -6,7 +6,8 @@ import type { MountEntry } from "./mountInfo";
 
 /** kubelet always passes an absolute path under its pods directory. */
 export function requireMountDir(dir: string | undefined): string {
-  if (!dir) throw new OptionError("<dir>", "missing; kubelet calls 'kv mount <dir> <json-options>' and 'kv unmount <dir>'");
+  if (!dir)
+    throw new OptionError("<dir>", "missing; kubelet calls 'kv mount <dir> <json-options>' and 'kv unmount <dir>'");
   if (!isAbsolute(dir)) throw new OptionError("<dir>", `'${dir}' is not an absolute path`);
   return dir;
 }
@@ -19,7 +20,8 @@ export function requireDirectoryOrAbsent(dir: string): void {
   } catch (error) {
     throw new VolumeError(`cannot inspect ${dir}: ${(error as Error).message}`);
   }
-  if (stats && !stats.isDirectory()) throw new VolumeError(`${dir} exists and is not a directory; remove it or pass a directory`);
+  if (stats && !stats.isDirectory())
+    throw new VolumeError(`${dir} exists and is not a directory; remove it or pass a directory`);
 }
 
 /**
@@ -65,7 +67,12 @@ export function volumeDir(requested: string): string {
   const dir = canonicalMountDir(requested);
   if (!isVolumeDir(dir)) {
     const resolved = dir === requested ? "" : ` (resolved: ${dir})`;
-    throw new OptionError("<dir>", `'${requested}'${resolved} is not a volume directory of this driver: kubelet passes ${VOLUME_DIR_SHAPE}; nothing was mounted or unmounted`);
+    throw new OptionError(
+      "<dir>",
+      `'${requested}'${resolved} is not a volume directory of this driver: ` +
+        `kubelet passes ${VOLUME_DIR_SHAPE}; nothing ` +
+        `was mounted or unmounted`,
+    );
   }
   return dir;
 }
@@ -80,11 +87,16 @@ export function requireParentDirectory(dir: string): void {
     // missing, or a file on the way
   }
   if (!isDirectory) {
-    throw new VolumeError(`${parent} is not a directory: kubelet makes it, with <dir>, before it calls mount; nothing was mounted`);
+    throw new VolumeError(
+      `${parent} is not a directory: kubelet makes it, with <dir>, before it calls mount; nothing was mounted`,
+    );
   }
 }
 
 /** Something other than a tmpfs at `dir`: not this driver's, and left alone. */
 export function foreignMount(dir: string, entry: MountEntry, advice: string): VolumeError {
-  return new VolumeError(`${dir} holds a ${entry.fsType} file system (${entry.source}), not a tmpfs of this driver; it is left alone: ${advice}`);
+  return new VolumeError(
+    `${dir} holds a ${entry.fsType} file system (${entry.source}), not a tmpfs of this driver; it is ` +
+      `left alone: ${advice}`,
+  );
 }

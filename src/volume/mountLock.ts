@@ -4,7 +4,18 @@
 // fetching, and an unmount unmounts what the mount finished. The file calls are
 // synchronous: each is one quick syscall, and nothing else is in flight yet.
 import { createHash } from "node:crypto";
-import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { VolumeError } from "../errors";
@@ -39,7 +50,8 @@ function usable(dir: string, mustBeOurs: boolean): string | undefined {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     accessSync(dir, constants.W_OK);
     const { uid, mode } = statSync(dir);
-    if (mustBeOurs && (uid !== process.getuid?.() || (mode & 0o077) !== 0)) return `${dir}: owned by uid ${uid} with mode ${(mode & 0o777).toString(8)}, not ours alone`;
+    if (mustBeOurs && (uid !== process.getuid?.() || (mode & 0o077) !== 0))
+      return `${dir}: owned by uid ${uid} with mode ${(mode & 0o777).toString(8)}, not ours alone`;
     return undefined;
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
@@ -53,12 +65,17 @@ function usable(dir: string, mustBeOurs: boolean): string | undefined {
  */
 export function lockDirectory(stateDir = stateDirectory(), tempDir = tmpdir()): string {
   const refusals: string[] = [];
-  for (const [dir, mustBeOurs] of [[stateDir, false], [userFallback(tempDir), true]] as const) {
+  for (const [dir, mustBeOurs] of [
+    [stateDir, false],
+    [userFallback(tempDir), true],
+  ] as const) {
     const refusal = usable(dir, mustBeOurs);
     if (refusal === undefined) return dir;
     refusals.push(refusal);
   }
-  throw new VolumeError(`cannot make a lock directory: ${refusals.join("; ")}; set KV_STATE_DIR to a directory this user may write`);
+  throw new VolumeError(
+    `cannot make a lock directory: ${refusals.join("; ")}; set KV_STATE_DIR to a directory this user may write`,
+  );
 }
 
 /** Who holds a lock: "<pid> <start time>". */

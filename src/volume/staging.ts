@@ -10,7 +10,16 @@ import { stateDirectory } from "../stateDir";
 import { findMount, readMountInfo } from "./mountInfo";
 import { lockMountDir } from "./mountLock";
 import { isAlive, SELF, type Owner } from "./owner";
-import { deadlineIn, makePrivateMount, moveMount, mountTmpfs, tmpfsSize, unmount, unmountAll, type Deadline } from "./tmpfs";
+import {
+  deadlineIn,
+  makePrivateMount,
+  moveMount,
+  mountTmpfs,
+  tmpfsSize,
+  unmount,
+  unmountAll,
+  type Deadline,
+} from "./tmpfs";
 
 /** How long the clean-up after a failure may take, even past the mount's deadline. */
 const CLEAN_UP_MS = 10_000;
@@ -100,7 +109,12 @@ export interface VolumeBuild {
 }
 
 /** Builds the volume on a private tmpfs in the staging root and moves it onto `dir`. */
-export async function placeVolume(dir: string, build: VolumeBuild, deadline: Deadline, signal: AbortSignal): Promise<void> {
+export async function placeVolume(
+  dir: string,
+  build: VolumeBuild,
+  deadline: Deadline,
+  signal: AbortSignal,
+): Promise<void> {
   const root = stagingRoot();
   await ensurePrivateRoot(root, deadline, signal);
   dropDeadStagings(root, deadline);

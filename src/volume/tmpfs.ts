@@ -32,11 +32,20 @@ function runMountCommand(command: string, args: string[], deadline: Deadline): v
   const shown = `${command} ${args.join(" ")}`;
   const timeout = deadline.endsAt - Date.now();
   if (timeout <= 0) throw new VolumeError(`${shown} not run: ${deadline.name} has passed`);
-  const run = spawnSync(command, args, { timeout, killSignal: "SIGKILL", stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const run = spawnSync(command, args, {
+    timeout,
+    killSignal: "SIGKILL",
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+  });
   if (run.status === 0) return;
   const said = run.stderr?.trim();
-  const timedOut = (run.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
-  const ended = timedOut ? `no answer before ${deadline.name}` : run.signal ? `stopped by ${run.signal}` : run.error?.message;
+  const timedOut = run.error !== undefined && "code" in run.error && run.error.code === "ETIMEDOUT";
+  const ended = timedOut
+    ? `no answer before ${deadline.name}`
+    : run.signal
+      ? `stopped by ${run.signal}`
+      : run.error?.message;
   const reason = ended ? [ended, said].filter(Boolean).join(": ") : said || `exit status ${run.status}`;
   throw new VolumeError(`${shown} failed: ${reason}`);
 }

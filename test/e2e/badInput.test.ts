@@ -11,7 +11,12 @@ import { standInSuite } from "../support/suite";
 const suite = standInSuite();
 beforeAll(() => suite.vault.addSecret("db-password", "x"));
 
-const good = () => ({ keyvaultname: "contoso-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", tenantid: suite.azure.tenantId });
+const good = () => ({
+  keyvaultname: "contoso-kv",
+  keyvaultobjectnames: "db-password",
+  keyvaultobjecttypes: "secret",
+  tenantid: suite.azure.tenantId,
+});
 const withSp = (changes: Record<string, string | undefined>) => {
   const options: Record<string, string | undefined> = { ...kubeletOptions(good(), suite.sp), ...changes };
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Record<string, string>;
@@ -25,29 +30,108 @@ const CASES: Array<[string, () => Record<string, string> | string, string, strin
   ["no object types", () => withSp({ keyvaultobjecttypes: "" }), "keyvaultobjecttypes", ["is required"]],
   ["malformed JSON", () => '{"keyvaultname": "contoso-kv",', "<json-options>", ["not valid JSON"]],
   ["JSON that is not an object", () => '["keyvaultname"]', "<json-options>", ["JSON object"]],
-  ["types and names of different counts", () => withSp({ keyvaultobjecttypes: "secret;key" }), "keyvaultobjecttypes", ["2 entries", "has 1"]],
-  ["versions and names of different counts", () => withSp({ keyvaultobjectversions: "a;b;c" }), "keyvaultobjectversions", ["3 entries"]],
-  ["an unknown object type", () => withSp({ keyvaultobjecttypes: "password" }), "keyvaultobjecttypes", ['"password"', "secret, key, cert"]],
-  ["a vault name with a dot", () => withSp({ keyvaultname: "evil.example.com" }), "keyvaultname", ['"evil.example.com"']],
+  [
+    "types and names of different counts",
+    () => withSp({ keyvaultobjecttypes: "secret;key" }),
+    "keyvaultobjecttypes",
+    ["2 entries", "has 1"],
+  ],
+  [
+    "versions and names of different counts",
+    () => withSp({ keyvaultobjectversions: "a;b;c" }),
+    "keyvaultobjectversions",
+    ["3 entries"],
+  ],
+  [
+    "an unknown object type",
+    () => withSp({ keyvaultobjecttypes: "password" }),
+    "keyvaultobjecttypes",
+    ['"password"', "secret, key, cert"],
+  ],
+  [
+    "a vault name with a dot",
+    () => withSp({ keyvaultname: "evil.example.com" }),
+    "keyvaultname",
+    ['"evil.example.com"'],
+  ],
   ["a vault name with a double hyphen", () => withSp({ keyvaultname: "contoso--kv" }), "keyvaultname", ["--"]],
-  ["an object name with a slash", () => withSp({ keyvaultobjectnames: "../keys/x" }), "keyvaultobjectnames", ['"../keys/x"']],
-  ["an alias with a slash", () => withSp({ keyvaultobjectaliases: "../../../../etc/cron.d/x" }), "keyvaultobjectaliases", ["path separator"]],
+  [
+    "an object name with a slash",
+    () => withSp({ keyvaultobjectnames: "../keys/x" }),
+    "keyvaultobjectnames",
+    ['"../keys/x"'],
+  ],
+  [
+    "an alias with a slash",
+    () => withSp({ keyvaultobjectaliases: "../../../../etc/cron.d/x" }),
+    "keyvaultobjectaliases",
+    ["path separator"],
+  ],
   ["an alias '..'", () => withSp({ keyvaultobjectaliases: ".." }), "keyvaultobjectaliases", ["directory"]],
   ["an alias '.'", () => withSp({ keyvaultobjectaliases: "." }), "keyvaultobjectaliases", ["directory"]],
-  ["an alias with NUL", () => withSp({ keyvaultobjectaliases: "a\u0000b" }), "keyvaultobjectaliases", ["control character"]],
-  ["an empty alias", () => withSp({ keyvaultobjectnames: "db-password;db-password", keyvaultobjecttypes: "secret;secret", keyvaultobjectaliases: "a; " }), "keyvaultobjectaliases", ["is empty"]],
-  ["no secretRef for a service principal", () => withSp({ "kubernetes.io/secret/clientid": undefined, "kubernetes.io/secret/clientsecret": undefined }), "kubernetes.io/secret/clientid", ["secretRef", "azure/kv"]],
-  ["pod identity without the pod's name", () => withSp({ usepodidentity: "true", "kubernetes.io/pod.name": undefined }), "kubernetes.io/pod.name", ["missing"]],
+  [
+    "an alias with NUL",
+    () => withSp({ keyvaultobjectaliases: "a\u0000b" }),
+    "keyvaultobjectaliases",
+    ["control character"],
+  ],
+  [
+    "an empty alias",
+    () =>
+      withSp({
+        keyvaultobjectnames: "db-password;db-password",
+        keyvaultobjecttypes: "secret;secret",
+        keyvaultobjectaliases: "a; ",
+      }),
+    "keyvaultobjectaliases",
+    ["is empty"],
+  ],
+  [
+    "no secretRef for a service principal",
+    () => withSp({ "kubernetes.io/secret/clientid": undefined, "kubernetes.io/secret/clientsecret": undefined }),
+    "kubernetes.io/secret/clientid",
+    ["secretRef", "azure/kv"],
+  ],
+  [
+    "pod identity without the pod's name",
+    () => withSp({ usepodidentity: "true", "kubernetes.io/pod.name": undefined }),
+    "kubernetes.io/pod.name",
+    ["missing"],
+  ],
   [
     "clientid and clientsecret swapped in the Secret",
-    () => withSp({ "kubernetes.io/secret/clientid": Buffer.from(suite.sp.clientSecret).toString("base64"), "kubernetes.io/secret/clientsecret": Buffer.from(suite.sp.clientId).toString("base64") }),
+    () =>
+      withSp({
+        "kubernetes.io/secret/clientid": Buffer.from(suite.sp.clientSecret).toString("base64"),
+        "kubernetes.io/secret/clientsecret": Buffer.from(suite.sp.clientId).toString("base64"),
+      }),
     "kubernetes.io/secret/clientid",
     ["not an application (client) id", "swapped"],
   ],
-  ["a client secret that is not base64", () => withSp({ "kubernetes.io/secret/clientsecret": "not base64 at all!" }), "kubernetes.io/secret/clientsecret", ["base64"]],
-  ["an unknown cloud", () => withSp({ cloudname: "AzureMoonCloud" }), "cloudname", ["AzurePublicCloud", "AzureStackCloud"]],
-  ["both identity flags", () => withSp({ usepodidentity: "true", usevmmanagedidentity: "true" }), "usepodidentity", ["only one"]],
-  ["a flag that is not true or false", () => withSp({ usevmmanagedidentity: "yes" }), "usevmmanagedidentity", ['"true" or "false"']],
+  [
+    "a client secret that is not base64",
+    () => withSp({ "kubernetes.io/secret/clientsecret": "not base64 at all!" }),
+    "kubernetes.io/secret/clientsecret",
+    ["base64"],
+  ],
+  [
+    "an unknown cloud",
+    () => withSp({ cloudname: "AzureMoonCloud" }),
+    "cloudname",
+    ["AzurePublicCloud", "AzureStackCloud"],
+  ],
+  [
+    "both identity flags",
+    () => withSp({ usepodidentity: "true", usevmmanagedidentity: "true" }),
+    "usepodidentity",
+    ["only one"],
+  ],
+  [
+    "a flag that is not true or false",
+    () => withSp({ usevmmanagedidentity: "yes" }),
+    "usevmmanagedidentity",
+    ['"true" or "false"'],
+  ],
 ];
 
 test.each(CASES)("%s is refused before anything is mounted", async (_case, options, option, words) => {
@@ -73,12 +157,17 @@ test.each(CASES)("%s is refused before anything is mounted", async (_case, optio
 test("a missing JSON argument is refused", async () => {
   const volume = suite.kubelet.newVolume();
   const result = await suite.kubelet.call(["mount", volume.dir], volume);
-  expect(expectSingleJson(result.combined)).toEqual({ status: "Failure", message: expect.stringContaining("<json-options>") });
+  expect(expectSingleJson(result.combined)).toEqual({
+    status: "Failure",
+    message: expect.stringContaining("<json-options>"),
+  });
   expect(result.code).toBe(1);
 });
 
 test("AzureStackCloud without a readable environment file is refused", async () => {
-  for (const env of [{}, { AZURE_ENVIRONMENT_FILEPATH: "/nonexistent/azurestack.json" }] as Array<Record<string, string>>) {
+  for (const env of [{}, { AZURE_ENVIRONMENT_FILEPATH: "/nonexistent/azurestack.json" }] as Array<
+    Record<string, string>
+  >) {
     const volume = suite.kubelet.newVolume();
     const result = await suite.kubelet.mount(volume, withSp({ cloudname: "AzureStackCloud" }), env);
     const answer = expectSingleJson(result.combined);
@@ -92,7 +181,10 @@ test("a <dir> that is a file is refused and left alone", async () => {
   const file = join(dirname(volume.dir), "not-a-dir");
   writeFileSync(file, "keep me");
   const result = await suite.kubelet.call(["mount", file, JSON.stringify(withSp({}))]);
-  expect(expectSingleJson(result.combined)).toEqual({ status: "Failure", message: expect.stringContaining("not a directory") });
+  expect(expectSingleJson(result.combined)).toEqual({
+    status: "Failure",
+    message: expect.stringContaining("not a directory"),
+  });
   expect(findMount(file)).toBeUndefined();
   expect(readFileSync(file, "utf8")).toBe("keep me");
 });

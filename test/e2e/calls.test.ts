@@ -28,7 +28,11 @@ test("version loads no Azure SDK, as init does not: a bad mount, which does, sho
   const work = mkdtempSync(join(tmpdir(), "kv-loaded-"));
   try {
     const probe = join(work, "probe.cjs");
-    writeFileSync(probe, 'process.on("exit", () => require("node:fs").writeFileSync(process.env.LOADED_OUT, JSON.stringify(process.moduleLoadList)));');
+    writeFileSync(
+      probe,
+      'process.on("exit", () => require("node:fs").writeFileSync(process.env.LOADED_OUT, ' +
+        "JSON.stringify(process.moduleLoadList)));",
+    );
     const loadedBy = async (args: string[]) => {
       const out = join(work, "loaded.json");
       await kubelet.call(args, undefined, { NODE_OPTIONS: `--require ${probe}`, LOADED_OUT: out });
@@ -43,16 +47,34 @@ test("version loads no Azure SDK, as init does not: a bad mount, which does, sho
   }
 });
 
-test.each(["attach", "detach", "waitforattach", "isattached", "mountdevice", "unmountdevice", "getvolumename", "expandvolume", "nodeexpand"])(
-  "%s answers Not supported with exit 1, so kubelet falls back to its defaults",
-  async (call) => {
-    const result = await kubelet.call([call, "{}", "node-1"]);
-    expect(expectSingleJson(result.combined)).toEqual({ status: "Not supported", message: expect.stringContaining(`'${call}'`) });
-    expect(result.code).toBe(1);
-  },
-);
+test.each([
+  "attach",
+  "detach",
+  "waitforattach",
+  "isattached",
+  "mountdevice",
+  "unmountdevice",
+  "getvolumename",
+  "expandvolume",
+  "nodeexpand",
+])("%s answers Not supported with exit 1, so kubelet falls back to its defaults", async (call) => {
+  const result = await kubelet.call([call, "{}", "node-1"]);
+  expect(expectSingleJson(result.combined)).toEqual({
+    status: "Not supported",
+    message: expect.stringContaining(`'${call}'`),
+  });
+  expect(result.code).toBe(1);
+});
 
-const COMMANDS = ["kv init", "kv mount <dir>", "kv unmount <dir>", "kv version", "kv check <manifest>", "kv refresh", "kv help"];
+const COMMANDS = [
+  "kv init",
+  "kv mount <dir>",
+  "kv unmount <dir>",
+  "kv version",
+  "kv check <manifest>",
+  "kv refresh",
+  "kv help",
+];
 
 test("no call at all, or an unknown flag, is Not supported too, its usage naming every command", async () => {
   for (const args of [[], ["-v"], ["frobnicate"]]) {
@@ -83,17 +105,24 @@ test("unmount of a directory that is not mounted succeeds and leaves the directo
   expect((await kubelet.unmount(volume)).json).toEqual({ status: "Success" });
 });
 
-test("when kubelet is gone before the answer, the call still does its work, exits as it would have answered, and logs why", async () => {
-  const volume = kubelet.newVolume();
-  // stdout is a pipe nobody reads any more (perl is part of every Debian).
-  const deadPipe = ["perl", "-e", 'pipe(R, W) or die; close R; open(STDOUT, ">&", \\*W) or die; exec @ARGV or die'];
-  const result = await runDriver(["unmount", volume.dir], kubelet.env(volume), { wrapper: deadPipe });
-  expect(result.combined).toBe("");
-  expect(result.code).toBe(0);
-  const events = readFileSync(volume.logFile, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { event: string; status?: string });
-  expect(events.map((e) => e.event)).toEqual(["call", "not-mounted", "done", "answer-unwritable", "answer"]);
-  expect(events.at(-1)?.status).toBe("Success");
-});
+test(
+  "when kubelet is gone before the answer, the call still does its work, exits as it would have answered, " +
+    "and logs why",
+  async () => {
+    const volume = kubelet.newVolume();
+    // stdout is a pipe nobody reads any more (perl is part of every Debian).
+    const deadPipe = ["perl", "-e", 'pipe(R, W) or die; close R; open(STDOUT, ">&", \\*W) or die; exec @ARGV or die'];
+    const result = await runDriver(["unmount", volume.dir], kubelet.env(volume), { wrapper: deadPipe });
+    expect(result.combined).toBe("");
+    expect(result.code).toBe(0);
+    const events = readFileSync(volume.logFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { event: string; status?: string });
+    expect(events.map((e) => e.event)).toEqual(["call", "not-mounted", "done", "answer-unwritable", "answer"]);
+    expect(events.at(-1)?.status).toBe("Success");
+  },
+);
 
 test("unmount without a directory fails with a usage message", async () => {
   const result = await kubelet.call(["unmount"]);
@@ -117,7 +146,12 @@ test("libraries' debug output switched on in kubelet's environment goes to the l
     "kubernetes.io/secret/clientsecret": Buffer.from("secret").toString("base64"),
     mounttimeout: "2",
   };
-  const noisy = { DEBUG: "*", AZURE_LOG_LEVEL: "verbose", TYPESPEC_RUNTIME_LOG_LEVEL: "verbose", HTTPS_PROXY: "http://proxyuser:proxy-password@127.0.0.1:9" };
+  const noisy = {
+    DEBUG: "*",
+    AZURE_LOG_LEVEL: "verbose",
+    TYPESPEC_RUNTIME_LOG_LEVEL: "verbose",
+    HTTPS_PROXY: "http://proxyuser:proxy-password@127.0.0.1:9",
+  };
   const result = await kubelet.mount(volume, options, noisy);
   expect(expectSingleJson(result.combined)).toMatchObject({ status: "Failure" });
   const log = kubelet.log(volume);

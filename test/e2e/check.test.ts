@@ -39,21 +39,45 @@ function write(name: string, documents: object[]): string {
 
 function kvVolume(name: string, options: Record<string, unknown>, secretRef?: string): object {
   // readOnly, as the README's examples: nothing in the pod writes to its secrets.
-  return { name, flexVolume: { driver: "azure/kv", readOnly: true, ...(secretRef ? { secretRef: { name: secretRef } } : {}), options } };
+  return {
+    name,
+    flexVolume: {
+      driver: "azure/kv",
+      readOnly: true,
+      ...(secretRef ? { secretRef: { name: secretRef } } : {}),
+      options,
+    },
+  };
 }
 
-const podSpec = (volumes: object[], fsGroup?: number) => ({ ...(fsGroup === undefined ? {} : { securityContext: { fsGroup } }), containers: [{ name: "app", image: "app" }], volumes });
+const podSpec = (volumes: object[], fsGroup?: number) => ({
+  ...(fsGroup === undefined ? {} : { securityContext: { fsGroup } }),
+  containers: [{ name: "app", image: "app" }],
+  volumes,
+});
 const template = (volumes: object[]) => ({ template: { spec: podSpec(volumes) } });
 
 function workload(kind: string, name: string, volumes: object[], namespace = "shop"): object {
   const metadata = { name, namespace };
   if (kind === "Pod") return { apiVersion: "v1", kind, metadata, spec: podSpec(volumes, 2000) };
-  if (kind === "CronJob") return { apiVersion: "batch/v1", kind, metadata, spec: { schedule: "@daily", jobTemplate: { spec: template(volumes) } } };
+  if (kind === "CronJob")
+    return {
+      apiVersion: "batch/v1",
+      kind,
+      metadata,
+      spec: { schedule: "@daily", jobTemplate: { spec: template(volumes) } },
+    };
   return { apiVersion: kind === "Job" ? "batch/v1" : "apps/v1", kind, metadata, spec: template(volumes) };
 }
 
 function secretManifest(name: string, sp: { clientId: string; clientSecret: string }, type = "azure/kv"): object {
-  return { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "shop" }, type, data: { clientid: base64(sp.clientId), clientsecret: base64(sp.clientSecret) } };
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace: "shop" },
+    type,
+    data: { clientid: base64(sp.clientId), clientsecret: base64(sp.clientSecret) },
+  };
 }
 
 const objects = (names: string, types: string, more: Record<string, string> = {}) => ({
@@ -69,14 +93,18 @@ function check(...args: string[]): Promise<DriverResult> {
 }
 
 /** The --json report, after checking the output holds no secret. */
-function report(result: DriverResult, ...secrets: string[]): { ok: boolean; problems: string[]; volumes: Record<string, any>[] } {
+function report(
+  result: DriverResult,
+  ...secrets: string[]
+): { ok: boolean; problems: string[]; volumes: Record<string, any>[] } {
   for (const secret of [SECRET_VALUE, ...secrets]) expect(result.combined).not.toContain(secret);
   return JSON.parse(result.stdout);
 }
 
 describe("kv check without --fetch", () => {
   test("every workload kind, in several documents and a List: all valid, exit 0", async () => {
-    const volume = (n: string) => kvVolume("secrets", objects("db-password", "secret", { keyvaultobjectaliases: n }), "kv-creds");
+    const volume = (n: string) =>
+      kvVolume("secrets", objects("db-password", "secret", { keyvaultobjectaliases: n }), "kv-creds");
     const kinds = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"];
     const manifest = write("all-kinds.yaml", [
       workload("Pod", "web-0", [volume("a"), { name: "scratch", emptyDir: {} }]),
@@ -88,7 +116,9 @@ describe("kv check without --fetch", () => {
     expect(text.stderr).toBe("");
     expect(text.stdout).toContain('Pod shop/web-0, volume "secrets": valid');
     expect(text.stdout).toContain('CronJob shop/cronjob, volume "secrets": valid');
-    expect(text.stdout).toContain(`service principal ${checker.clientId} (Secret "kv-creds"), files mode 0644, group 2000`);
+    expect(text.stdout).toContain(
+      `service principal ${checker.clientId} (Secret "kv-creds"), files mode 0644, group 2000`,
+    );
     expect(text.stdout).toContain("7 azure/kv volume(s): 7 valid, 0 invalid. All is well.");
     expect(text.code).toBe(0);
 
@@ -96,28 +126,66 @@ describe("kv check without --fetch", () => {
     const parsed = report(json, checker.clientSecret, base64(checker.clientSecret));
     expect(parsed.ok).toBe(true);
     expect(parsed.volumes.map((v) => v.workload.kind)).toEqual(["Pod", ...kinds]);
-    expect(parsed.volumes[0]).toMatchObject({ volume: "secrets", valid: true, vault: "contoso-kv", fileMode: "0644", fsGroup: 2000, notes: [] });
-    expect(parsed.volumes[0].objects).toEqual([{ object: "secret/db-password", type: "secret", name: "db-password", file: "a", format: "default", encoding: "utf-8" }]);
+    expect(parsed.volumes[0]).toMatchObject({
+      volume: "secrets",
+      valid: true,
+      vault: "contoso-kv",
+      fileMode: "0644",
+      fsGroup: 2000,
+      notes: [],
+    });
+    expect(parsed.volumes[0].objects).toEqual([
+      {
+        object: "secret/db-password",
+        type: "secret",
+        name: "db-password",
+        file: "a",
+        format: "default",
+        encoding: "utf-8",
+      },
+    ]);
     expect(json.code).toBe(0);
   });
 
   test("broken volumes: each one's problem, in the driver's words, and exit 1", async () => {
     const manifest = write("broken.yaml", [
-      workload("Deployment", "pfx-cert", [kvVolume("tls", objects("web-tls", "cert", { keyvaultobjectformats: "pfx", usevmmanagedidentity: "true" }))]),
-      workload("Pod", "no-tenant", [kvVolume("secrets", { ...objects("db-password", "secret", { usevmmanagedidentity: "true" }), tenantid: undefined })]),
-      workload("Pod", "unquoted", [kvVolume("secrets", objects("db-password", "secret", { usepodidentity: true as unknown as string }))]),
-      workload("Pod", "mode", [kvVolume("secrets", objects("db-password", "secret", { usevmmanagedidentity: "true", filepermission: "4755" }))]),
+      workload("Deployment", "pfx-cert", [
+        kvVolume("tls", objects("web-tls", "cert", { keyvaultobjectformats: "pfx", usevmmanagedidentity: "true" })),
+      ]),
+      workload("Pod", "no-tenant", [
+        kvVolume("secrets", {
+          ...objects("db-password", "secret", { usevmmanagedidentity: "true" }),
+          tenantid: undefined,
+        }),
+      ]),
+      workload("Pod", "unquoted", [
+        kvVolume("secrets", objects("db-password", "secret", { usepodidentity: true as unknown as string })),
+      ]),
+      workload("Pod", "mode", [
+        kvVolume("secrets", objects("db-password", "secret", { usevmmanagedidentity: "true", filepermission: "4755" })),
+      ]),
       workload("Pod", "opaque", [kvVolume("secrets", objects("db-password", "secret"), "opaque-creds")]),
-      workload("Pod", "good", [kvVolume("secrets", objects("db-password", "secret", { usevmmanagedidentity: "true" }))]),
+      workload("Pod", "good", [
+        kvVolume("secrets", objects("db-password", "secret", { usevmmanagedidentity: "true" })),
+      ]),
       secretManifest("opaque-creds", checker, "Opaque"),
     ]);
     const result = await check(manifest);
     const lines = result.stdout;
-    expect(lines).toContain('Deployment shop/pfx-cert, volume "tls": INVALID\n  option keyvaultobjectformats: entry 1 ("pfx") does not fit cert "web-tls"; formats by type: secret: pem or pfx');
+    expect(lines).toContain(
+      'Deployment shop/pfx-cert, volume "tls": INVALID\n  option keyvaultobjectformats: entry 1 ("pfx") does ' +
+        'not fit cert "web-tls"; formats by type: secret: pem or pfx',
+    );
     expect(lines).toContain('Pod shop/no-tenant, volume "secrets": INVALID\n  option tenantid: is required');
-    expect(lines).toContain('option usepodidentity: `true` is a boolean in YAML 1.1 (as kubectl reads it), and the API server takes only strings in flexVolume options; quote it: usepodidentity: "true"');
+    expect(lines).toContain(
+      "option usepodidentity: `true` is a boolean in YAML 1.1 (as kubectl reads it), and the API server takes " +
+        'only strings in flexVolume options; quote it: usepodidentity: "true"',
+    );
     expect(lines).toContain('option filepermission: "4755" sets setuid, setgid or sticky bits');
-    expect(lines).toContain('Secret "opaque-creds" has type "Opaque", but kubelet passes a flexVolume\'s secretRef only from a Secret of type "azure/kv"');
+    expect(lines).toContain(
+      'Secret "opaque-creds" has type "Opaque", but kubelet passes a flexVolume\'s secretRef only from a Secret ' +
+        'of type "azure/kv"',
+    );
     expect(lines).toContain('Pod shop/good, volume "secrets": valid');
     expect(lines).toContain("6 azure/kv volume(s): 1 valid, 5 invalid. Problems found.");
     expect(result.combined).not.toContain(checker.clientSecret);
@@ -134,15 +202,29 @@ describe("kv check without --fetch", () => {
   test("YAML 1.1 values kubectl would send as no string: every one, per volume, with the fix, exit 1", async () => {
     const path = join(dir, "yaml11.yaml");
     const pod = (name: string, options: string) =>
-      `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n  volumes:\n  - name: secrets\n    flexVolume:\n      driver: azure/kv\n      options:\n${options}`;
-    writeFileSync(path, pod("web", "        keyvaultname: contoso-kv\n        keyvaultobjectnames: db\n        keyvaultobjectaliases: on\n        filemode: 0755\n        usepodidentity: yes\n") + "---\n" + pod("api", "        keyvaultname: ~\n"));
+      `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n  volumes:\n  - name: secrets\n    ` +
+      `flexVolume:\n      driver: azure/kv\n      options:\n${options}`;
+    writeFileSync(
+      path,
+      pod(
+        "web",
+        "        keyvaultname: contoso-kv\n        keyvaultobjectnames: db\n        keyvaultobjectaliases: " +
+          "on\n        filemode: 0755\n        usepodidentity: yes\n",
+      ) +
+        "---\n" +
+        pod("api", "        keyvaultname: ~\n"),
+    );
     const result = await check(path);
     expect(result.stdout).toContain(
       'Pod web, volume "secrets": INVALID\n' +
-        "  option keyvaultobjectaliases: `on` is a boolean in YAML 1.1 (as kubectl reads it), and the API server takes only strings in flexVolume options; quote it: keyvaultobjectaliases: \"on\"\n" +
+        "  option keyvaultobjectaliases: `on` is a boolean in YAML 1.1 (as kubectl reads it), and the API " +
+        'server takes only strings in flexVolume options; quote it: keyvaultobjectaliases: "on"\n' +
         "  option filemode: `0755` is a number in YAML 1.1",
     );
-    expect(result.stdout).toContain('usepodidentity: `yes` is a boolean in YAML 1.1 (as kubectl reads it), and the API server takes only strings in flexVolume options; quote it: usepodidentity: "yes"');
+    expect(result.stdout).toContain(
+      "usepodidentity: `yes` is a boolean in YAML 1.1 (as kubectl reads it), and the API server takes only " +
+        'strings in flexVolume options; quote it: usepodidentity: "yes"',
+    );
     expect(result.stdout).toContain("  option keyvaultobjecttypes: is required");
     expect(result.stdout).toContain('  warning: option keyvaultname: "contoso-kv" looks like');
     expect(result.stdout).toContain('Pod api, volume "secrets": INVALID\n  option keyvaultname: `~` is a null');
@@ -152,12 +234,17 @@ describe("kv check without --fetch", () => {
 
   test("a YAML error is reported by file line without quoting the document, and fails the check", async () => {
     const path = join(dir, "bad.yaml");
-    const before = `${stringify(workload("Pod", "web", [kvVolume("s", objects("db-password", "secret", { usevmmanagedidentity: "true" }))]))}---\n`;
+    const volume = kvVolume("s", objects("db-password", "secret", { usevmmanagedidentity: "true" }));
+    const before = `${stringify(workload("Pod", "web", [volume]))}---\n`;
     writeFileSync(path, `${before}kind: Secret\ndata:\n  clientsecret: ${SECRET_VALUE}: oops\n`);
     const result = await check(path, "--json");
     const parsed = report(result);
     const line = before.split("\n").length + 2;
-    expect(parsed.problems).toEqual([expect.stringMatching(new RegExp(`^${path}, document 2: is not valid YAML at line ${line}, column \\d+ \\(.+\\)$`))]);
+    expect(parsed.problems).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${path}, document 2: is not valid YAML at line ${line}, column \\d+ \\(.+\\)$`),
+      ),
+    ]);
     expect(parsed.volumes).toHaveLength(1);
     expect(result.code).toBe(1);
   });
@@ -165,7 +252,11 @@ describe("kv check without --fetch", () => {
   test("a manifest from standard input without azure/kv volumes is not a pass", () => {
     const driver = driverPath();
     const [file, args] = driver.endsWith(".js") ? [process.execPath, [driver]] : [driver, []];
-    const result = spawnSync(file, [...args, "check", "-"], { input: stringify(workload("Pod", "web", [{ name: "x", emptyDir: {} }])), encoding: "utf8", env: { PATH: process.env.PATH, KV_DRIVER_LOG: join(dir, "kv-driver.log") } });
+    const result = spawnSync(file, [...args, "check", "-"], {
+      input: stringify(workload("Pod", "web", [{ name: "x", emptyDir: {} }])),
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, KV_DRIVER_LOG: join(dir, "kv-driver.log") },
+    });
     expect(result.stdout).toContain("no flexVolume with driver azure/kv in standard input");
     expect(result.status).toBe(1);
   });
@@ -174,11 +265,31 @@ describe("kv check without --fetch", () => {
     ["no manifest", [], "missing required argument 'manifest'"],
     ["an unreadable manifest", ["/nonexistent/deploy.yaml"], "cannot read /nonexistent/deploy.yaml: ENOENT"],
     ["an unknown flag", ["x.yaml", "--fetchh"], "unknown option '--fetchh'"],
-    ["--client-id without --client-secret", ["x.yaml", "--fetch", "--client-id", "00000000-0000-0000-0000-000000000001"], "--client-id and --client-secret go together"],
-    ["credentials without --fetch", ["x.yaml", "--use-managed-identity"], "credentials are only used to fetch: add --fetch"],
-    ["two sources of credentials", ["x.yaml", "--fetch", "--use-managed-identity", "--secret-file", "s.yaml"], "give one source of credentials"],
-    ["a client id that is no GUID", ["x.yaml", "--fetch", "--client-id", "a b", "--client-secret", "s"], "--client-id must be a client id"],
-    ["a managed identity client id without the flag", ["x.yaml", "--fetch", "--managed-identity-client-id", "abc"], "needs --use-managed-identity"],
+    [
+      "--client-id without --client-secret",
+      ["x.yaml", "--fetch", "--client-id", "00000000-0000-0000-0000-000000000001"],
+      "--client-id and --client-secret go together",
+    ],
+    [
+      "credentials without --fetch",
+      ["x.yaml", "--use-managed-identity"],
+      "credentials are only used to fetch: add --fetch",
+    ],
+    [
+      "two sources of credentials",
+      ["x.yaml", "--fetch", "--use-managed-identity", "--secret-file", "s.yaml"],
+      "give one source of credentials",
+    ],
+    [
+      "a client id that is no GUID",
+      ["x.yaml", "--fetch", "--client-id", "a b", "--client-secret", "s"],
+      "--client-id must be a client id",
+    ],
+    [
+      "a managed identity client id without the flag",
+      ["x.yaml", "--fetch", "--managed-identity-client-id", "abc"],
+      "needs --use-managed-identity",
+    ],
   ])("usage error: %s (exit 2, message on stderr)", async (_title, args, message) => {
     const result = await check(...args);
     expect(result.stderr).toContain(message);
@@ -197,7 +308,13 @@ describe("kv check without --fetch", () => {
 describe("kv check --fetch", () => {
   const manifest = () =>
     write("fetch.yaml", [
-      workload("Deployment", "web", [kvVolume("secrets", objects("db-password;signing;missing;api-token;flaky", "secret;key;secret;secret;secret"), "kv-creds")]),
+      workload("Deployment", "web", [
+        kvVolume(
+          "secrets",
+          objects("db-password;signing;missing;api-token;flaky", "secret;key;secret;secret;secret"),
+          "kv-creds",
+        ),
+      ]),
     ]);
 
   test("reports each object: ok, forbidden with the fix, not found, throttled, network; exit 1", async () => {
@@ -215,7 +332,9 @@ describe("kv check --fetch", () => {
       ["secret/flaky", "network"],
     ]);
     expect(parsed.volumes[0].objects[0].bytes).toBe(Buffer.byteLength(SECRET_VALUE));
-    expect(parsed.volumes[0].objects[1].detail).toContain(`az keyvault set-policy --name contoso-kv --key-permissions get --spn ${checker.clientId}`);
+    expect(parsed.volumes[0].objects[1].detail).toContain(
+      `az keyvault set-policy --name contoso-kv --key-permissions get --spn ${checker.clientId}`,
+    );
     expect(parsed.volumes[0].fetch).toEqual({ status: "fetched", principal: `service principal ${checker.clientId}` });
     expect(parsed.ok).toBe(false);
     expect(result.code).toBe(1);
@@ -224,8 +343,15 @@ describe("kv check --fetch", () => {
   test("fetches a volume's objects at once, as a mount does, and reports them in the manifest's order", async () => {
     suite.azure.injectFault({ latencyMs: 200 }, { service: "keyvault" });
     suite.azure.resetStats();
-    const path = write("at-once.yaml", [workload("Pod", "web", [kvVolume("secrets", objects("db-password;api-token;flaky", "secret;secret;secret"), "kv-creds")])]);
-    const parsed = report(await check(path, "--fetch", "--client-id", checker.clientId, "--client-secret", checker.clientSecret, "--json"), checker.clientSecret);
+    const path = write("at-once.yaml", [
+      workload("Pod", "web", [
+        kvVolume("secrets", objects("db-password;api-token;flaky", "secret;secret;secret"), "kv-creds"),
+      ]),
+    ]);
+    const parsed = report(
+      await check(path, "--fetch", "--client-id", checker.clientId, "--client-secret", checker.clientSecret, "--json"),
+      checker.clientSecret,
+    );
     expect(parsed.volumes[0].objects.map((o: Record<string, unknown>) => [o.object, o.status])).toEqual([
       ["secret/db-password", "ok"],
       ["secret/api-token", "ok"],
@@ -235,7 +361,16 @@ describe("kv check --fetch", () => {
   });
 
   test("as the service principal on the command line, everything readable: exit 0, the text report", async () => {
-    const result = await check(write("ok.yaml", [workload("Pod", "web", [kvVolume("secrets", objects("db-password;api-token", "secret;secret"), "kv-creds")])]), "--fetch", "--client-id", checker.clientId, "--client-secret", checker.clientSecret);
+    const result = await check(
+      write("ok.yaml", [
+        workload("Pod", "web", [kvVolume("secrets", objects("db-password;api-token", "secret;secret"), "kv-creds")]),
+      ]),
+      "--fetch",
+      "--client-id",
+      checker.clientId,
+      "--client-secret",
+      checker.clientSecret,
+    );
     expect(result.stdout).toContain(`fetched as service principal ${checker.clientId}:`);
     expect(result.stdout).toMatch(/secret\/db-password +-> db-password +ok \(\d+ bytes\)/);
     expect(result.stdout).toContain("2 of 2 object(s) fetched. All is well.");
@@ -253,7 +388,12 @@ describe("kv check --fetch", () => {
 
   test("a wrong client secret is one token failure for the volume", async () => {
     const wrong = { clientId: checker.clientId, clientSecret: "not-the-right-secret-1234" };
-    const result = await check(manifest(), "--fetch", "--secret-file", write("wrong.yaml", [secretManifest("kv-creds", wrong)]));
+    const result = await check(
+      manifest(),
+      "--fetch",
+      "--secret-file",
+      write("wrong.yaml", [secretManifest("kv-creds", wrong)]),
+    );
     expect(result.stdout).toMatch(/fetch FAILED: cannot get an access token as service principal .*AADSTS7000215/);
     expect(result.combined).not.toContain(wrong.clientSecret);
     expect(result.code).toBe(1);
@@ -265,8 +405,12 @@ describe("kv check --fetch", () => {
       workload("Pod", "sp", [kvVolume("secrets", objects("db-password", "secret"), "elsewhere")]),
     ]);
     const result = await check(path, "--fetch");
-    expect(result.stdout).toContain("not fetched: pod identity tokens come from NMI, which answers only pods inside the cluster");
-    expect(result.stdout).toContain('not fetched: the secretRef Secret "elsewhere" is not in the manifest; pass it with --secret-file');
+    expect(result.stdout).toContain(
+      "not fetched: pod identity tokens come from NMI, which answers only pods inside the cluster",
+    );
+    expect(result.stdout).toContain(
+      'not fetched: the secretRef Secret "elsewhere" is not in the manifest; pass it with --secret-file',
+    );
     expect(result.stdout).toContain("nothing fetched: 2 volume(s) not fetched, each saying why above. Problems found.");
     expect(result.stdout).not.toContain("0 of 0");
     expect(suite.azure.stats("nmi").requests).toBe(0);
@@ -274,9 +418,17 @@ describe("kv check --fetch", () => {
   });
 
   test("content that cannot become the file asked for is reported as invalid content", async () => {
-    const path = write("content.yaml", [workload("Pod", "web", [kvVolume("tls", objects("db-password", "secret", { keyvaultobjectformats: "pem" }), "kv-creds")]), secretManifest("kv-creds", checker)]);
+    const path = write("content.yaml", [
+      workload("Pod", "web", [
+        kvVolume("tls", objects("db-password", "secret", { keyvaultobjectformats: "pem" }), "kv-creds"),
+      ]),
+      secretManifest("kv-creds", checker),
+    ]);
     const result = await check(path, "--fetch", "--json");
-    expect(report(result, checker.clientSecret).volumes[0].objects[0]).toMatchObject({ status: "invalid content", detail: expect.stringContaining("content type is not set") });
+    expect(report(result, checker.clientSecret).volumes[0].objects[0]).toMatchObject({
+      status: "invalid content",
+      detail: expect.stringContaining("content type is not set"),
+    });
     expect(result.code).toBe(1);
   });
 });

@@ -53,12 +53,30 @@ describeAsRoot("without HTTPS_PROXY (real root only: serves port 443)", () => {
   async function mountOne(env: Record<string, string>): Promise<{ answer: Record<string, unknown>; log: string }> {
     const dir = makeVolumeDir(root);
     const log = `${dir}.log`;
-    const options = kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: NAMES[0], keyvaultobjecttypes: "secret", tenantid: azure.tenantId }, sp);
-    const result = await runDriver(["mount", dir, JSON.stringify(options)], { NODE_EXTRA_CA_CERTS: azure.env.NODE_EXTRA_CA_CERTS, KV_DRIVER_LOG: log, KV_STATE_DIR: join(root, "state"), ...env }, { wrapper: hostsWrapper(root, ADDRESS, ["login.microsoftonline.com", VAULT_HOST]) });
+    const options = kubeletOptions(
+      {
+        keyvaultname: "contoso-kv",
+        keyvaultobjectnames: NAMES[0],
+        keyvaultobjecttypes: "secret",
+        tenantid: azure.tenantId,
+      },
+      sp,
+    );
+    const result = await runDriver(
+      ["mount", dir, JSON.stringify(options)],
+      {
+        NODE_EXTRA_CA_CERTS: azure.env.NODE_EXTRA_CA_CERTS,
+        KV_DRIVER_LOG: log,
+        KV_STATE_DIR: join(root, "state"),
+        ...env,
+      },
+      { wrapper: hostsWrapper(root, ADDRESS, ["login.microsoftonline.com", VAULT_HOST]) },
+    );
     return { answer: expectSingleJson(result.combined), log: readFileSync(log, "utf8") };
   }
 
-  const tunnels = () => azure.requests.filter((r) => r.service === "proxy" && r.method === "CONNECT").map((r) => r.host);
+  const tunnels = () =>
+    azure.requests.filter((r) => r.service === "proxy" && r.method === "CONNECT").map((r) => r.host);
 
   test.each([
     ["*", []],
@@ -67,36 +85,64 @@ describeAsRoot("without HTTPS_PROXY (real root only: serves port 443)", () => {
     [`${VAULT_HOST}:443`, ["login.microsoftonline.com:443"]],
     [`${VAULT_HOST}:8443`, ["login.microsoftonline.com:443", `${VAULT_HOST}:443`]],
     ["login.microsoftonline.com, Vault.Azure.Net", []],
-  ])("with HTTPS_PROXY and NO_PROXY=%s, the proxy tunnels to %j and the rest goes directly", async (noProxy, proxied) => {
-    const { answer } = await mountOne({ HTTPS_PROXY: azure.env.HTTPS_PROXY, NO_PROXY: noProxy });
-    expect(answer).toEqual({ status: "Success" });
-    expect(tunnels().sort()).toEqual([...proxied].sort());
-    expect(azure.requests.filter((r) => r.service === "keyvault").at(-1)?.status).toBe(200);
-  });
+  ])(
+    "with HTTPS_PROXY and NO_PROXY=%s, the proxy tunnels to %j and the rest goes directly",
+    async (noProxy, proxied) => {
+      const { answer } = await mountOne({ HTTPS_PROXY: azure.env.HTTPS_PROXY, NO_PROXY: noProxy });
+      expect(answer).toEqual({ status: "Success" });
+      expect(tunnels().sort()).toEqual([...proxied].sort());
+      expect(azure.requests.filter((r) => r.service === "keyvault").at(-1)?.status).toBe(200);
+    },
+  );
 
   test("NODE_TLS_REJECT_UNAUTHORIZED=0 does not let a vault certificate for another host through", async () => {
     azure.serveCertificate(VAULT_HOST, "wrong-host");
     const { answer, log } = await mountOne({ NODE_TLS_REJECT_UNAUTHORIZED: "0" });
-    const detail = `secret/${NAMES[0]}: network: the TLS certificate presented for ${VAULT_HOST} names another host (ERR_TLS_CERT_ALTNAME_INVALID: `;
+    const detail =
+      `secret/${NAMES[0]}: network: the TLS certificate presented for ${VAULT_HOST} names another ` +
+      `host (ERR_TLS_CERT_ALTNAME_INVALID: `;
     expect(answer).toEqual({ status: "Failure", message: expect.stringContaining(detail) });
     expect(log).toContain(detail);
     expect(azure.requests.filter((r) => r.service === "keyvault")).toEqual([]);
   });
 
-  test("a 20-secret mount connects directly, opens its 16 vault connections while the token is requested, and resumes the first one's TLS session", async () => {
-    // Time enough for the connections to be set up before the token arrives.
-    azure.injectFault({ latencyMs: 500 }, { service: "aad" });
-    const dir = makeVolumeDir(root);
-    const log = join(root, "kv-driver.log");
-    const options = kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: NAMES.join(";"), keyvaultobjecttypes: NAMES.map(() => "secret").join(";"), tenantid: azure.tenantId }, sp);
-    const env = { NODE_EXTRA_CA_CERTS: azure.env.NODE_EXTRA_CA_CERTS, KV_DRIVER_LOG: log, KV_STATE_DIR: join(root, "state") };
-    // The speed door's pool is what opens connections ahead: on for this test whatever the run's switch says.
-    const result = await runDriver(["mount", dir, JSON.stringify(options)], { ...env, KV_SPEED_TRICKS: "on" }, { wrapper: hostsWrapper(root, ADDRESS, ["login.microsoftonline.com", VAULT_HOST]) });
+  test(
+    "a 20-secret mount connects directly, opens its 16 vault connections while the token is requested, and " +
+      "resumes the first one's TLS session",
+    async () => {
+      // Time enough for the connections to be set up before the token arrives.
+      azure.injectFault({ latencyMs: 500 }, { service: "aad" });
+      const dir = makeVolumeDir(root);
+      const log = join(root, "kv-driver.log");
+      const options = kubeletOptions(
+        {
+          keyvaultname: "contoso-kv",
+          keyvaultobjectnames: NAMES.join(";"),
+          keyvaultobjecttypes: NAMES.map(() => "secret").join(";"),
+          tenantid: azure.tenantId,
+        },
+        sp,
+      );
+      const env = {
+        NODE_EXTRA_CA_CERTS: azure.env.NODE_EXTRA_CA_CERTS,
+        KV_DRIVER_LOG: log,
+        KV_STATE_DIR: join(root, "state"),
+      };
+      // The speed door's pool is what opens connections ahead: on for this test whatever the run's switch says.
+      const result = await runDriver(
+        ["mount", dir, JSON.stringify(options)],
+        { ...env, KV_SPEED_TRICKS: "on" },
+        { wrapper: hostsWrapper(root, ADDRESS, ["login.microsoftonline.com", VAULT_HOST]) },
+      );
 
-    expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
-    expect(readFileSync(log, "utf8")).toContain(`"event":"mounted","call":"mount","dir":"${dir}",`);
-    expect(azure.requests.filter((r) => r.service === "proxy")).toEqual([]);
-    expect(azure.requests.filter((r) => r.service === "keyvault").map((r) => r.status)).toEqual(NAMES.map(() => 200));
-    expect(azure.tlsSessions.filter((s) => s.host === VAULT_HOST).map((s) => s.resumed)).toEqual([false, ...Array(15).fill(true)]);
-  });
+      expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
+      expect(readFileSync(log, "utf8")).toContain(`"event":"mounted","call":"mount","dir":"${dir}",`);
+      expect(azure.requests.filter((r) => r.service === "proxy")).toEqual([]);
+      expect(azure.requests.filter((r) => r.service === "keyvault").map((r) => r.status)).toEqual(NAMES.map(() => 200));
+      expect(azure.tlsSessions.filter((s) => s.host === VAULT_HOST).map((s) => s.resumed)).toEqual([
+        false,
+        ...Array(15).fill(true),
+      ]);
+    },
+  );
 });

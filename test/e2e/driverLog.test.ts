@@ -17,8 +17,21 @@ const BOUND = { timeoutMs: 20_000 };
 const pod = { name: "cart-0", namespace: "shop" };
 
 function podOptions(names: string, extra: Record<string, string> = {}, uid?: string): Record<string, string> {
-  const types = names.split(";").map(() => "secret").join(";");
-  return kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: names, keyvaultobjecttypes: types, tenantid: suite.azure.tenantId, ...extra }, suite.sp, { ...pod, uid });
+  const types = names
+    .split(";")
+    .map(() => "secret")
+    .join(";");
+  return kubeletOptions(
+    {
+      keyvaultname: "contoso-kv",
+      keyvaultobjectnames: names,
+      keyvaultobjecttypes: types,
+      tenantid: suite.azure.tenantId,
+      ...extra,
+    },
+    suite.sp,
+    { ...pod, uid },
+  );
 }
 
 describe.each([
@@ -30,7 +43,11 @@ describe.each([
   test.each<[string, (dir: string) => string[], Record<string, unknown>]>([
     ["init", () => ["init"], { status: "Success", capabilities: { attach: false, fsGroup: false } }],
     ["unmount", (dir) => ["unmount", dir], { status: "Success" }],
-    ["a refused mount", (dir) => ["mount", dir, JSON.stringify(podOptions("db-password", { keyvaultname: "-bad" }))], { status: "Failure", message: expect.stringContaining("option keyvaultname") }],
+    [
+      "a refused mount",
+      (dir) => ["mount", dir, JSON.stringify(podOptions("db-password", { keyvaultname: "-bad" }))],
+      { status: "Failure", message: expect.stringContaining("option keyvaultname") },
+    ],
   ])("%s still answers exactly one JSON object, at once", async (_call, args, expected) => {
     const volume = suite.kubelet.newVolume();
     const log = makeLog(join(volume.dir, ".."));
@@ -65,8 +82,11 @@ test("every line of a mount names the call, its <dir> and the pod; of an unmount
   const result = await suite.kubelet.mount(volume, podOptions("db-password", {}, volume.podUid));
   expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
   const mountLines = suite.kubelet.logEvents(volume);
-  expect(mountLines.map((line) => line.event)).toEqual(expect.arrayContaining(["call", "fetching", "mounted", "done", "answer"]));
-  for (const line of mountLines) expect(line).toMatchObject({ call: "mount", dir: volume.dir, pod: "shop/cart-0", podUid: volume.podUid });
+  expect(mountLines.map((line) => line.event)).toEqual(
+    expect.arrayContaining(["call", "fetching", "mounted", "done", "answer"]),
+  );
+  for (const line of mountLines)
+    expect(line).toMatchObject({ call: "mount", dir: volume.dir, pod: "shop/cart-0", podUid: volume.podUid });
 
   expect((await suite.kubelet.unmount(volume)).json).toEqual({ status: "Success" });
   const unmountLines = suite.kubelet.logEvents(volume).slice(mountLines.length);
@@ -78,11 +98,15 @@ test("every line of a mount names the call, its <dir> and the pod; of an unmount
 
 test("a refused mount's lines name the pod too, and never a secret", async () => {
   const volume = suite.kubelet.newVolume();
-  const result = await suite.kubelet.mount(volume, podOptions("db-password", { keyvaultobjecttypes: "password" }, volume.podUid));
+  const result = await suite.kubelet.mount(
+    volume,
+    podOptions("db-password", { keyvaultobjecttypes: "password" }, volume.podUid),
+  );
   expect(expectSingleJson(result.combined)).toMatchObject({ status: "Failure" });
   const lines = suite.kubelet.logEvents(volume);
   expect(lines.map((line) => line.event)).toEqual(["call", "failed", "answer"]);
-  for (const line of lines) expect(line).toMatchObject({ call: "mount", dir: volume.dir, pod: "shop/cart-0", podUid: volume.podUid });
+  for (const line of lines)
+    expect(line).toMatchObject({ call: "mount", dir: volume.dir, pod: "shop/cart-0", podUid: volume.podUid });
   expect(suite.kubelet.log(volume)).not.toContain(suite.sp.clientSecret);
   expect(suite.kubelet.log(volume)).not.toContain(Buffer.from(suite.sp.clientSecret).toString("base64"));
 });
@@ -91,12 +115,20 @@ test("each object that failed is logged at error, with its cause", async () => {
   const volume = suite.kubelet.newVolume();
   suite.azure.resetStats();
   const result = await suite.kubelet.mount(volume, podOptions("db-password;no-such-secret;gone-too"));
-  expect(expectSingleJson(result.combined)).toMatchObject({ status: "Failure", message: expect.stringContaining("2 object(s)") });
+  expect(expectSingleJson(result.combined)).toMatchObject({
+    status: "Failure",
+    message: expect.stringContaining("2 object(s)"),
+  });
   expect(findMount(volume.dir)).toBeUndefined();
   expect(suite.azure.requests.filter((r) => r.service === "keyvault" && r.status === 404)).toHaveLength(2);
   const failed = suite.kubelet.logEvents(volume).filter((line) => line.event === "object-failed");
   // In the order they failed: concurrent requests.
-  const byObject = failed.map(({ level, object, cause }) => ({ level, object, cause })).sort((a, b) => String(a.object).localeCompare(String(b.object)));
-  expect(byObject).toEqual(["secret/gone-too", "secret/no-such-secret"].map((object) => ({ level: "error", object, cause: "not found" })));
-  for (const line of failed) expect(line).toMatchObject({ vault: "contoso-kv", detail: expect.any(String), call: "mount", dir: volume.dir });
+  const byObject = failed
+    .map(({ level, object, cause }) => ({ level, object, cause }))
+    .sort((a, b) => String(a.object).localeCompare(String(b.object)));
+  expect(byObject).toEqual(
+    ["secret/gone-too", "secret/no-such-secret"].map((object) => ({ level: "error", object, cause: "not found" })),
+  );
+  for (const line of failed)
+    expect(line).toMatchObject({ vault: "contoso-kv", detail: expect.any(String), call: "mount", dir: volume.dir });
 });

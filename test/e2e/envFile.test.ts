@@ -34,13 +34,21 @@ beforeAll(async () => {
 
 async function mount(options: Record<string, string>, kubeletKeys: Record<string, string> = {}) {
   const volume = suite.kubelet.newVolume();
-  const result = await suite.kubelet.mount(volume, kubeletOptions({ keyvaultname: "contoso-kv", tenantid: suite.azure.tenantId, ...options, ...kubeletKeys }, suite.sp));
+  const result = await suite.kubelet.mount(
+    volume,
+    kubeletOptions(
+      { keyvaultname: "contoso-kv", tenantid: suite.azure.tenantId, ...options, ...kubeletKeys },
+      suite.sp,
+    ),
+  );
   return { volume, answer: expectSingleJson(result.combined) };
 }
 
 /** What `. <file>` in sh sets, each variable's bytes as hex (so trailing newlines survive). */
 function sourced(file: string, names: string[]): Record<string, string> {
-  const script = `. "$1" && for name in ${names.join(" ")}; do eval "printf '%s' \\"\\$$name\\"" | od -An -tx1 | tr -d ' \\n'; echo; done`;
+  const script =
+    `. "$1" && for name in ${names.join(" ")}; do eval "printf '%s' \\"\\$$name\\"" | od -An -tx1 ` +
+    `| tr -d ' \\n'; echo; done`;
   const run = spawnSync("sh", ["-c", script, "sh", file], { encoding: "utf8", env: { PATH: process.env.PATH } });
   expect(run.stderr).toBe("");
   const lines = run.stdout.split("\n");
@@ -63,7 +71,10 @@ testWithGid(3000)("sh sources the env file and gets every value exactly as the v
   expect(answer).toEqual({ status: "Success" });
 
   const variables = sourced(join(volume.dir, ".env"), [...names.map((name) => name.toUpperCase()), "TLS_CERT"]);
-  expect(variables).toEqual({ ...Object.fromEntries(names.map((name) => [name.toUpperCase(), VALUES[name]])), TLS_CERT: certificatePem });
+  expect(variables).toEqual({
+    ...Object.fromEntries(names.map((name) => [name.toUpperCase(), VALUES[name]])),
+    TLS_CERT: certificatePem,
+  });
   // The env file is one more file of the volume: same mode and group as the others.
   for (const name of readdirSync(volume.dir)) {
     const stat = statSync(join(volume.dir, name));
@@ -72,9 +83,15 @@ testWithGid(3000)("sh sources the env file and gets every value exactly as the v
 });
 
 test("a value a shell line cannot carry (NUL) fails the mount, naming the object, and nothing is mounted", async () => {
-  const { volume, answer } = await mount({ keyvaultobjectnames: "quotes;with-nul", keyvaultobjecttypes: "secret;secret", envfile: ".env" });
+  const { volume, answer } = await mount({
+    keyvaultobjectnames: "quotes;with-nul",
+    keyvaultobjecttypes: "secret;secret",
+    envfile: ".env",
+  });
   expect(answer.status).toBe("Failure");
-  expect(String(answer.message)).toContain("secret/with-nul: invalid content: cannot go into env file .env: its content holds a NUL character");
+  expect(String(answer.message)).toContain(
+    "secret/with-nul: invalid content: cannot go into env file .env: its content holds a NUL character",
+  );
   expect(String(answer.message)).not.toContain("never-shown");
   expect(suite.kubelet.log(volume)).not.toContain("never-shown");
   expect(findMount(volume.dir)).toBeUndefined();
@@ -82,8 +99,18 @@ test("a value a shell line cannot carry (NUL) fails the mount, naming the object
 
 test("a bad variable name is refused before anything is fetched", async () => {
   suite.azure.resetStats();
-  const { volume, answer } = await mount({ keyvaultobjectnames: "quotes", keyvaultobjecttypes: "secret", envfile: ".env", keyvaultobjectenvnames: "MY-VAR" });
-  expect(answer).toEqual({ status: "Failure", message: expect.stringContaining('option keyvaultobjectenvnames: entry 1 ("MY-VAR") for secret "quotes" is not a valid environment variable name') });
+  const { volume, answer } = await mount({
+    keyvaultobjectnames: "quotes",
+    keyvaultobjecttypes: "secret",
+    envfile: ".env",
+    keyvaultobjectenvnames: "MY-VAR",
+  });
+  expect(answer).toEqual({
+    status: "Failure",
+    message: expect.stringContaining(
+      'option keyvaultobjectenvnames: entry 1 ("MY-VAR") for secret "quotes" is not a valid environment variable name',
+    ),
+  });
   expect(suite.azure.stats("keyvault").requests).toBe(0);
   expect(findMount(volume.dir)).toBeUndefined();
 });

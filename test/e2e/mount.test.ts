@@ -70,7 +70,9 @@ describe("a service-principal mount", () => {
     expect(Object.keys(written).sort()).toEqual(["db-password", "signing-ec", "signing-rsa", "web-tls"]);
     expect(written["db-password"]).toEqual(Buffer.from(SECRET, "utf8"));
     expect(written["signing-rsa"].toString("ascii")).toBe(rsa.publicJwk.n);
-    expect(written["signing-ec"].toString()).toBe(createPublicKey(ec.privateKey).export({ type: "spki", format: "pem" }));
+    expect(written["signing-ec"].toString()).toBe(
+      createPublicKey(ec.privateKey).export({ type: "spki", format: "pem" }),
+    );
     expect(written["web-tls"]).toEqual(tls.leaf);
     expect(new X509Certificate(written["web-tls"]).subject).toBe("CN=web.contoso.com");
   });
@@ -89,7 +91,13 @@ describe("a service-principal mount", () => {
   it("never writes the secret value, client secret or a token to the log", () => {
     const log = suite.kubelet.log(volume);
     expect(log).toContain('"event":"mounted"');
-    for (const secret of [SECRET, suite.sp.clientSecret, Buffer.from(suite.sp.clientSecret).toString("base64"), "Bearer "]) expect(log).not.toContain(secret);
+    for (const secret of [
+      SECRET,
+      suite.sp.clientSecret,
+      Buffer.from(suite.sp.clientSecret).toString("base64"),
+      "Bearer ",
+    ])
+      expect(log).not.toContain(secret);
   });
 
   it("unmounts, removes the directory, and unmounts again happily", async () => {
@@ -181,7 +189,21 @@ test("aliases name the files and a pinned version is fetched, an empty entry mea
 
 test("the legacy singular keys of old manifests still work", async () => {
   const volume = suite.kubelet.newVolume();
-  await mountOk(volume, kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectname: "db-password", keyvaultobjecttype: "secret", keyvaultobjectversion: oldVersion, tenantid: suite.azure.tenantId, resourcegroup: "rg", subscriptionid: "sub" }, suite.sp));
+  await mountOk(
+    volume,
+    kubeletOptions(
+      {
+        keyvaultname: "contoso-kv",
+        keyvaultobjectname: "db-password",
+        keyvaultobjecttype: "secret",
+        keyvaultobjectversion: oldVersion,
+        tenantid: suite.azure.tenantId,
+        resourcegroup: "rg",
+        subscriptionid: "sub",
+      },
+      suite.sp,
+    ),
+  );
   expect(files(volume)).toEqual({ "db-password": Buffer.from(OLD_SECRET) });
 });
 
@@ -191,7 +213,21 @@ test("pod identity gets its token from NMI with the pod's name and namespace", a
   suite.vault.grant(identity.clientId, "secret");
   suite.azure.resetStats();
   const volume = suite.kubelet.newVolume();
-  await mountOk(volume, kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", tenantid: suite.azure.tenantId, usepodidentity: "true", nmiport: String(suite.azure.nmiPort) }, undefined, { name: "cart-7d9f", namespace: "shop" }));
+  await mountOk(
+    volume,
+    kubeletOptions(
+      {
+        keyvaultname: "contoso-kv",
+        keyvaultobjectnames: "db-password",
+        keyvaultobjecttypes: "secret",
+        tenantid: suite.azure.tenantId,
+        usepodidentity: "true",
+        nmiport: String(suite.azure.nmiPort),
+      },
+      undefined,
+      { name: "cart-7d9f", namespace: "shop" },
+    ),
+  );
   expect(files(volume)).toEqual({ "db-password": Buffer.from(SECRET) });
   expect(suite.azure.stats("nmi").requests).toBe(1);
   expect(suite.azure.stats("aad").requests).toBe(0);
@@ -206,7 +242,17 @@ test.each([
   suite.azure.resetStats();
   const volume = suite.kubelet.newVolume();
   const clientIdOption: Record<string, string> = clientId ? { vmmanagedidentityclientid: clientId } : {};
-  await mountOk(volume, kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: "web-tls", keyvaultobjecttypes: "cert", tenantid: suite.azure.tenantId, usevmmanagedidentity: "true", ...clientIdOption }));
+  await mountOk(
+    volume,
+    kubeletOptions({
+      keyvaultname: "contoso-kv",
+      keyvaultobjectnames: "web-tls",
+      keyvaultobjecttypes: "cert",
+      tenantid: suite.azure.tenantId,
+      usevmmanagedidentity: "true",
+      ...clientIdOption,
+    }),
+  );
   expect(files(volume)).toEqual({ "web-tls": tls.leaf });
   expect(suite.azure.stats("imds").requests).toBe(1);
 });
@@ -217,14 +263,28 @@ test("a vault in AzureChinaCloud is reached through China's login and vault host
   china.grant(suite.sp.clientId);
   suite.azure.resetStats();
   const volume = suite.kubelet.newVolume();
-  await mountOk(volume, kubeletOptions({ keyvaultname: "contoso-cn", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", tenantid: suite.azure.tenantId, cloudname: "AzureChinaCloud" }, suite.sp));
+  await mountOk(
+    volume,
+    kubeletOptions(
+      {
+        keyvaultname: "contoso-cn",
+        keyvaultobjectnames: "db-password",
+        keyvaultobjecttypes: "secret",
+        tenantid: suite.azure.tenantId,
+        cloudname: "AzureChinaCloud",
+      },
+      suite.sp,
+    ),
+  );
   expect(files(volume)).toEqual({ "db-password": Buffer.from("in china") });
   const hosts = new Set(suite.azure.requests.filter((r) => r.service !== "proxy").map((r) => r.host));
   expect(hosts).toEqual(new Set(["contoso-cn.vault.azure.cn", "login.partner.microsoftonline.cn"]));
 });
 
 test("an AzureStackCloud vault is found through the environment file", async () => {
-  const stack = await startAzureStandIn({ azureStack: { loginHost: "login.stack.contoso.local", vaultDnsSuffix: "vault.stack.contoso.local" } });
+  const stack = await startAzureStandIn({
+    azureStack: { loginHost: "login.stack.contoso.local", vaultDnsSuffix: "vault.stack.contoso.local" },
+  });
   const stackKubelet = new Kubelet(stack.env);
   try {
     const stackSp = stack.addServicePrincipal();
@@ -232,7 +292,19 @@ test("an AzureStackCloud vault is found through the environment file", async () 
     stackVault.addSecret("db-password", "on the edge");
     stackVault.grant(stackSp.clientId);
     const volume = stackKubelet.newVolume();
-    const result = await stackKubelet.mount(volume, kubeletOptions({ keyvaultname: "edge-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", tenantid: stack.tenantId, cloudname: "AzureStackCloud" }, stackSp));
+    const result = await stackKubelet.mount(
+      volume,
+      kubeletOptions(
+        {
+          keyvaultname: "edge-kv",
+          keyvaultobjectnames: "db-password",
+          keyvaultobjecttypes: "secret",
+          tenantid: stack.tenantId,
+          cloudname: "AzureStackCloud",
+        },
+        stackSp,
+      ),
+    );
     expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
     expect(readFileSync(join(volume.dir, "db-password"), "utf8")).toBe("on the edge");
   } finally {

@@ -28,9 +28,21 @@ beforeEach(() => suite.azure.resetStats());
 afterEach(() => suite.azure.clearFaults());
 
 const options = (extra: Record<string, string> = {}) =>
-  kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", tenantid: suite.azure.tenantId, ...extra }, suite.sp);
+  kubeletOptions(
+    {
+      keyvaultname: "contoso-kv",
+      keyvaultobjectnames: "db-password",
+      keyvaultobjecttypes: "secret",
+      tenantid: suite.azure.tenantId,
+      ...extra,
+    },
+    suite.sp,
+  );
 
-async function mountWith(env: Record<string, string>, extra: Record<string, string> = {}): Promise<{ result: DriverResult; answer: Record<string, unknown>; log: string }> {
+async function mountWith(
+  env: Record<string, string>,
+  extra: Record<string, string> = {},
+): Promise<{ result: DriverResult; answer: Record<string, unknown>; log: string }> {
   const kubelet = new Kubelet({ ...base, ...env });
   try {
     const volume = kubelet.newVolume();
@@ -44,7 +56,8 @@ async function mountWith(env: Record<string, string>, extra: Record<string, stri
 }
 
 /** The hosts the proxy was asked to tunnel to, in order. */
-const tunnels = (azure: AzureStandIn = suite.azure) => azure.requests.filter((r) => r.service === "proxy" && r.method === "CONNECT").map((r) => r.host);
+const tunnels = (azure: AzureStandIn = suite.azure) =>
+  azure.requests.filter((r) => r.service === "proxy" && r.method === "CONNECT").map((r) => r.host);
 const proxyLabel = () => new URL(proxyUrl).origin;
 
 describe("the proxy variables, read as Go reads them", () => {
@@ -78,8 +91,15 @@ describe("the proxy variables, read as Go reads them", () => {
 
   test("a socks5 proxy, which Go supports and the driver does not, is refused by name", async () => {
     const { answer } = await mountWith({ HTTPS_PROXY: "socks5://127.0.0.1:1080" });
-    // The token's request or the vault's, whichever leaves first (the speed door's token up front, or the SDK's challenge).
-    expect(answer).toEqual({ status: "Failure", message: expect.stringContaining("HTTPS_PROXY names a socks5 proxy (socks5://127.0.0.1:1080); the driver goes through http:// and https:// proxies only") });
+    // The token's request or the vault's, whichever leaves first (the speed door's token up front, or the SDK's
+    // challenge).
+    expect(answer).toEqual({
+      status: "Failure",
+      message: expect.stringContaining(
+        "HTTPS_PROXY names a socks5 proxy (socks5://127.0.0.1:1080); the driver goes through http:// and " +
+          "https:// proxies only",
+      ),
+    });
   });
 });
 
@@ -87,7 +107,11 @@ describe("the node's managed identity (IMDS, plain http) and HTTP_PROXY", () => 
   // 0.0.0.0 reaches this host's listeners on Linux, and is no loopback address to Go's
   // rule: unlike 127.0.0.1, it is proxied unless NO_PROXY names it.
   let imds: string;
-  const identityOptions = () => ({ usevmmanagedidentity: "true", vmmanagedidentityclientid: identityClientId, mounttimeout: "5" });
+  const identityOptions = () => ({
+    usevmmanagedidentity: "true",
+    vmmanagedidentityclientid: identityClientId,
+    mounttimeout: "5",
+  });
   let identityClientId: string;
 
   beforeAll(() => {
@@ -97,10 +121,14 @@ describe("the node's managed identity (IMDS, plain http) and HTTP_PROXY", () => 
     imds = `http://0.0.0.0:${new URL(base.AZURE_POD_IDENTITY_AUTHORITY_HOST).port}`;
   });
 
-  const plainRequestsToProxy = () => suite.azure.requests.filter((r) => r.service === "proxy" && r.method !== "CONNECT");
+  const plainRequestsToProxy = () =>
+    suite.azure.requests.filter((r) => r.service === "proxy" && r.method !== "CONNECT");
 
   test("IMDS goes through HTTP_PROXY when NO_PROXY does not name it", async () => {
-    const { answer } = await mountWith({ HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, AZURE_POD_IDENTITY_AUTHORITY_HOST: imds }, identityOptions());
+    const { answer } = await mountWith(
+      { HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, AZURE_POD_IDENTITY_AUTHORITY_HOST: imds },
+      identityOptions(),
+    );
     expect(answer.status).toBe("Failure");
     expect(plainRequestsToProxy().length).toBeGreaterThan(0);
     expect(suite.azure.stats("imds").requests).toBe(0);
@@ -111,42 +139,71 @@ describe("the node's managed identity (IMDS, plain http) and HTTP_PROXY", () => 
     ["an IP address and its port", () => `0.0.0.0:${new URL(imds).port}`],
     ["a CIDR range", () => "0.0.0.0/8"],
   ])("NO_PROXY with %s sends IMDS directly", async (_form, noProxy) => {
-    const { answer } = await mountWith({ HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, NO_PROXY: noProxy(), AZURE_POD_IDENTITY_AUTHORITY_HOST: imds }, identityOptions());
+    const { answer } = await mountWith(
+      { HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, NO_PROXY: noProxy(), AZURE_POD_IDENTITY_AUTHORITY_HOST: imds },
+      identityOptions(),
+    );
     expect(answer).toEqual({ status: "Success" });
     expect(plainRequestsToProxy()).toEqual([]);
     expect(suite.azure.stats("imds").requests).toBe(1);
   });
 
   test("NO_PROXY with the IP address and another port still proxies IMDS", async () => {
-    await mountWith({ HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, NO_PROXY: "0.0.0.0:1", AZURE_POD_IDENTITY_AUTHORITY_HOST: imds }, identityOptions());
+    await mountWith(
+      { HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, NO_PROXY: "0.0.0.0:1", AZURE_POD_IDENTITY_AUTHORITY_HOST: imds },
+      identityOptions(),
+    );
     expect(plainRequestsToProxy().length).toBeGreaterThan(0);
   });
 });
 
 describe("certificates are always checked", () => {
-  test("NODE_TLS_REJECT_UNAUTHORIZED=0 does not let an untrusted vault certificate through: no token goes to it", async () => {
-    suite.azure.serveCertificate(VAULT_HOST, "unknown-ca");
-    const { answer, log } = await mountWith({ HTTPS_PROXY: proxyUrl, NODE_TLS_REJECT_UNAUTHORIZED: "0" });
-    const detail =
-      `secret/db-password: network: the TLS certificate presented for ${VAULT_HOST} (through the proxy ${proxyLabel()}) is not trusted ` +
-      "(UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate); if a TLS-inspecting proxy is on the way, give the driver its CA certificate with NODE_EXTRA_CA_CERTS in kubelet's environment";
-    expect(answer).toEqual({ status: "Failure", message: expect.stringContaining(detail) });
-    expect(log).toContain(detail);
-    expect(suite.azure.requests.filter((r) => r.service === "keyvault")).toEqual([]);
-  });
+  test(
+    "NODE_TLS_REJECT_UNAUTHORIZED=0 does not let an " + "untrusted vault certificate through: no token goes to it",
+    async () => {
+      suite.azure.serveCertificate(VAULT_HOST, "unknown-ca");
+      const { answer, log } = await mountWith({ HTTPS_PROXY: proxyUrl, NODE_TLS_REJECT_UNAUTHORIZED: "0" });
+      const detail =
+        `secret/db-password: network: the TLS certificate presented for ${VAULT_HOST} (through ` +
+        `the proxy ${proxyLabel()}) is not trusted ` +
+        "(UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate); if a TLS-inspecting proxy " +
+        "is on the way, give the driver its CA certificate with NODE_EXTRA_CA_CERTS in kubelet's environment";
+      expect(answer).toEqual({ status: "Failure", message: expect.stringContaining(detail) });
+      expect(log).toContain(detail);
+      expect(suite.azure.requests.filter((r) => r.service === "keyvault")).toEqual([]);
+    },
+  );
 
   test.each([
-    ["expired", "has expired (CERT_HAS_EXPIRED: certificate has expired); check the node's clock (date -u), then the certificate's dates"],
-    ["self-signed", "is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate); if a TLS-inspecting proxy is on the way, give the driver its CA certificate with NODE_EXTRA_CA_CERTS"],
-    ["wrong-host", `names another host (ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames: Host: ${LOGIN_HOST}. is not in the cert's altnames: DNS:not-${LOGIN_HOST}); something on the way (a proxy, a DNS or /etc/hosts entry) answers for ${LOGIN_HOST}`],
-  ] as const)("an Azure AD certificate that is %s is named as a certificate problem, in the answer and the log", async (kind, reason) => {
-    suite.azure.serveCertificate(LOGIN_HOST, kind);
-    const { answer, log } = await mountWith({ HTTPS_PROXY: proxyUrl });
-    const message = `cannot get an access token: the TLS certificate presented for ${LOGIN_HOST} (through the proxy ${proxyLabel()}) ${reason}`;
-    expect(answer).toEqual({ status: "Failure", message: expect.stringContaining(message) });
-    expect(String(answer.message)).not.toContain("network error after retries");
-    expect(log).toContain(message.replace("cannot get an access token: ", ""));
-  });
+    [
+      "expired",
+      "has expired (CERT_HAS_EXPIRED: certificate has expired); check the node's clock (date -u), then the " +
+        "certificate's dates",
+    ],
+    [
+      "self-signed",
+      "is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate); if a TLS-inspecting proxy is on " +
+        "the way, give the driver its CA certificate with NODE_EXTRA_CA_CERTS",
+    ],
+    [
+      "wrong-host",
+      `names another host (ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's ` +
+        `altnames: Host: ${LOGIN_HOST}. is not in the cert's altnames: DNS:not-${LOGIN_HOST}); something on ` +
+        `the way (a proxy, a DNS or /etc/hosts entry) answers for ${LOGIN_HOST}`,
+    ],
+  ] as const)(
+    "an Azure AD certificate that is %s is named as a certificate problem, in the answer and the log",
+    async (kind, reason) => {
+      suite.azure.serveCertificate(LOGIN_HOST, kind);
+      const { answer, log } = await mountWith({ HTTPS_PROXY: proxyUrl });
+      const message =
+        `cannot get an access token: the TLS certificate presented for ${LOGIN_HOST} (through ` +
+        `the proxy ${proxyLabel()}) ${reason}`;
+      expect(answer).toEqual({ status: "Failure", message: expect.stringContaining(message) });
+      expect(String(answer.message)).not.toContain("network error after retries");
+      expect(log).toContain(message.replace("cannot get an access token: ", ""));
+    },
+  );
 });
 
 describe("a proxy's refusal is the proxy's", () => {
@@ -155,7 +212,9 @@ describe("a proxy's refusal is the proxy's", () => {
     const { answer } = await mountWith({ HTTPS_PROXY: proxyUrl });
     const message = String(answer.message);
     expect(message).toContain(
-      `secret/db-password: network: the proxy ${proxyLabel()} refused to tunnel to ${VAULT_HOST}:443 (HTTP 403 Forbidden); the proxy's rules refuse this host: allow it on the proxy, or, if the node may reach it directly, add it to NO_PROXY`,
+      `secret/db-password: network: the proxy ${proxyLabel()} refused to tunnel to ${VAULT_HOST}:443 (HTTP ` +
+        `403 Forbidden); the proxy's rules refuse this host: allow it on the proxy, or, if the node may reach ` +
+        `it directly, add it to NO_PROXY`,
     );
     expect(message).not.toContain("set-policy");
     expect(message).not.toContain("forbidden:");
@@ -169,14 +228,22 @@ describe("a proxy's refusal is the proxy's", () => {
     const { answer, log } = await mountWith({ HTTPS_PROXY: withCredentials.href });
     expect(answer).toEqual({
       status: "Failure",
-      message: `cannot get an access token: the proxy ${proxyLabel()} refused to tunnel to ${LOGIN_HOST}:443 (HTTP 407 Proxy Authentication Required); the proxy asks for credentials: give them in the proxy's URL (http://user:password@host:port)`,
+      message:
+        `cannot get an access token: the proxy ${proxyLabel()} refused to tunnel to ${LOGIN_HOST}:443 (HTTP ` +
+        `407 Proxy Authentication Required); the proxy asks for credentials: give them in the proxy's URL ` +
+        `(http://user:password@host:port)`,
     });
     expect(log).not.toContain("proxy-password-5d2a");
   });
 
   test("a proxy that cannot be reached is named", async () => {
     const { answer } = await mountWith({ HTTPS_PROXY: "http://127.0.0.1:9" }, { mounttimeout: "20" });
-    expect(answer).toEqual({ status: "Failure", message: expect.stringContaining("cannot connect to the proxy http://127.0.0.1:9 (connect ECONNREFUSED 127.0.0.1:9); check HTTPS_PROXY") });
+    expect(answer).toEqual({
+      status: "Failure",
+      message: expect.stringContaining(
+        "cannot connect to the proxy http://127.0.0.1:9 (connect ECONNREFUSED 127.0.0.1:9); check HTTPS_PROXY",
+      ),
+    });
   }, 30_000);
 });
 
@@ -196,7 +263,22 @@ describe("an https:// proxy", () => {
     const kubelet = new Kubelet(azure.env);
     try {
       const volume = kubelet.newVolume();
-      const answer = expectSingleJson((await kubelet.mount(volume, kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: "db-password", keyvaultobjecttypes: "secret", tenantid: azure.tenantId }, sp))).combined);
+      const answer = expectSingleJson(
+        (
+          await kubelet.mount(
+            volume,
+            kubeletOptions(
+              {
+                keyvaultname: "contoso-kv",
+                keyvaultobjectnames: "db-password",
+                keyvaultobjecttypes: "secret",
+                tenantid: azure.tenantId,
+              },
+              sp,
+            ),
+          )
+        ).combined,
+      );
       expect(azure.env.HTTPS_PROXY).toMatch(/^https:\/\//);
       expect(answer).toEqual({ status: "Success" });
       expect(tunnels(azure).sort()).toEqual([`${VAULT_HOST}:443`, `${LOGIN_HOST}:443`]);

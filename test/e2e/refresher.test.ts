@@ -36,7 +36,13 @@ function newSecrets(count: number, value: (name: string) => string): string[] {
 
 async function mountRotating(names: string[], interval = "10s", secretRef: SecretRef = suite.sp): Promise<PodVolume> {
   const volume = suite.kubelet.newVolume();
-  const options = { keyvaultname: "contoso-kv", keyvaultobjectnames: names.join(";"), keyvaultobjecttypes: names.map(() => "secret").join(";"), tenantid: suite.azure.tenantId, rotationpollinterval: interval };
+  const options = {
+    keyvaultname: "contoso-kv",
+    keyvaultobjectnames: names.join(";"),
+    keyvaultobjecttypes: names.map(() => "secret").join(";"),
+    tenantid: suite.azure.tenantId,
+    rotationpollinterval: interval,
+  };
   const result = await suite.kubelet.mount(volume, kubeletOptions(options, secretRef));
   expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
   return volume;
@@ -83,7 +89,9 @@ test("picks up a change by itself within a 10 s interval, with metrics and logs 
   await until(() => read(volume, name) === NEW_VALUE, 30_000, "the refresher rewrote the file");
   const dir = realpathSync(volume.dir);
   await refresher.waitFor((line) => line.event === "pass", 5_000, "pass line");
-  expect(refresher.lines).toContainEqual(expect.objectContaining({ level: "info", event: "refresh", dir, result: "changed", files: [name] }));
+  expect(refresher.lines).toContainEqual(
+    expect.objectContaining({ level: "info", event: "refresh", dir, result: "changed", files: [name] }),
+  );
 
   const response = await fetch(`${url}/metrics`);
   expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -102,7 +110,12 @@ test("picks up a change by itself within a 10 s interval, with metrics and logs 
   ]) {
     expect(metrics).toMatch(expected);
   }
-  const secrets = [NEW_VALUE, "before the change", suite.sp.clientSecret, Buffer.from(suite.sp.clientSecret).toString("base64")];
+  const secrets = [
+    NEW_VALUE,
+    "before the change",
+    suite.sp.clientSecret,
+    Buffer.from(suite.sp.clientSecret).toString("base64"),
+  ];
   for (const secret of secrets) {
     expect(metrics).not.toContain(secret);
     expect(refresher.stdout + refresher.stderr).not.toContain(secret);
@@ -111,7 +124,9 @@ test("picks up a change by itself within a 10 s interval, with metrics and logs 
 
   refresher.kill("SIGTERM");
   expect(await refresher.exited).toEqual({ code: 0, signal: null });
-  expect(refresher.lines.map((line) => line.event)).toEqual(expect.arrayContaining(["started", "listening", "followed", "stopping", "stopped"]));
+  expect(refresher.lines.map((line) => line.event)).toEqual(
+    expect.arrayContaining(["started", "listening", "followed", "stopping", "stopped"]),
+  );
   expect(refresher.stderr).toBe("");
 }, 60_000);
 
@@ -134,28 +149,33 @@ describe("stopped in the middle of a pass", () => {
   });
   afterEach(() => suite.azure.clearFaults());
 
-  test.each(["SIGTERM", "SIGKILL"] as const)("by %s, every volume is whole: the old set or the new one", async (signal) => {
-    const refresher = start();
-    await refresher.waitFor((line) => line.event === "refresh", 30_000, "a first refresh");
-    refresher.kill(signal);
-    const exit = await refresher.exited;
-    expect(exit).toEqual(signal === "SIGTERM" ? { code: 0, signal: null } : { code: null, signal: "SIGKILL" });
-    const generations = volumes.map(({ volume, names }) => expectWhole(volume, names, ["old", "new"]));
-    // Stopped mid-pass indeed: some volumes were refreshed, some were not.
-    expect(new Set(generations)).toEqual(new Set(["old", "new"]));
-    if (signal === "SIGTERM") {
-      const abandoned = refresher.lines.filter((line) => line.event === "refresh" && line.result === "failed");
-      for (const line of abandoned) expect(line.error).toMatch(/stopped before this volume's objects arrived; its current set stays/);
-    }
-    // Whatever a kill left behind is cleared by the next refresh, and nothing is missing.
-    suite.azure.clearFaults();
-    expect((await refreshOnce(env(), "--force")).code).toBe(0);
-    for (const { volume, names } of volumes) {
-      expect(expectWhole(volume, names, ["new"])).toBe("new");
-      expect(readdirSync(volume.dir).filter((entry) => entry.startsWith("..")).length).toBe(2);
-    }
-    for (const { volume } of volumes) await suite.kubelet.unmount(volume);
-  }, 90_000);
+  test.each(["SIGTERM", "SIGKILL"] as const)(
+    "by %s, every volume is whole: the old set or the new one",
+    async (signal) => {
+      const refresher = start();
+      await refresher.waitFor((line) => line.event === "refresh", 30_000, "a first refresh");
+      refresher.kill(signal);
+      const exit = await refresher.exited;
+      expect(exit).toEqual(signal === "SIGTERM" ? { code: 0, signal: null } : { code: null, signal: "SIGKILL" });
+      const generations = volumes.map(({ volume, names }) => expectWhole(volume, names, ["old", "new"]));
+      // Stopped mid-pass indeed: some volumes were refreshed, some were not.
+      expect(new Set(generations)).toEqual(new Set(["old", "new"]));
+      if (signal === "SIGTERM") {
+        const abandoned = refresher.lines.filter((line) => line.event === "refresh" && line.result === "failed");
+        for (const line of abandoned)
+          expect(line.error).toMatch(/stopped before this volume's objects arrived; its current set stays/);
+      }
+      // Whatever a kill left behind is cleared by the next refresh, and nothing is missing.
+      suite.azure.clearFaults();
+      expect((await refreshOnce(env(), "--force")).code).toBe(0);
+      for (const { volume, names } of volumes) {
+        expect(expectWhole(volume, names, ["new"])).toBe("new");
+        expect(readdirSync(volume.dir).filter((entry) => entry.startsWith("..")).length).toBe(2);
+      }
+      for (const { volume } of volumes) await suite.kubelet.unmount(volume);
+    },
+    90_000,
+  );
 });
 
 /** Reads every file through <dir>/<name> and every set through ..data/, as fast as it can. */
@@ -164,7 +184,8 @@ const { parentPort, workerData } = require("node:worker_threads");
 const { readFileSync, readlinkSync } = require("node:fs");
 const { dir, names } = workerData;
 const stats = { reads: 0, sets: 0, missing: 0, torn: 0, mixed: 0, generations: new Set() };
-const generationOf = (name, text) => (text.startsWith(name + " gen-") && text.endsWith(" end") ? text.slice(name.length + 1, -4) : undefined);
+const generationOf = (name, text) =>
+  text.startsWith(name + " gen-") && text.endsWith(" end") ? text.slice(name.length + 1, -4) : undefined;
 let stop = false;
 parentPort.on("message", () => (stop = true));
 (function loop() {

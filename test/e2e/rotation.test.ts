@@ -3,7 +3,16 @@
 // volume; `kv refresh --once` brings it up to date from the stand-in, all or nothing, with
 // one request per shared object; `kv unmount` removes the record.
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, utimesSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  utimesSync,
+} from "node:fs";
 import { join } from "node:path";
 import { expectSingleJson } from "../support/driver";
 import { describeWithGid } from "../support/idMap";
@@ -15,7 +24,10 @@ import { standInSuite } from "../support/suite";
 import { recordPath } from "../../src/state/volumeRecords";
 
 const suite = standInSuite();
-const env = () => refresherEnv(suite.azure.env, suite.kubelet, { KV_DRIVER_LOG: join(suite.kubelet.stateDir, "..", "refresher-must-not-write.log") });
+const env = () =>
+  refresherEnv(suite.azure.env, suite.kubelet, {
+    KV_DRIVER_LOG: join(suite.kubelet.stateDir, "..", "refresher-must-not-write.log"),
+  });
 
 const PASSWORD_V1 = "first password value";
 const PASSWORD_V2 = "second password, rotated";
@@ -28,9 +40,20 @@ function newSecret(value: string): string {
   return name;
 }
 
-function rotatingOptions(names: string[], extra: Record<string, string> = {}, secretRef: SecretRef = suite.sp): Record<string, string> {
+function rotatingOptions(
+  names: string[],
+  extra: Record<string, string> = {},
+  secretRef: SecretRef = suite.sp,
+): Record<string, string> {
   return kubeletOptions(
-    { keyvaultname: "contoso-kv", keyvaultobjectnames: names.join(";"), keyvaultobjecttypes: names.map(() => "secret").join(";"), tenantid: suite.azure.tenantId, rotationpollinterval: "10s", ...extra },
+    {
+      keyvaultname: "contoso-kv",
+      keyvaultobjectnames: names.join(";"),
+      keyvaultobjecttypes: names.map(() => "secret").join(";"),
+      tenantid: suite.azure.tenantId,
+      rotationpollinterval: "10s",
+      ...extra,
+    },
     secretRef,
   );
 }
@@ -42,13 +65,18 @@ async function mountOk(volume: PodVolume, options: Record<string, string>): Prom
 
 const read = (volume: PodVolume, name: string) => readFileSync(join(volume.dir, name), "utf8");
 const currentSet = (volume: PodVolume) => readlinkSync(join(volume.dir, "..data"));
-const keyVaultReadsOf = (name: string) => suite.azure.requests.filter((r) => r.service === "keyvault" && r.target?.name === name).length;
+const keyVaultReadsOf = (name: string) =>
+  suite.azure.requests.filter((r) => r.service === "keyvault" && r.target?.name === name).length;
 
 describeWithGid(2345)("a rotating mount", () => {
   let volume: PodVolume;
   let plain: PodVolume;
   let name: string;
-  const extra = { keyvaultobjectaliases: "password", filepermission: "0640", "kubernetes.io/mounterArgs.FsGroup": "2345" };
+  const extra = {
+    keyvaultobjectaliases: "password",
+    filepermission: "0640",
+    "kubernetes.io/mounterArgs.FsGroup": "2345",
+  };
 
   beforeAll(async () => {
     name = newSecret(PASSWORD_V1);
@@ -97,7 +125,8 @@ describeWithGid(2345)("a rotating mount", () => {
   it("keeps the client secret out of the driver's log", () => {
     const log = suite.kubelet.log(volume);
     expect(log).toContain('"event":"mounted"');
-    for (const secret of [PASSWORD_V1, suite.sp.clientSecret, Buffer.from(suite.sp.clientSecret).toString("base64")]) expect(log).not.toContain(secret);
+    for (const secret of [PASSWORD_V1, suite.sp.clientSecret, Buffer.from(suite.sp.clientSecret).toString("base64")])
+      expect(log).not.toContain(secret);
   });
 
   it("is brought up to date by `kv refresh --once --force`: the file changes through its link", async () => {
@@ -105,7 +134,12 @@ describeWithGid(2345)("a rotating mount", () => {
     suite.vault.addSecret(name, PASSWORD_V2);
     const pass = await refreshOnce(env(), "--force");
     expect(pass.code).toBe(0);
-    expect(lineOf(pass, realpathSync(volume.dir))).toEqual({ dir: realpathSync(volume.dir), result: "changed", files: ["password"], ms: expect.any(Number) });
+    expect(lineOf(pass, realpathSync(volume.dir))).toEqual({
+      dir: realpathSync(volume.dir),
+      result: "changed",
+      files: ["password"],
+      ms: expect.any(Number),
+    });
     expect(read(volume, "password")).toBe(PASSWORD_V2);
     expect(currentSet(volume)).not.toBe(before);
     // The old set is gone; the mode and group are those of the mount.
@@ -134,7 +168,12 @@ describeWithGid(2345)("a rotating mount", () => {
   it("never writes a secret to the refresher's output, or the node's driver log", async () => {
     suite.vault.addSecret(name, "third value of the password");
     const pass = await refreshOnce(env(), "--force");
-    for (const secret of ["third value of the password", PASSWORD_V2, suite.sp.clientSecret, Buffer.from(suite.sp.clientSecret).toString("base64")]) {
+    for (const secret of [
+      "third value of the password",
+      PASSWORD_V2,
+      suite.sp.clientSecret,
+      Buffer.from(suite.sp.clientSecret).toString("base64"),
+    ]) {
       expect(pass.combined).not.toContain(secret);
     }
     expect(existsSync(env().KV_DRIVER_LOG)).toBe(false);
@@ -153,7 +192,10 @@ test("a bad rotationpollinterval is refused at mount, naming the option, before 
   const volume = suite.kubelet.newVolume();
   suite.azure.resetStats();
   const result = await suite.kubelet.mount(volume, rotatingOptions([newSecret("x")], { rotationpollinterval: "0" }));
-  expect(expectSingleJson(result.combined)).toEqual({ status: "Failure", message: expect.stringMatching(/^invalid volume options: option rotationpollinterval: "0" is not an interval/) });
+  expect(expectSingleJson(result.combined)).toEqual({
+    status: "Failure",
+    message: expect.stringMatching(/^invalid volume options: option rotationpollinterval: "0" is not an interval/),
+  });
   expect([suite.azure.stats("keyvault").requests, suite.azure.stats("aad").requests]).toEqual([0, 0]);
   expect(findMount(volume.dir)).toBeUndefined();
   const again = await suite.kubelet.mount(volume, rotatingOptions([newSecret("x")], { rotationpollinterval: "5s" }));
@@ -171,11 +213,21 @@ test("a failing object keeps the whole old set, and the answer line names the ob
   expect(pass.code).toBe(1);
   const line = lineOf(pass, realpathSync(volume.dir));
   expect(line).toMatchObject({ result: "failed", error: expect.stringContaining(`secret/${second}: not found`) });
-  expect(line?.failed).toEqual([{ object: `secret/${second}`, cause: "not found", detail: expect.stringContaining("does not exist in key vault contoso-kv") }]);
+  expect(line?.failed).toEqual([
+    {
+      object: `secret/${second}`,
+      cause: "not found",
+      detail: expect.stringContaining("does not exist in key vault contoso-kv"),
+    },
+  ]);
   // The old set, whole: not even the object that did arrive is applied.
   expect(currentSet(volume)).toBe(before);
   expect([read(volume, first), read(volume, second)]).toEqual(["one v1", "two v1"]);
-  expect(readdirSync(volume.dir).filter((entry) => entry.startsWith("..")).sort()).toEqual(["..data", before].sort());
+  expect(
+    readdirSync(volume.dir)
+      .filter((entry) => entry.startsWith(".."))
+      .sort(),
+  ).toEqual(["..data", before].sort());
   // Back in the vault: the next pass applies both.
   suite.vault.addSecret(second, "two v1");
   const retried = await refreshOnce(env(), "--force");
@@ -233,7 +285,10 @@ describe("shared fetches", () => {
     const before = keyVaultReadsOf(shared);
     const pass = await refreshOnce(env(), "--force");
     expect(keyVaultReadsOf(shared) - before).toBe(1);
-    expect([lineOf(pass, realpathSync(a.dir))?.result, lineOf(pass, realpathSync(b.dir))?.result]).toEqual(["changed", "changed"]);
+    expect([lineOf(pass, realpathSync(a.dir))?.result, lineOf(pass, realpathSync(b.dir))?.result]).toEqual([
+      "changed",
+      "changed",
+    ]);
     expect([read(a, shared), read(b, "copy")]).toEqual(["shared v2", "shared v2"]);
   });
 
@@ -253,11 +308,22 @@ describe("shared fetches", () => {
     const shared = newSecret("read by two pods");
     const identity = suite.azure.addManagedIdentity();
     suite.vault.grant(identity.clientId);
-    const pods = [{ name: "cart-0", namespace: "shop" }, { name: "cart-1", namespace: "shop" }];
+    const pods = [
+      { name: "cart-0", namespace: "shop" },
+      { name: "cart-1", namespace: "shop" },
+    ];
     for (const pod of pods) {
       suite.azure.addPodIdentity(pod.namespace, pod.name, identity.clientId);
       const volume = suite.kubelet.newVolume();
-      const options = { keyvaultname: "contoso-kv", keyvaultobjectnames: shared, keyvaultobjecttypes: "secret", tenantid: suite.azure.tenantId, usepodidentity: "true", nmiport: String(suite.azure.nmiPort), rotationpollinterval: "1m" };
+      const options = {
+        keyvaultname: "contoso-kv",
+        keyvaultobjectnames: shared,
+        keyvaultobjecttypes: "secret",
+        tenantid: suite.azure.tenantId,
+        usepodidentity: "true",
+        nmiport: String(suite.azure.nmiPort),
+        rotationpollinterval: "1m",
+      };
       await mountOk(volume, kubeletOptions(options, undefined, pod));
     }
     const before = [keyVaultReadsOf(shared), suite.azure.stats("nmi").requests];
@@ -266,16 +332,23 @@ describe("shared fetches", () => {
   });
 });
 
-test("a young record of a <dir> not mounted is left for a later pass: its mount may still be moving the volume in", async () => {
-  const volume = suite.kubelet.newVolume();
-  await mountOk(volume, rotatingOptions([newSecret("mount under way")]));
-  const dir = realpathSync(volume.dir);
-  expect(spawnSync("umount", [volume.dir]).status).toBe(0);
-  const pass = await refreshOnce(env(), "--force");
-  expect(pass.code).toBe(0);
-  expect(lineOf(pass, dir)).toEqual({ dir, result: "not due", reason: "not mounted yet: its mount may still be under way" });
-  expect(existsSync(recordPath(dir, { KV_STATE_DIR: suite.kubelet.stateDir }))).toBe(true);
-});
+test(
+  "a young record of a <dir> not mounted is left for a " + "later pass: its mount may still be moving the volume in",
+  async () => {
+    const volume = suite.kubelet.newVolume();
+    await mountOk(volume, rotatingOptions([newSecret("mount under way")]));
+    const dir = realpathSync(volume.dir);
+    expect(spawnSync("umount", [volume.dir]).status).toBe(0);
+    const pass = await refreshOnce(env(), "--force");
+    expect(pass.code).toBe(0);
+    expect(lineOf(pass, dir)).toEqual({
+      dir,
+      result: "not due",
+      reason: "not mounted yet: its mount may still be under way",
+    });
+    expect(existsSync(recordPath(dir, { KV_STATE_DIR: suite.kubelet.stateDir }))).toBe(true);
+  },
+);
 
 test("a record whose volume was unmounted behind the driver's back is dropped", async () => {
   const volume = suite.kubelet.newVolume();

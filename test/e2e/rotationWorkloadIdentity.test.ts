@@ -31,16 +31,26 @@ function workload(serviceAccount?: string): WorkloadPod {
 
 async function mountRotating(wi: WorkloadPod, name: string, extra: Record<string, string> = {}): Promise<PodVolume> {
   const volume = suite.kubelet.newVolume();
-  const options = wi.mountOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: name, keyvaultobjecttypes: "secret", rotationpollinterval: "1m", ...extra });
+  const options = wi.mountOptions({
+    keyvaultname: "contoso-kv",
+    keyvaultobjectnames: name,
+    keyvaultobjecttypes: "secret",
+    rotationpollinterval: "1m",
+    ...extra,
+  });
   const result = await suite.kubelet.mount(volume, options, { KV_KUBECONFIG: k8s.kubeconfig });
   expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
   return volume;
 }
 
 const read = (volume: PodVolume, name: string) => readFileSync(join(volume.dir, name), "utf8");
-const keyVaultReadsOf = (name: string) => suite.azure.requests.filter((r) => r.service === "keyvault" && r.target?.name === name).length;
+const keyVaultReadsOf = (name: string) =>
+  suite.azure.requests.filter((r) => r.service === "keyvault" && r.target?.name === name).length;
 
-/** The service account tokens Azure AD was shown since `from`, of one pod: each a TokenRequest's answer, bound to that pod. */
+/**
+ * The service account tokens Azure AD was shown since `from`, of one pod: each a TokenRequest's answer, bound to that
+ * pod.
+ */
 function tokensOf(wi: WorkloadPod, from: number): string[] {
   return suite.azure.federation.assertions.slice(from).filter((token) => {
     const bound = decodeJwt(token)?.claims["kubernetes.io"] as { pod?: { uid?: string } } | undefined;
@@ -49,7 +59,11 @@ function tokensOf(wi: WorkloadPod, from: number): string[] {
 }
 
 const tokenRequestsFor = (wi: WorkloadPod) =>
-  k8s.api.requests.filter((r) => r.method === "POST" && r.path === `/api/v1/namespaces/${wi.pod.namespace}/serviceaccounts/${wi.pod.serviceAccount}/token`).length;
+  k8s.api.requests.filter(
+    (r) =>
+      r.method === "POST" &&
+      r.path === `/api/v1/namespaces/${wi.pod.namespace}/serviceaccounts/${wi.pod.serviceAccount}/token`,
+  ).length;
 
 const expectNoTokens = (pass: OncePass) => expectNoKubernetesSecrets(pass.stdout + pass.stderr, k8s.api);
 
@@ -99,13 +113,22 @@ test("two pods of one service account reading one secret do not share a Key Vaul
 });
 
 describe.each([
-  { ids: "given as options", step: "TokenRequest", asked: (wi: WorkloadPod) => `a token for service account ${wi.pod.namespace}/${wi.pod.serviceAccount}` },
-  { ids: "from the annotations", step: "service account read", asked: (wi: WorkloadPod) => `read service account ${wi.pod.namespace}/${wi.pod.serviceAccount}` },
+  {
+    ids: "given as options",
+    step: "TokenRequest",
+    asked: (wi: WorkloadPod) => `a token for service account ${wi.pod.namespace}/${wi.pod.serviceAccount}`,
+  },
+  {
+    ids: "from the annotations",
+    step: "service account read",
+    asked: (wi: WorkloadPod) => `read service account ${wi.pod.namespace}/${wi.pod.serviceAccount}`,
+  },
 ])("a pod that moved off the node, ids $ids", ({ ids, step, asked }) => {
   test(`its own refresh fails at the ${step}, naming the step and the fix; its set stays whole`, async () => {
     const [moving, staying] = [workload(), workload()];
     const name = newSecret("before the move");
-    const idOptions: Record<string, string> = ids === "given as options" ? { clientid: moving.identity.clientId, tenantid: moving.identity.tenantId } : {};
+    const idOptions: Record<string, string> =
+      ids === "given as options" ? { clientid: moving.identity.clientId, tenantid: moving.identity.tenantId } : {};
     const [gone, kept] = [await mountRotating(moving, name, idOptions), await mountRotating(staying, name)];
     const setBefore = readlinkSync(join(gone.dir, "..data"));
     suite.vault.addSecret(name, "after the move");

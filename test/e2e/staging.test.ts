@@ -11,6 +11,7 @@ import { expectSingleJson, type DriverResult } from "../support/driver";
 import { Kubelet, type PodVolume } from "../support/kubelet";
 import { MountWrapper, type MountFault, type MountStep } from "../support/mountWrapper";
 import { standInSuite } from "../support/suite";
+import { pattern } from "../support/pattern";
 
 const suite = standInSuite();
 const NAMES = ["db-password", "api-key", "tls-passphrase"];
@@ -39,7 +40,16 @@ afterEach(async () => {
 });
 
 function options(names: readonly string[], extra: Record<string, string> = {}): Record<string, string> {
-  return kubeletOptions({ keyvaultname: "contoso-kv", keyvaultobjectnames: names.join(";"), keyvaultobjecttypes: names.map(() => "secret").join(";"), tenantid: suite.azure.tenantId, ...extra }, suite.sp);
+  return kubeletOptions(
+    {
+      keyvaultname: "contoso-kv",
+      keyvaultobjectnames: names.join(";"),
+      keyvaultobjecttypes: names.map(() => "secret").join(";"),
+      tenantid: suite.azure.tenantId,
+      ...extra,
+    },
+    suite.sp,
+  );
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -71,7 +81,13 @@ function expectNothingAt(volume: PodVolume): void {
 }
 
 /** Mounts `names`, and stops the driver with `signal` once `reached` has resolved. */
-async function killedMount(volume: PodVolume, names: readonly string[], signal: NodeJS.Signals, reached: () => Promise<void>, env: Record<string, string> = {}): Promise<DriverResult> {
+async function killedMount(
+  volume: PodVolume,
+  names: readonly string[],
+  signal: NodeJS.Signals,
+  reached: () => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<DriverResult> {
   const stop = new AbortController();
   const call = kubelet.mount(volume, options(names), env, { signal: stop.signal, killSignal: signal });
   await reached();
@@ -86,15 +102,28 @@ async function killedMount(volume: PodVolume, names: readonly string[], signal: 
  * Mounts `names` through a mount(8) that holds at `step`, and stops the driver with `signal`
  * once `atHold` is done. Returns the staging tmpfs's mount point.
  */
-async function killedAtHold(volume: PodVolume, names: readonly string[], step: MountStep, fault: MountFault, signal: NodeJS.Signals, atHold: (stagingTmpfs: string, held: MountWrapper) => Promise<void> = async () => {}): Promise<string> {
+async function killedAtHold(
+  volume: PodVolume,
+  names: readonly string[],
+  step: MountStep,
+  fault: MountFault,
+  signal: NodeJS.Signals,
+  atHold: (stagingTmpfs: string, held: MountWrapper) => Promise<void> = async () => {},
+): Promise<string> {
   const held = (wrapper = new MountWrapper(step, fault));
   let stagingTmpfs = "";
-  await killedMount(volume, names, signal, async () => {
-    const { args } = await held.held();
-    // mount(8)'s last argument when it mounts the staging tmpfs; the first of the two when it moves it.
-    stagingTmpfs = step === "staging" ? args.at(-1)! : args.at(-2)!;
-    await atHold(stagingTmpfs, held);
-  }, held.env);
+  await killedMount(
+    volume,
+    names,
+    signal,
+    async () => {
+      const { args } = await held.held();
+      // mount(8)'s last argument when it mounts the staging tmpfs; the first of the two when it moves it.
+      stagingTmpfs = step === "staging" ? args.at(-1)! : args.at(-2)!;
+      await atHold(stagingTmpfs, held);
+    },
+    held.env,
+  );
   await held.close(); // kubelet's restart would have ended it with the driver
   return stagingTmpfs;
 }
@@ -107,134 +136,222 @@ function expectLeftInStaging(stagingTmpfs: string): string[] {
 }
 
 /** The next mount of the volume drops what the killed call left and mounts it whole. */
-async function expectNextMountRecovers(volume: PodVolume, names: readonly string[], leftovers: string[]): Promise<void> {
+async function expectNextMountRecovers(
+  volume: PodVolume,
+  names: readonly string[],
+  leftovers: string[],
+): Promise<void> {
   suite.azure.clearFaults();
   const result = await kubelet.mount(volume, options(names));
   expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
   expectWholeVolume(volume, names);
   expect(staging()).toEqual({ entries: [], mounts: [] });
-  const dropped = kubelet.logEvents(volume).filter((event) => event.event === "staging-dropped").map((event) => event.staging);
+  const dropped = kubelet
+    .logEvents(volume)
+    .filter((event) => event.event === "staging-dropped")
+    .map((event) => event.staging);
   expect(dropped).toEqual(leftovers.map((name) => join(kubelet.stagingRoot, name)));
 }
 
 describe("a mount killed", () => {
-  test("while its token is pending (SIGTERM) leaves nothing mounted, and the next mount mounts", async () => {
-    suite.azure.injectFault({ hang: true }, { service: "aad" });
-    const volume = kubelet.newVolume();
-    await killedMount(volume, NAMES, "SIGTERM", () => until(() => suite.azure.requests.some((r) => r.service === "aad")));
-    expect(suite.azure.stats("keyvault").requests).toBe(0);
-    expectNothingAt(volume);
-    expect(staging()).toEqual({ entries: [], mounts: [] });
-    await expectNextMountRecovers(volume, NAMES, []);
-  }, CALL_TIMEOUT_MS);
+  test(
+    "while its token is pending (SIGTERM) leaves nothing mounted, and the next mount mounts",
+    async () => {
+      suite.azure.injectFault({ hang: true }, { service: "aad" });
+      const volume = kubelet.newVolume();
+      await killedMount(volume, NAMES, "SIGTERM", () =>
+        until(() => suite.azure.requests.some((r) => r.service === "aad")),
+      );
+      expect(suite.azure.stats("keyvault").requests).toBe(0);
+      expectNothingAt(volume);
+      expect(staging()).toEqual({ entries: [], mounts: [] });
+      await expectNextMountRecovers(volume, NAMES, []);
+    },
+    CALL_TIMEOUT_MS,
+  );
 
-  test("while a fetch is in flight (SIGKILL) leaves nothing mounted, and the next mount mounts", async () => {
-    suite.azure.injectFault({ hang: true }, { vault: "contoso-kv", name: NAMES[1] });
-    const volume = kubelet.newVolume();
-    await killedMount(volume, NAMES, "SIGKILL", () => until(() => suite.azure.requests.some((r) => r.service === "keyvault" && r.target?.name === NAMES[1])));
-    expectNothingAt(volume);
-    expect(staging()).toEqual({ entries: [], mounts: [] });
-    await expectNextMountRecovers(volume, NAMES, []);
-  }, CALL_TIMEOUT_MS);
+  test(
+    "while a fetch is in flight (SIGKILL) leaves nothing mounted, and the next mount mounts",
+    async () => {
+      suite.azure.injectFault({ hang: true }, { vault: "contoso-kv", name: NAMES[1] });
+      const volume = kubelet.newVolume();
+      await killedMount(volume, NAMES, "SIGKILL", () =>
+        until(() => suite.azure.requests.some((r) => r.service === "keyvault" && r.target?.name === NAMES[1])),
+      );
+      expectNothingAt(volume);
+      expect(staging()).toEqual({ entries: [], mounts: [] });
+      await expectNextMountRecovers(volume, NAMES, []);
+    },
+    CALL_TIMEOUT_MS,
+  );
 
-  test("while its files are being written (SIGKILL) leaves them in its staging tmpfs, never at <dir>; the next mount drops it", async () => {
-    const volume = kubelet.newVolume();
-    const stagingTmpfs = await killedAtHold(volume, MANY, "staging", "holds-after", "SIGKILL", async (tmpfs, held) => {
-      // The first file written into the staging tmpfs is the moment to stop the driver.
-      const firstFile = new Promise<void>((written) => {
-        const watcher = watch(tmpfs, () => (watcher.close(), written()));
-      });
-      held.release();
-      await firstFile;
-    });
-    expectNothingAt(volume);
-    const left = expectLeftInStaging(stagingTmpfs);
-    // Stopped in the middle of the write: some files there, not all.
-    const written = readdirSync(stagingTmpfs).length;
-    expect(written).toBeGreaterThan(0);
-    expect(written).toBeLessThan(MANY.length);
-    await expectNextMountRecovers(volume, MANY, left);
-  }, CALL_TIMEOUT_MS);
+  test(
+    "while its files are being written (SIGKILL) leaves them in its staging tmpfs, never at <dir>; the next " +
+      "mount drops it",
+    async () => {
+      const volume = kubelet.newVolume();
+      const stagingTmpfs = await killedAtHold(
+        volume,
+        MANY,
+        "staging",
+        "holds-after",
+        "SIGKILL",
+        async (tmpfs, held) => {
+          // The first file written into the staging tmpfs is the moment to stop the driver.
+          const firstFile = new Promise<void>((written) => {
+            const watcher = watch(tmpfs, () => (watcher.close(), written()));
+          });
+          held.release();
+          await firstFile;
+        },
+      );
+      expectNothingAt(volume);
+      const left = expectLeftInStaging(stagingTmpfs);
+      // Stopped in the middle of the write: some files there, not all.
+      const written = readdirSync(stagingTmpfs).length;
+      expect(written).toBeGreaterThan(0);
+      expect(written).toBeLessThan(MANY.length);
+      await expectNextMountRecovers(volume, MANY, left);
+    },
+    CALL_TIMEOUT_MS,
+  );
 
-  test("between the write and the move (SIGTERM) leaves the whole volume in its staging tmpfs, never at <dir>; the next mount drops it", async () => {
-    const volume = kubelet.newVolume();
-    const stagingTmpfs = await killedAtHold(volume, NAMES, "move", "holds-before", "SIGTERM");
-    expectNothingAt(volume);
-    const left = expectLeftInStaging(stagingTmpfs);
-    expect(readdirSync(stagingTmpfs).sort()).toEqual([...NAMES].sort());
-    await expectNextMountRecovers(volume, NAMES, left);
-  }, CALL_TIMEOUT_MS);
+  test(
+    "between the write and the move (SIGTERM) leaves the whole volume in its staging tmpfs, never at <dir>; " +
+      "the next mount drops it",
+    async () => {
+      const volume = kubelet.newVolume();
+      const stagingTmpfs = await killedAtHold(volume, NAMES, "move", "holds-before", "SIGTERM");
+      expectNothingAt(volume);
+      const left = expectLeftInStaging(stagingTmpfs);
+      expect(readdirSync(stagingTmpfs).sort()).toEqual([...NAMES].sort());
+      await expectNextMountRecovers(volume, NAMES, left);
+    },
+    CALL_TIMEOUT_MS,
+  );
 
-  test("just after the move (SIGKILL) leaves the whole volume at <dir>, which counts as mounted; the next call drops the empty staging dir", async () => {
-    const volume = kubelet.newVolume();
-    await killedAtHold(volume, NAMES, "move", "holds-after", "SIGKILL");
-    expectWholeVolume(volume, NAMES);
-    const left = staging();
-    expect({ entries: left.entries.length, mounts: left.mounts }).toEqual({ entries: 1, mounts: [] });
-    suite.azure.resetStats();
-    const result = await kubelet.mount(volume, options(NAMES));
-    expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
-    expect(suite.azure.requests).toHaveLength(0);
-    // Found mounted before any staging: the leftover goes with the next call that stages, or unmount.
-    expect((await kubelet.unmount(volume)).json).toEqual({ status: "Success" });
-    expect(staging()).toEqual({ entries: [], mounts: [] });
-  }, CALL_TIMEOUT_MS);
+  test(
+    "just after the move (SIGKILL) leaves the whole volume at <dir>, which counts as mounted; the next call " +
+      "drops the empty staging dir",
+    async () => {
+      const volume = kubelet.newVolume();
+      await killedAtHold(volume, NAMES, "move", "holds-after", "SIGKILL");
+      expectWholeVolume(volume, NAMES);
+      const left = staging();
+      expect({ entries: left.entries.length, mounts: left.mounts }).toEqual({ entries: 1, mounts: [] });
+      suite.azure.resetStats();
+      const result = await kubelet.mount(volume, options(NAMES));
+      expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
+      expect(suite.azure.requests).toHaveLength(0);
+      // Found mounted before any staging: the leftover goes with the next call that stages, or unmount.
+      expect((await kubelet.unmount(volume)).json).toEqual({ status: "Success" });
+      expect(staging()).toEqual({ entries: [], mounts: [] });
+    },
+    CALL_TIMEOUT_MS,
+  );
 });
 
 describe.each<[MountStep, MountFault, RegExp]>([
-  ["staging", "fails-after-mounting", /^volume: mount -t tmpfs -o mode=0755,size=\d+ tmpfs \S+ failed: mount: failed after mounting \(a test fault\)$/],
-  ["staging", "hangs-after-mounting", /^volume: mount -t tmpfs -o mode=0755,size=\d+ tmpfs \S+ failed: no answer before the mount's 3s deadline \(option mounttimeout\)$/],
-  ["move", "fails-after-mounting", /^volume: mount --no-mtab --move \S+ \S+ failed: mount: failed after mounting \(a test fault\)$/],
-  ["move", "hangs-after-mounting", /^volume: mount --no-mtab --move \S+ \S+ failed: no answer before the mount's 3s deadline \(option mounttimeout\)$/],
+  [
+    "staging",
+    "fails-after-mounting",
+    /^volume: mount -t tmpfs -o mode=0755,size=\d+ tmpfs \S+ failed: mount: failed after mounting \(a test fault\)$/,
+  ],
+  [
+    "staging",
+    "hangs-after-mounting",
+    pattern(
+      /^/,
+      "volume: mount -t tmpfs -o mode=0755,size=",
+      /\d+/,
+      " tmpfs ",
+      /\S+/,
+      " failed: no answer before the mount's 3s deadline (option mounttimeout)",
+      /$/,
+    ),
+  ],
+  [
+    "move",
+    "fails-after-mounting",
+    /^volume: mount --no-mtab --move \S+ \S+ failed: mount: failed after mounting \(a test fault\)$/,
+  ],
+  [
+    "move",
+    "hangs-after-mounting",
+    /^volume: mount --no-mtab --move \S+ \S+ failed: no answer before the mount's 3s deadline \(option mounttimeout\)$/,
+  ],
 ])("a mount(8) that, at the %s step, %s", (step, fault, message) => {
-  test("fails the mount, naming the command, and leaves nothing mounted, at <dir> or in the staging root", async () => {
-    wrapper = new MountWrapper(step, fault);
-    const volume = kubelet.newVolume();
-    const result = await kubelet.mount(volume, options(NAMES, { mounttimeout: "3" }), wrapper.env);
-    const answer = expectSingleJson(result.combined);
-    expect(answer).toEqual({ status: "Failure", message: expect.stringMatching(message) });
-    expect(result.code).toBe(1);
-    expectNothingAt(volume);
-    expect(staging()).toEqual({ entries: [], mounts: [] });
-    expect(suite.azure.requests.filter((r) => r.service === "keyvault" && r.status === 200)).toHaveLength(NAMES.length);
-    expect(kubelet.logEvents(volume).find((event) => event.event === "volume-not-placed")).toMatchObject({ level: "error", call: "mount", dir: volume.dir });
-  }, CALL_TIMEOUT_MS);
+  test(
+    "fails the mount, naming the command, and leaves nothing mounted, at <dir> or in the staging root",
+    async () => {
+      wrapper = new MountWrapper(step, fault);
+      const volume = kubelet.newVolume();
+      const result = await kubelet.mount(volume, options(NAMES, { mounttimeout: "3" }), wrapper.env);
+      const answer = expectSingleJson(result.combined);
+      expect(answer).toEqual({ status: "Failure", message: expect.stringMatching(message) });
+      expect(result.code).toBe(1);
+      expectNothingAt(volume);
+      expect(staging()).toEqual({ entries: [], mounts: [] });
+      expect(suite.azure.requests.filter((r) => r.service === "keyvault" && r.status === 200)).toHaveLength(
+        NAMES.length,
+      );
+      expect(kubelet.logEvents(volume).find((event) => event.event === "volume-not-placed")).toMatchObject({
+        level: "error",
+        call: "mount",
+        dir: volume.dir,
+      });
+    },
+    CALL_TIMEOUT_MS,
+  );
 });
 
-test("a call never takes another live call's staging mount", async () => {
-  wrapper = new MountWrapper("move", "holds-before");
-  const [waiting, other] = [kubelet.newVolume(), kubelet.newVolume()];
-  const first = kubelet.mount(waiting, options(NAMES), wrapper.env);
-  const stagingTmpfs = (await wrapper.held()).args.at(-2)!;
+test(
+  "a call never takes another live call's staging mount",
+  async () => {
+    wrapper = new MountWrapper("move", "holds-before");
+    const [waiting, other] = [kubelet.newVolume(), kubelet.newVolume()];
+    const first = kubelet.mount(waiting, options(NAMES), wrapper.env);
+    const stagingTmpfs = (await wrapper.held()).args.at(-2)!;
 
-  const second = await kubelet.mount(other, options(NAMES.slice(0, 1)));
-  expect(expectSingleJson(second.combined)).toEqual({ status: "Success" });
-  // The first call's staging tmpfs is still there, whole, for the first call to move.
-  expect(staging().mounts).toEqual([stagingTmpfs]);
-  expect(readdirSync(stagingTmpfs).sort()).toEqual([...NAMES].sort());
+    const second = await kubelet.mount(other, options(NAMES.slice(0, 1)));
+    expect(expectSingleJson(second.combined)).toEqual({ status: "Success" });
+    // The first call's staging tmpfs is still there, whole, for the first call to move.
+    expect(staging().mounts).toEqual([stagingTmpfs]);
+    expect(readdirSync(stagingTmpfs).sort()).toEqual([...NAMES].sort());
 
-  wrapper.release();
-  expect(expectSingleJson((await first).combined)).toEqual({ status: "Success" });
-  expectWholeVolume(waiting, NAMES);
-  expect(staging()).toEqual({ entries: [], mounts: [] });
-}, CALL_TIMEOUT_MS);
+    wrapper.release();
+    expect(expectSingleJson((await first).combined)).toEqual({ status: "Success" });
+    expectWholeVolume(waiting, NAMES);
+    expect(staging()).toEqual({ entries: [], mounts: [] });
+  },
+  CALL_TIMEOUT_MS,
+);
 
-test("under a shared kubelet root (kubelet's pods dir is rshared, systemd's /run shared), the staging root is made private and the volume moves in", async () => {
-  kubelet.makeRootShared();
-  const [volume, second] = [kubelet.newVolume(), kubelet.newVolume()];
-  const result = await kubelet.mount(volume, options(NAMES));
-  expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
-  expectWholeVolume(volume, NAMES);
-  // The staging root: a mount of its own, in no peer group. The volume: shared like the root it moved under.
-  expect(findMount(kubelet.stagingRoot)?.optionalFields.filter((field) => field.startsWith("shared:"))).toEqual([]);
-  expect(findMount(volume.dir)?.optionalFields.some((field) => field.startsWith("shared:"))).toBe(true);
-  expect(kubelet.logEvents(volume).map((event) => event.event)).toContain("staging-root-made-private");
+test(
+  "under a shared kubelet root (kubelet's pods dir is rshared, systemd's /run shared), the staging root is " +
+    "made private and the volume moves in",
+  async () => {
+    kubelet.makeRootShared();
+    const [volume, second] = [kubelet.newVolume(), kubelet.newVolume()];
+    const result = await kubelet.mount(volume, options(NAMES));
+    expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
+    expectWholeVolume(volume, NAMES);
+    // The staging root: a mount of its own, in no peer group. The volume: shared like the root it moved under.
+    expect(findMount(kubelet.stagingRoot)?.optionalFields.filter((field) => field.startsWith("shared:"))).toEqual([]);
+    expect(findMount(volume.dir)?.optionalFields.some((field) => field.startsWith("shared:"))).toBe(true);
+    expect(kubelet.logEvents(volume).map((event) => event.event)).toContain("staging-root-made-private");
 
-  // Made once: the next mount finds it private.
-  expect(expectSingleJson((await kubelet.mount(second, options(NAMES))).combined)).toEqual({ status: "Success" });
-  expect(kubelet.logEvents(second).map((event) => event.event)).not.toContain("staging-root-made-private");
-  expect(parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8")).filter((entry) => entry.mountPoint === kubelet.stagingRoot)).toHaveLength(1);
+    // Made once: the next mount finds it private.
+    expect(expectSingleJson((await kubelet.mount(second, options(NAMES))).combined)).toEqual({ status: "Success" });
+    expect(kubelet.logEvents(second).map((event) => event.event)).not.toContain("staging-root-made-private");
+    expect(
+      parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8")).filter(
+        (entry) => entry.mountPoint === kubelet.stagingRoot,
+      ),
+    ).toHaveLength(1);
 
-  for (const each of [volume, second]) expect((await kubelet.unmount(each)).json).toEqual({ status: "Success" });
-  expect(findMount(volume.dir)).toBeUndefined();
-}, CALL_TIMEOUT_MS);
+    for (const each of [volume, second]) expect((await kubelet.unmount(each)).json).toEqual({ status: "Success" });
+    expect(findMount(volume.dir)).toBeUndefined();
+  },
+  CALL_TIMEOUT_MS,
+);

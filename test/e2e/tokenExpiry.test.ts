@@ -19,7 +19,12 @@ beforeAll(() => {
 test("a token that runs out mid-mount is asked for again, and the mount succeeds", async () => {
   suite.azure.injectFault({ latencyMs: 600 }, { service: "keyvault" });
   const volume = suite.kubelet.newVolume();
-  const options = { keyvaultname: "contoso-kv", keyvaultobjectnames: NAMES.join(";"), keyvaultobjecttypes: NAMES.map(() => "secret").join(";"), tenantid: suite.azure.tenantId };
+  const options = {
+    keyvaultname: "contoso-kv",
+    keyvaultobjectnames: NAMES.join(";"),
+    keyvaultobjecttypes: NAMES.map(() => "secret").join(";"),
+    tenantid: suite.azure.tenantId,
+  };
   const result = await suite.kubelet.mount(volume, kubeletOptions(options, suite.sp));
   expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
   for (const name of NAMES) expect(readFileSync(join(volume.dir, name), "utf8")).toBe(`value of ${name}`);

@@ -45,11 +45,18 @@ interface Mounted {
 
 function workload(setup: WorkloadSetup = {}, api = kube): WorkloadPod {
   const wi = setUpWorkloadIdentity(suite.azure, api, setup);
-  suite.azure.vault(setup.cloud === "AzureChinaCloud" ? "contoso-cn" : "contoso-kv", setup.cloud).grant(wi.identity.clientId, "secret");
+  suite.azure
+    .vault(setup.cloud === "AzureChinaCloud" ? "contoso-cn" : "contoso-kv", setup.cloud)
+    .grant(wi.identity.clientId, "secret");
   return wi;
 }
 
-async function mount(wi: WorkloadPod, options: Record<string, string>, env: Record<string, string> = {}, api = kube): Promise<Mounted> {
+async function mount(
+  wi: WorkloadPod,
+  options: Record<string, string>,
+  env: Record<string, string> = {},
+  api = kube,
+): Promise<Mounted> {
   const volume = suite.kubelet.newVolume();
   api.resetStats();
   suite.azure.resetStats();
@@ -57,7 +64,8 @@ async function mount(wi: WorkloadPod, options: Record<string, string>, env: Reco
   const result = await suite.kubelet.mount(volume, wi.mountOptions(options), { KV_KUBECONFIG: kubeconfig, ...env });
   const answer = expectSingleJson(result.combined);
   expect(result.code).toBe(answer.status === "Success" ? 0 : 1);
-  const calls = (method: string, tail: RegExp) => api.requests.filter((r) => r.method === method && tail.test(r.path)).length;
+  const calls = (method: string, tail: RegExp) =>
+    api.requests.filter((r) => r.method === method && tail.test(r.path)).length;
   return {
     volume,
     answer,
@@ -96,50 +104,74 @@ describe.each([
 ] as const)("in %s", (cloud, vault, loginHost) => {
   const options = { ...VOLUME, keyvaultname: vault, cloudname: cloud };
 
-  test("the pod's service account token becomes a Key Vault token: one TokenRequest, no service account read when clientid and tenantid are options", async () => {
-    const wi = workload({ cloud, annotate: false });
-    const m = await mount(wi, { ...options, ...bothIds(wi) });
-    expectMounted(m);
-    expect([m.tokenRequests, m.serviceAccountReads]).toEqual([1, 0]);
-    // Azure AD was shown the TokenRequest's token once: bound to the pod, for the cloud's exchange audience.
-    expect(m.assertions).toHaveLength(1);
-    const { claims } = decodeJwt(m.assertions[0])!;
-    expect(claims).toMatchObject({ aud: [wi.audience], iss: kube.issuer, sub: `system:serviceaccount:shop:${wi.pod.serviceAccount}` });
-    expect(claims["kubernetes.io"]).toMatchObject({ pod: { name: wi.pod.name, uid: wi.pod.uid }, node: { name: kube.nodeName } });
-    expect(suite.azure.requests.filter((r) => r.service === "aad").map((r) => r.host)).toEqual([loginHost]);
-  });
+  test(
+    "the pod's service account token becomes a Key Vault token: one TokenRequest, no service account read " +
+      "when clientid and tenantid are options",
+    async () => {
+      const wi = workload({ cloud, annotate: false });
+      const m = await mount(wi, { ...options, ...bothIds(wi) });
+      expectMounted(m);
+      expect([m.tokenRequests, m.serviceAccountReads]).toEqual([1, 0]);
+      // Azure AD was shown the TokenRequest's token once: bound to the pod, for the cloud's exchange audience.
+      expect(m.assertions).toHaveLength(1);
+      const { claims } = decodeJwt(m.assertions[0])!;
+      expect(claims).toMatchObject({
+        aud: [wi.audience],
+        iss: kube.issuer,
+        sub: `system:serviceaccount:shop:${wi.pod.serviceAccount}`,
+      });
+      expect(claims["kubernetes.io"]).toMatchObject({
+        pod: { name: wi.pod.name, uid: wi.pod.uid },
+        node: { name: kube.nodeName },
+      });
+      expect(suite.azure.requests.filter((r) => r.service === "aad").map((r) => r.host)).toEqual([loginHost]);
+    },
+  );
 
-  test("no federated credential at Azure AD: the command to register one, with the token's issuer, subject and audience", async () => {
-    const wi = workload({ cloud, federate: false });
-    const m = await mount(wi, options);
-    const subject = `system:serviceaccount:shop:${wi.pod.serviceAccount}`;
-    expectRefused(m, [
-      "AADSTS70021",
-      `client id ${wi.identity.clientId}`,
-      `az identity federated-credential create --name kv-shop-${wi.pod.serviceAccount} --identity-name <managed identity name>`,
-      `--issuer ${kube.issuer} --subject ${subject} --audience ${wi.audience}`,
-    ]);
-    expect([m.tokenRequests, m.serviceAccountReads, m.assertions.length]).toEqual([1, 1, 1]);
-  });
+  test(
+    "no federated credential at Azure AD: the command to register one, with the token's issuer, subject " +
+      "and audience",
+    async () => {
+      const wi = workload({ cloud, federate: false });
+      const m = await mount(wi, options);
+      const subject = `system:serviceaccount:shop:${wi.pod.serviceAccount}`;
+      expectRefused(m, [
+        "AADSTS70021",
+        `client id ${wi.identity.clientId}`,
+        `az identity federated-credential create --name kv-shop-${wi.pod.serviceAccount} --identity-name <managed ` +
+          `identity name>`,
+        `--issuer ${kube.issuer} --subject ${subject} --audience ${wi.audience}`,
+      ]);
+      expect([m.tokenRequests, m.serviceAccountReads, m.assertions.length]).toEqual([1, 1, 1]);
+    },
+  );
 
-  test("refusing the cloud's audience when the pod does not project it (Kubernetes 1.33): both fixes, and the RBAC one works", async () => {
-    const wi = workload({ cloud, projected: false });
-    const m = await mount(wi, options);
-    expectRefused(m, [
-      `audience "${wi.audience}" not found in pod spec volume`,
-      `label pod shop/${wi.pod.name} azure.workload.identity/use: "true"`,
-      `resources ["${wi.audience}"], verbs ["request-serviceaccounts-token-audience"]`,
-      "system:nodes",
-    ]);
-    kube.grantNodesAudience(wi.audience);
-    expectMounted(await mount(wi, options));
-  });
+  test(
+    "refusing the cloud's audience when the pod does not project it (Kubernetes 1.33): both fixes, and the " +
+      "RBAC one works",
+    async () => {
+      const wi = workload({ cloud, projected: false });
+      const m = await mount(wi, options);
+      expectRefused(m, [
+        `audience "${wi.audience}" not found in pod spec volume`,
+        `label pod shop/${wi.pod.name} azure.workload.identity/use: "true"`,
+        `resources ["${wi.audience}"], verbs ["request-serviceaccounts-token-audience"]`,
+        "system:nodes",
+      ]);
+      kube.grantNodesAudience(wi.audience);
+      expectMounted(await mount(wi, options));
+    },
+  );
 
   test("Key Vault forbidden: the workload identity and its client id to grant", async () => {
     const wi = setUpWorkloadIdentity(suite.azure, kube, { cloud }); // no access to the vault
     const m = await mount(wi, options);
     expect(m.answer.status).toBe("Failure");
-    expect(m.answer.message).toContain(`secret/db-password: forbidden: workload identity of service account shop/${wi.pod.serviceAccount} (client ${wi.identity.clientId}) lacks 'get' on secrets`);
+    expect(m.answer.message).toContain(
+      `secret/db-password: forbidden: workload identity of service ` +
+        `account shop/${wi.pod.serviceAccount} (client ${wi.identity.clientId}) lacks 'get' ` +
+        `on secrets`,
+    );
     expect(m.answer.message).toContain(`--spn ${wi.identity.clientId}`);
     expect(findMount(m.volume.dir)).toBeUndefined();
     expectNoSecrets(m);
@@ -156,30 +188,43 @@ test("the client id and tenant come from the service account's annotations, read
 
 test("the option clientid wins over the annotation; the tenant then still comes from the service account", async () => {
   const wi = workload({ annotate: false });
-  kube.addServiceAccount("shop", wi.pod.serviceAccount, { "azure.workload.identity/client-id": "00000000-0000-0000-0000-00000000dead", "azure.workload.identity/tenant-id": wi.identity.tenantId });
+  kube.addServiceAccount("shop", wi.pod.serviceAccount, {
+    "azure.workload.identity/client-id": "00000000-0000-0000-0000-00000000dead",
+    "azure.workload.identity/tenant-id": wi.identity.tenantId,
+  });
   const m = await mount(wi, { ...VOLUME, clientid: wi.identity.clientId });
   expectMounted(m);
   expect(m.serviceAccountReads).toBe(1);
 });
 
-test.each<KubeconfigForm>(["relative files", "inline data", "token", "token file"])("a kubeconfig with the node's credentials as %s", async (form) => {
-  const wi = workload();
-  expectMounted(await mount(wi, VOLUME, { KV_KUBECONFIG: await kube.writeKubeconfig(form) }));
-});
+test.each<KubeconfigForm>(["relative files", "inline data", "token", "token file"])(
+  "a kubeconfig with the node's credentials as %s",
+  async (form) => {
+    const wi = workload();
+    expectMounted(await mount(wi, VOLUME, { KV_KUBECONFIG: await kube.writeKubeconfig(form) }));
+  },
+);
 
 test("the client certificate file is read on every call: kubelet rotates it in place", async () => {
   const rotating = await kube.writeKubeconfig("kubelet", "no node of this cluster");
   const wi = workload();
   const before = await mount(wi, VOLUME, { KV_KUBECONFIG: rotating });
   expectRefused(before, ["401 Unauthorized"]);
-  copyFileSync(join(dirname(kubeconfig), "pki/kubelet-client-current.pem"), join(dirname(rotating), "pki/kubelet-client-current.pem"));
+  copyFileSync(
+    join(dirname(kubeconfig), "pki/kubelet-client-current.pem"),
+    join(dirname(rotating), "pki/kubelet-client-current.pem"),
+  );
   expectMounted(await mount(wi, VOLUME, { KV_KUBECONFIG: rotating }));
 });
 
 describe("the node's kubeconfig", () => {
   test("named by KV_KUBECONFIG but missing: the path, and the fix", async () => {
     const m = await mount(workload(), VOLUME, { KV_KUBECONFIG: "/nonexistent/kubelet/kubeconfig" });
-    expectRefused(m, ["no kubeconfig with the node's credentials", "KV_KUBECONFIG names /nonexistent/kubelet/kubeconfig", "--kubeconfig"]);
+    expectRefused(m, [
+      "no kubeconfig with the node's credentials",
+      "KV_KUBECONFIG names /nonexistent/kubelet/kubeconfig",
+      "--kubeconfig",
+    ]);
     expect(kube.stats().requests).toBe(0);
   });
 
@@ -200,7 +245,10 @@ describe("the API server", () => {
     const unreachable = await kube.writeKubeconfig("inline data");
     writeFileSync(unreachable, readFileSync(unreachable, "utf8").replace(kube.url, `https://127.0.0.1:${port}`));
     const m = await mount(workload(), VOLUME, { KV_KUBECONFIG: unreachable });
-    expectRefused(m, [`failed: cannot reach the Kubernetes API server https://127.0.0.1:${port} (kubeconfig ${unreachable}`, "ECONNREFUSED, after retries"]);
+    expectRefused(m, [
+      `failed: cannot reach the Kubernetes API server https://127.0.0.1:${port} (kubeconfig ${unreachable}`,
+      "ECONNREFUSED, after retries",
+    ]);
   });
 
   test("hanging: the mount's deadline names what it waited for", async () => {
@@ -208,7 +256,11 @@ describe("the API server", () => {
     kube.injectFault({ hang: true });
     try {
       const m = await mount(wi, { ...VOLUME, ...bothIds(wi), mounttimeout: "3" });
-      expectRefused(m, ["3s deadline", "mounttimeout", `the Kubernetes API server ${kube.url} (kubeconfig ${kubeconfig}`]);
+      expectRefused(m, [
+        "3s deadline",
+        "mounttimeout",
+        `the Kubernetes API server ${kube.url} (kubeconfig ${kubeconfig}`,
+      ]);
       expect(m.tokenRequests).toBe(1);
     } finally {
       kube.clearFaults();
@@ -220,7 +272,11 @@ describe("the API server", () => {
     suite.azure.injectFault({ hang: true }, { service: "aad" });
     try {
       const m = await mount(wi, { ...VOLUME, ...bothIds(wi), mounttimeout: "3" });
-      expectRefused(m, ["3s deadline", `workload identity of service account shop/${wi.pod.serviceAccount} (client ${wi.identity.clientId}), still waiting for Azure AD at login.microsoftonline.com`]);
+      expectRefused(m, [
+        "3s deadline",
+        `workload identity of service account shop/${wi.pod.serviceAccount} (client ${wi.identity.clientId}), still ` +
+          `waiting for Azure AD at login.microsoftonline.com`,
+      ]);
       expect(m.tokenRequests).toBe(1);
     } finally {
       suite.azure.clearFaults();
@@ -230,20 +286,33 @@ describe("the API server", () => {
   test("refusing the node's credentials (401): the node identity and the kubeconfig used", async () => {
     const foreign = await kube.writeKubeconfig("kubelet", "no node of this cluster");
     const m = await mount(workload(), VOLUME, { KV_KUBECONFIG: foreign });
-    expectRefused(m, ["401 Unauthorized", `system:node:${kube.nodeName} (client certificate ${dirname(foreign)}/pki/kubelet-client-current.pem)`, `kubeconfig ${foreign}`, "kubelet's own kubeconfig"]);
+    expectRefused(m, [
+      "401 Unauthorized",
+      `system:node:${kube.nodeName} (client certificate ${dirname(foreign)}/pki/kubelet-client-current.pem)`,
+      `kubeconfig ${foreign}`,
+      "kubelet's own kubeconfig",
+    ]);
   });
 
   test("refusing a token for a pod on another node (403): the pod must be bound to this node", async () => {
     const wi = workload({ nodeName: "aks-nodepool1-27318450-vmss000009", annotate: false });
     const m = await mount(wi, { ...VOLUME, ...bothIds(wi) });
-    expectRefused(m, ["403 Forbidden", `system:node:${kube.nodeName}`, `pod shop/${wi.pod.name} (uid ${wi.pod.uid}) must be scheduled on this node`]);
+    expectRefused(m, [
+      "403 Forbidden",
+      `system:node:${kube.nodeName}`,
+      `pod shop/${wi.pod.name} (uid ${wi.pod.uid}) must be scheduled on this node`,
+    ]);
     expect(m.assertions).toHaveLength(0);
   });
 });
 
 test("no client id, neither option nor annotation: both named", async () => {
   const m = await mount(workload({ annotate: false }), VOLUME);
-  expectRefused(m, ["no client id for service account shop/", "volume option clientid", "azure.workload.identity/client-id"]);
+  expectRefused(m, [
+    "no client id for service account shop/",
+    "volume option clientid",
+    "azure.workload.identity/client-id",
+  ]);
   expect([m.serviceAccountReads, m.assertions.length]).toEqual([1, 0]);
 });
 
@@ -253,20 +322,33 @@ describe("a cluster whose nodes may not read service accounts", () => {
   test("a missing id is refused with the fix: give both as options", async () => {
     const wi = workload({}, olderCluster.api);
     const m = await mount(wi, VOLUME, { KV_KUBECONFIG: olderCluster.kubeconfig }, olderCluster.api);
-    expectRefused(m, ["service account read failed", "403 Forbidden", "give both clientid and tenantid as volume options"], olderCluster.api);
+    expectRefused(
+      m,
+      ["service account read failed", "403 Forbidden", "give both clientid and tenantid as volume options"],
+      olderCluster.api,
+    );
   });
 
   test("with both as options it is never read", async () => {
     const wi = workload({}, olderCluster.api);
-    const m = await mount(wi, { ...VOLUME, ...bothIds(wi) }, { KV_KUBECONFIG: olderCluster.kubeconfig }, olderCluster.api);
+    const m = await mount(
+      wi,
+      { ...VOLUME, ...bothIds(wi) },
+      { KV_KUBECONFIG: olderCluster.kubeconfig },
+      olderCluster.api,
+    );
     expectMounted(m);
     expect([m.tokenRequests, m.serviceAccountReads]).toEqual([1, 0]);
   });
 });
 
 test.each([
-  ["usevmmanagedidentity", { usevmmanagedidentity: "true" }, "option usevmmanagedidentity: and useworkloadidentity are both \"true\""],
-  ["usepodidentity", { usepodidentity: "true" }, "option usepodidentity: and useworkloadidentity are both \"true\""],
+  [
+    "usevmmanagedidentity",
+    { usevmmanagedidentity: "true" },
+    'option usevmmanagedidentity: and useworkloadidentity are both "true"',
+  ],
+  ["usepodidentity", { usepodidentity: "true" }, 'option usepodidentity: and useworkloadidentity are both "true"'],
 ])("useworkloadidentity with %s is refused before anything is asked", async (_flag, flag, words) => {
   const m = await mount(workload(), { ...VOLUME, ...flag });
   expectRefused(m, [words, "set only one of usepodidentity, usevmmanagedidentity, useworkloadidentity"]);

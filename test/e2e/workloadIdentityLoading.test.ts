@@ -30,15 +30,21 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The bundle's text: the executable embeds the same dist/kv.js. */
-const bundleText = () => readFileSync(driverPath().endsWith(".js") ? driverPath() : join(__dirname, "../../dist/kv.js"), "utf8");
+const bundleText = () =>
+  readFileSync(driverPath().endsWith(".js") ? driverPath() : join(__dirname, "../../dist/kv.js"), "utf8");
 
 /** How often the innermost function around `offset` of the driver's script ran during one call. */
 function timesRun(coverageDir: string, offset: number): number {
-  const scripts = readdirSync(coverageDir).flatMap((file) => (JSON.parse(readFileSync(join(coverageDir, file), "utf8")) as { result: ScriptCoverage[] }).result);
+  const scripts = readdirSync(coverageDir).flatMap(
+    (file) => (JSON.parse(readFileSync(join(coverageDir, file), "utf8")) as { result: ScriptCoverage[] }).result,
+  );
   // The driver's script is the one whose functions reach furthest: the whole bundle.
-  const reach = (script: ScriptCoverage) => Math.max(...script.functions.flatMap((f) => f.ranges.map((r) => r.endOffset)));
+  const reach = (script: ScriptCoverage) =>
+    Math.max(...script.functions.flatMap((f) => f.ranges.map((r) => r.endOffset)));
   const driver = scripts.reduce((a, b) => (reach(b) > reach(a) ? b : a));
-  const around = driver.functions.flatMap((f) => f.ranges).filter((r) => r.startOffset <= offset && offset < r.endOffset);
+  const around = driver.functions
+    .flatMap((f) => f.ranges)
+    .filter((r) => r.startOffset <= offset && offset < r.endOffset);
   const innermost = around.reduce((a, b) => (b.endOffset - b.startOffset < a.endOffset - a.startOffset ? b : a));
   return innermost.count;
 }
@@ -46,7 +52,10 @@ function timesRun(coverageDir: string, offset: number): number {
 async function kubernetesClientRuns(options: Record<string, string>): Promise<number> {
   const coverage = mkdtempSync(join(work, "run-"));
   const volume = suite.kubelet.newVolume();
-  const result = await suite.kubelet.mount(volume, options, { KV_KUBECONFIG: k8s.kubeconfig, NODE_V8_COVERAGE: coverage });
+  const result = await suite.kubelet.mount(volume, options, {
+    KV_KUBECONFIG: k8s.kubeconfig,
+    NODE_V8_COVERAGE: coverage,
+  });
   expect(result.json).toEqual({ status: "Success" });
   await suite.kubelet.unmount(volume);
   // The default kubeconfig paths are set when src/kubernetes/kubeconfig.ts is initialised.

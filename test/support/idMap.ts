@@ -11,12 +11,14 @@ export function gidMapped(gid: number): boolean {
   });
 }
 
-type Block = (title: string, body: () => unknown) => void;
+type Block = (title: string, body: () => void | Promise<unknown>) => void;
 
 /** `block` (describe or test), or its `.skip` with the reason in its name when `gid` is not mapped here. */
 function withGid(gid: number, block: typeof describe | typeof test): Block {
   if (gidMapped(gid)) return block as Block;
-  return (title, body) => block.skip(`${title} [skipped: group ${gid} is not mapped in this user namespace; run as root, or see README "Not root?"]`, body as () => void);
+  const skip = block.skip as Block;
+  const why = `group ${gid} is not mapped in this user namespace; run as root, or see README "Not root?"`;
+  return (title, body) => skip(`${title} [skipped: ${why}]`, body);
 }
 
 export const describeWithGid = (gid: number): Block => withGid(gid, describe);

@@ -18,7 +18,9 @@ export function sourceFiles(dir: string): string[] {
 /** `./x` as TypeScript resolves it: x.ts, x/index.ts, or the file itself (.json, .cjs). */
 function resolveRelative(from: string, specifier: string): string {
   const base = join(dirname(from), specifier);
-  const candidate = [`${base}.ts`, join(base, "index.ts"), base].find((path) => existsSync(join(REPO, path)) && statSync(join(REPO, path)).isFile());
+  const candidate = [`${base}.ts`, join(base, "index.ts"), base].find(
+    (path) => existsSync(join(REPO, path)) && statSync(join(REPO, path)).isFile(),
+  );
   if (!candidate) throw new Error(`${from} imports ${specifier}, which is no file`);
   return candidate;
 }
@@ -80,7 +82,10 @@ export function findCycle(graph: Graph): string[] | undefined {
   return undefined;
 }
 
-/** The import graph of `files` with each file mapped to a node by `nodeOf` (itself, its folder, ...); self-edges dropped. */
+/**
+ * The import graph of `files` with each file mapped to a node by `nodeOf` (itself, its folder, ...); self-edges
+ * dropped.
+ */
 export function importGraph(files: readonly string[], nodeOf: (file: string) => string): Graph {
   const graph = new Map<string, Set<string>>();
   for (const file of files) {

@@ -31,7 +31,11 @@ export class Kubelet {
 
   newVolume(name = "secrets", podUid: string = randomUUID()): PodVolume {
     this.volumes++;
-    return { dir: makeVolumeDir(this.root, name, podUid), podUid, logFile: join(this.root, `kv-driver-${this.volumes}.log`) };
+    return {
+      dir: makeVolumeDir(this.root, name, podUid),
+      podUid,
+      logFile: join(this.root, `kv-driver-${this.volumes}.log`),
+    };
   }
 
   /** The driver's environment: Azure's stand-ins, the volume's log, this kubelet's state dir. */
@@ -40,11 +44,21 @@ export class Kubelet {
     return { ...this.azureEnv, KV_DRIVER_LOG: logFile, KV_STATE_DIR: this.stateDir, ...extraEnv };
   }
 
-  call(args: string[], volume?: PodVolume, extraEnv: Record<string, string> = {}, run: RunOptions = {}): Promise<DriverResult> {
+  call(
+    args: string[],
+    volume?: PodVolume,
+    extraEnv: Record<string, string> = {},
+    run: RunOptions = {},
+  ): Promise<DriverResult> {
     return runDriver(args, this.env(volume, extraEnv), run);
   }
 
-  mount(volume: PodVolume, options: Record<string, string> | string, extraEnv?: Record<string, string>, run?: RunOptions): Promise<DriverResult> {
+  mount(
+    volume: PodVolume,
+    options: Record<string, string> | string,
+    extraEnv?: Record<string, string>,
+    run?: RunOptions,
+  ): Promise<DriverResult> {
     const json = typeof options === "string" ? options : JSON.stringify(options);
     return this.call(["mount", volume.dir, json], volume, extraEnv, run);
   }
@@ -71,13 +85,18 @@ export class Kubelet {
 
   /** Makes the root a shared mount of its own, as kubelet's pods dir usually is (and systemd's /run). */
   makeRootShared(): void {
-    for (const args of [["--bind", this.root, this.root], ["--make-shared", this.root]]) {
+    for (const args of [
+      ["--bind", this.root, this.root],
+      ["--make-shared", this.root],
+    ]) {
       const made = spawnSync("mount", args, { encoding: "utf8" });
       if (made.status !== 0) throw new Error(`mount ${args.join(" ")}: ${made.stderr}`);
     }
   }
 
-  /** Unmounts everything the tests left behind (stacked layers, the staging root, a shared root) and removes the tree. */
+  /**
+   * Unmounts everything the tests left behind (stacked layers, the staging root, a shared root) and removes the tree.
+   */
   cleanUp(): void {
     unmountUnder(this.root);
     rmSync(this.root, { recursive: true, force: true });

@@ -37,7 +37,8 @@ export class MountWrapper {
     }[fault];
     const script = [
       "#!/bin/sh",
-      `hold() { echo "$$ $*" > "${this.dir}/held.tmp"; mv "${this.dir}/held.tmp" "${this.dir}/held"; while [ ! -e "${this.dir}/go" ]; do sleep 0.05; done; }`,
+      `hold() { echo "$$ $*" > "${this.dir}/held.tmp"; mv "${this.dir}/held.tmp" "${this.dir}/held"; while ` +
+        `[ ! -e "${this.dir}/go" ]; do sleep 0.05; done; }`,
       `case " $* " in *" --move "*) step=move ;; *" -t tmpfs "*) step=staging ;; *) step=other ;; esac`,
       `[ "$step" = "${step}" ] || exec ${real} "$@"`,
       before ? `${before} "$@"` : "",

@@ -10,7 +10,10 @@ export interface PemBlock {
 
 /** The PEM blocks of a file, in order. */
 export function pemBlocks(text: string): PemBlock[] {
-  return [...text.matchAll(/-----BEGIN ([A-Z ]+)-----\n[A-Za-z0-9+/=\n]+-----END \1-----\n/g)].map((m) => ({ label: m[1], text: m[0] }));
+  return [...text.matchAll(/-----BEGIN ([A-Z ]+)-----\n[A-Za-z0-9+/=\n]+-----END \1-----\n/g)].map((m) => ({
+    label: m[1],
+    text: m[0],
+  }));
 }
 
 /** `text` is exactly: the PKCS#8 key of `chain`'s leaf, the leaf, the intermediate, the root. */

@@ -7,7 +7,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { runChildProbe } from "./childProbe";
 
-export function runPoolProbe(url: string, count: number, waitMs: number, env: Record<string, string>): Promise<(number | string)[]> {
+export function runPoolProbe(
+  url: string,
+  count: number,
+  waitMs: number,
+  env: Record<string, string>,
+): Promise<(number | string)[]> {
   return runChildProbe<(number | string)[]>("poolProbe.ts", [url, String(count), String(waitMs)], env);
 }
 

@@ -20,7 +20,11 @@ export interface RawRequest {
 }
 
 /** `env` is the stand-in's env: HTTPS_PROXY and NODE_EXTRA_CA_CERTS are used. */
-export async function httpsViaProxy(env: Record<string, string>, url: string, r: RawRequest = {}): Promise<RawResponse> {
+export async function httpsViaProxy(
+  env: Record<string, string>,
+  url: string,
+  r: RawRequest = {},
+): Promise<RawResponse> {
   const target = new URL(url);
   const proxy = new URL(env.HTTPS_PROXY);
   const socket = await new Promise<import("node:net").Socket>((resolve, reject) => {

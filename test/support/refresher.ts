@@ -6,7 +6,11 @@ import { driverPath, runDriver, type DriverResult } from "./driver";
 import type { Kubelet } from "./kubelet";
 
 /** The environment of the refresher's container: the node's Azure variables and the state dir. */
-export function refresherEnv(azureEnv: Record<string, string>, kubelet: Kubelet, extra: Record<string, string> = {}): Record<string, string> {
+export function refresherEnv(
+  azureEnv: Record<string, string>,
+  kubelet: Kubelet,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return { ...azureEnv, KV_STATE_DIR: kubelet.stateDir, ...extra };
 }
 
@@ -72,13 +76,18 @@ export class RunningRefresher {
   }
 
   /** The first log line `matches` accepts, waiting at most `timeoutMs` for it. */
-  async waitFor(matches: (line: Record<string, unknown>) => boolean, timeoutMs: number, what = "a log line"): Promise<Record<string, unknown>> {
+  async waitFor(
+    matches: (line: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+    what = "a log line",
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.lines.find(matches);
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${what} within ${timeoutMs} ms; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      if (left <= 0)
+        throw new Error(`no ${what} within ${timeoutMs} ms; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
       await new Promise<void>((wake) => {
         const timer = setTimeout(wake, Math.min(left, 500));
         this.waiters.push(() => (clearTimeout(timer), wake()));
@@ -90,7 +99,7 @@ export class RunningRefresher {
   /** Where it serves /metrics and /healthz, once it listens. */
   async url(): Promise<string> {
     const listening = await this.waitFor((line) => line.event === "listening", 20_000, "listening line");
-    return `http://127.0.0.1:${listening.port}`;
+    return `http://127.0.0.1:${Number(listening.port)}`;
   }
 
   kill(signal: NodeJS.Signals = "SIGTERM"): void {

@@ -51,7 +51,12 @@ async function probe(req: ProbeRequest): Promise<ProbeResult> {
     if (req.type === "secret") {
       const { SecretClient } = await import("@azure/keyvault-secrets");
       const s = await new SecretClient(req.vaultUrl, credential).getSecret(req.name, { version: req.version });
-      return { ok: true, id: s.properties.id ?? "", sha256: sha256(s.value ?? ""), contentType: s.properties.contentType };
+      return {
+        ok: true,
+        id: s.properties.id ?? "",
+        sha256: sha256(s.value ?? ""),
+        contentType: s.properties.contentType,
+      };
     }
     if (req.type === "key") {
       const { KeyClient } = await import("@azure/keyvault-keys");
@@ -67,7 +72,15 @@ async function probe(req: ProbeRequest): Promise<ProbeResult> {
     return { ok: true, id: cert.properties.id ?? "", sha256: sha256(cert.cer ?? new Uint8Array()) };
   } catch (e) {
     const err = e as { name?: string; statusCode?: number; code?: string; message?: string };
-    return { ok: false, error: { name: err.name ?? "Error", statusCode: err.statusCode, code: err.code, message: err.message ?? String(e) } };
+    return {
+      ok: false,
+      error: {
+        name: err.name ?? "Error",
+        statusCode: err.statusCode,
+        code: err.code,
+        message: err.message ?? String(e),
+      },
+    };
   }
 }
 

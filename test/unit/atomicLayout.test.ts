@@ -1,6 +1,17 @@
 // The layout writer on a plain directory (it works on any, the tmpfs at <dir> or one it is
 // built on before a move): the layout, the swap, what a failure and a killed writer leave.
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { currentSet, writeAtomicSet } from "../../src/rotation/atomicLayout";
@@ -16,7 +27,10 @@ const files = (generation: string) => [
   { fileName: "tls.crt", content: Buffer.from(`certificate ${generation}`) },
 ];
 const ownership = { mode: 0o640, gid: 2345 };
-const hidden = () => readdirSync(dir).filter((name) => name.startsWith(".")).sort();
+const hidden = () =>
+  readdirSync(dir)
+    .filter((name) => name.startsWith("."))
+    .sort();
 
 testWithGid(2345)("a rotating volume's build makes kubelet's layout, with room for two sets", () => {
   const build = volumeBuild(files("1"), ownership, { rotating: true });
@@ -39,28 +53,34 @@ testWithGid(2345)("a plain volume's build is writeVolume's: regular files, no li
   expect(lstatSync(join(dir, "db-password")).isFile()).toBe(true);
 });
 
-testWithGid(2345)("a second write swaps ..data to a new set and removes the old one and any a killed writer left", () => {
-  writeAtomicSet(dir, files("1"), ownership);
-  const first = currentSet(dir)!;
-  mkdirSync(join(dir, "..2020_01_01_00_00_00.killed"));
-  writeFileSync(join(dir, "..2020_01_01_00_00_00.killed", "db-password"), "half");
-  symlinkSync("..2020_01_01_00_00_00.killed", join(dir, "..data_tmp"));
-  writeAtomicSet(dir, files("2"), ownership);
-  const second = currentSet(dir)!;
-  expect(second).not.toBe(first);
-  expect(hidden()).toEqual(["..data", second].sort());
-  expect(readFileSync(join(dir, "db-password"), "utf8")).toBe("password 2");
-});
+testWithGid(2345)(
+  "a second write swaps ..data to a new set and removes the old one and any a killed writer left",
+  () => {
+    writeAtomicSet(dir, files("1"), ownership);
+    const first = currentSet(dir)!;
+    mkdirSync(join(dir, "..2020_01_01_00_00_00.killed"));
+    writeFileSync(join(dir, "..2020_01_01_00_00_00.killed", "db-password"), "half");
+    symlinkSync("..2020_01_01_00_00_00.killed", join(dir, "..data_tmp"));
+    writeAtomicSet(dir, files("2"), ownership);
+    const second = currentSet(dir)!;
+    expect(second).not.toBe(first);
+    expect(hidden()).toEqual(["..data", second].sort());
+    expect(readFileSync(join(dir, "db-password"), "utf8")).toBe("password 2");
+  },
+);
 
-testWithGid(2345)("a write that fails before the swap keeps the old set current and whole, and removes its partial set", () => {
-  writeAtomicSet(dir, files("1"), ownership);
-  const first = currentSet(dir)!;
-  const twice = [...files("2"), { fileName: "db-password", content: Buffer.from("again") }];
-  expect(() => writeAtomicSet(dir, twice, ownership)).toThrow(/EEXIST/);
-  expect(currentSet(dir)).toBe(first);
-  expect(hidden()).toEqual(["..data", first].sort());
-  expect(readFileSync(join(dir, "db-password"), "utf8")).toBe("password 1");
-});
+testWithGid(2345)(
+  "a write that fails before the swap keeps the old set current and whole, and removes its partial set",
+  () => {
+    writeAtomicSet(dir, files("1"), ownership);
+    const first = currentSet(dir)!;
+    const twice = [...files("2"), { fileName: "db-password", content: Buffer.from("again") }];
+    expect(() => writeAtomicSet(dir, twice, ownership)).toThrow(/EEXIST/);
+    expect(currentSet(dir)).toBe(first);
+    expect(hidden()).toEqual(["..data", first].sort());
+    expect(readFileSync(join(dir, "db-password"), "utf8")).toBe("password 1");
+  },
+);
 
 testWithGid(2345)("plain files in the way become links (a volume that had no layout yet)", () => {
   volumeBuild(files("1"), ownership, { rotating: false }).write(dir);

@@ -85,14 +85,35 @@ describe("parseEnvironmentFile", () => {
   test.each<[string, Record<string, unknown>, Partial<CloudEnvironment>]>([
     [
       "field names in any letter case (as Go's json.Unmarshal)",
-      { activeDirectoryEndpoint: undefined, ActiveDirectoryEndpoint: "https://login.example/", keyVaultDNSSuffix: undefined, KEYVAULTDNSSUFFIX: "vault.example" },
+      {
+        activeDirectoryEndpoint: undefined,
+        ActiveDirectoryEndpoint: "https://login.example/",
+        keyVaultDNSSuffix: undefined,
+        KEYVAULTDNSSUFFIX: "vault.example",
+      },
       { activeDirectoryEndpoint: "https://login.example/", keyVaultDNSSuffix: "vault.example" },
     ],
     ["no name field", { name: undefined }, { name: "AzureStackCloud" }],
-    ["another name field, named AzureStackCloud still (callers test the name)", { name: "MyStack" }, { name: "AzureStackCloud" }],
-    ["a key vault endpoint without a trailing '/'", { keyVaultEndpoint: "https://vault.example" }, { keyVaultResource: "https://vault.example" }],
-    ["an authority that already ends in '/'", { activeDirectoryEndpoint: "https://login.example/tenantless/" }, { activeDirectoryEndpoint: "https://login.example/tenantless/" }],
-    ["a DNS suffix with a port (local stand-ins)", { keyVaultDNSSuffix: "vault.localtest.me:8443" }, { keyVaultDNSSuffix: "vault.localtest.me:8443" }],
+    [
+      "another name field, named AzureStackCloud still (callers test the name)",
+      { name: "MyStack" },
+      { name: "AzureStackCloud" },
+    ],
+    [
+      "a key vault endpoint without a trailing '/'",
+      { keyVaultEndpoint: "https://vault.example" },
+      { keyVaultResource: "https://vault.example" },
+    ],
+    [
+      "an authority that already ends in '/'",
+      { activeDirectoryEndpoint: "https://login.example/tenantless/" },
+      { activeDirectoryEndpoint: "https://login.example/tenantless/" },
+    ],
+    [
+      "a DNS suffix with a port (local stand-ins)",
+      { keyVaultDNSSuffix: "vault.localtest.me:8443" },
+      { keyVaultDNSSuffix: "vault.localtest.me:8443" },
+    ],
   ])("accepts %s", (_title, changes, expected) => {
     expect(parseEnvironmentFile(stackFile(changes), PATH)).toMatchObject(expected);
   });
@@ -100,16 +121,48 @@ describe("parseEnvironmentFile", () => {
   test.each<[string, string, string[]]>([
     ["malformed JSON", "{name:", ["not valid JSON"]],
     ["a JSON array", "[]", ["JSON object", "got an array"]],
-    ["no activeDirectoryEndpoint", stackFile({ activeDirectoryEndpoint: undefined }), ['"activeDirectoryEndpoint"', "add it"]],
+    [
+      "no activeDirectoryEndpoint",
+      stackFile({ activeDirectoryEndpoint: undefined }),
+      ['"activeDirectoryEndpoint"', "add it"],
+    ],
     ["an empty keyVaultDNSSuffix", stackFile({ keyVaultDNSSuffix: "" }), ['"keyVaultDNSSuffix"', "add it"]],
     ["no keyVaultEndpoint", stackFile({ keyVaultEndpoint: undefined }), ['"keyVaultEndpoint"']],
-    ["a non-string field", stackFile({ keyVaultDNSSuffix: 5 }), ['"keyVaultDNSSuffix" must be a string', "got a number"]],
-    ["an http authority", stackFile({ activeDirectoryEndpoint: "http://adfs.example/adfs" }), ['"activeDirectoryEndpoint" must be an https URL']],
-    ["an authority that is no URL", stackFile({ activeDirectoryEndpoint: "adfs.example" }), ['"activeDirectoryEndpoint" must be an https URL']],
-    ["an http key vault endpoint", stackFile({ keyVaultEndpoint: "http://vault.example/" }), ['"keyVaultEndpoint" must be an https URL']],
-    ["a DNS suffix with a path", stackFile({ keyVaultDNSSuffix: "vault.example/evil" }), ['"keyVaultDNSSuffix" must be a DNS suffix']],
-    ["a DNS suffix with user info", stackFile({ keyVaultDNSSuffix: "evil.com@vault.example" }), ['"keyVaultDNSSuffix" must be a DNS suffix']],
-    ["a DNS suffix with a leading dot", stackFile({ keyVaultDNSSuffix: ".vault.example" }), ['"keyVaultDNSSuffix" must be a DNS suffix']],
+    [
+      "a non-string field",
+      stackFile({ keyVaultDNSSuffix: 5 }),
+      ['"keyVaultDNSSuffix" must be a string', "got a number"],
+    ],
+    [
+      "an http authority",
+      stackFile({ activeDirectoryEndpoint: "http://adfs.example/adfs" }),
+      ['"activeDirectoryEndpoint" must be an https URL'],
+    ],
+    [
+      "an authority that is no URL",
+      stackFile({ activeDirectoryEndpoint: "adfs.example" }),
+      ['"activeDirectoryEndpoint" must be an https URL'],
+    ],
+    [
+      "an http key vault endpoint",
+      stackFile({ keyVaultEndpoint: "http://vault.example/" }),
+      ['"keyVaultEndpoint" must be an https URL'],
+    ],
+    [
+      "a DNS suffix with a path",
+      stackFile({ keyVaultDNSSuffix: "vault.example/evil" }),
+      ['"keyVaultDNSSuffix" must be a DNS suffix'],
+    ],
+    [
+      "a DNS suffix with user info",
+      stackFile({ keyVaultDNSSuffix: "evil.com@vault.example" }),
+      ['"keyVaultDNSSuffix" must be a DNS suffix'],
+    ],
+    [
+      "a DNS suffix with a leading dot",
+      stackFile({ keyVaultDNSSuffix: ".vault.example" }),
+      ['"keyVaultDNSSuffix" must be a DNS suffix'],
+    ],
   ])("refuses %s, naming the file", (_title, json, fragments) => {
     const error = optionErrorOf(() => parseEnvironmentFile(json, PATH));
     expect(error.option).toBe("cloudname");

@@ -6,7 +6,10 @@ describe("answerFor", () => {
     [new OptionError("keyvaultname", "is required"), "invalid volume options: option keyvaultname: is required"],
     [new IdentityError("NMI answered HTTP 404"), "cannot get an access token: NMI answered HTTP 404"],
     [new VolumeError("mount failed"), "volume: mount failed"],
-    [new FetchError("kv1", [{ object: "secret/a", cause: "not found", detail: "gone" }]), "1 object(s) could not be fetched from key vault kv1: secret/a: not found: gone"],
+    [
+      new FetchError("kv1", [{ object: "secret/a", cause: "not found", detail: "gone" }]),
+      "1 object(s) could not be fetched from key vault kv1: secret/a: not found: gone",
+    ],
     [new TypeError("boom"), "unexpected error: boom"],
     ["a string", "unexpected error: a string"],
   ])("turns %p into a Failure with a readable message", (error, message) => {
@@ -16,7 +19,10 @@ describe("answerFor", () => {
   });
 
   it("answers Not supported for calls the driver does not implement", () => {
-    expect(answerFor(new NotSupportedError("call 'attach' is not supported"))).toEqual({ status: "Not supported", message: "call 'attach' is not supported" });
+    expect(answerFor(new NotSupportedError("call 'attach' is not supported"))).toEqual({
+      status: "Not supported",
+      message: "call 'attach' is not supported",
+    });
   });
 
   it("never leaks a stack trace", () => {

@@ -2,7 +2,15 @@
 // model (src/model/) at the bottom, importing nothing; no cycle between files nor between
 // rooms (src/<folder>/, or a file directly in src/); the Azure stand-in on its own; and no
 // test code in what the release build runs.
-import { findCycle, firstSegmentBelow, importClosure, importGraph, importsOf, sourceFiles, specifiersOf } from "../support/imports";
+import {
+  findCycle,
+  firstSegmentBelow,
+  importClosure,
+  importGraph,
+  importsOf,
+  sourceFiles,
+  specifiersOf,
+} from "../support/imports";
 
 const SRC = sourceFiles("src");
 const roomOf = (file: string) => firstSegmentBelow("src", file).replace(/\.ts$/, "");
@@ -27,14 +35,22 @@ test("src/model/ exists and imports nothing but src/model/ (no package either)",
 });
 
 test("src/ imports nothing outside src/", () => {
-  const outside = SRC.flatMap((file) => importsOf(file).filter((imported) => !imported.startsWith("src/")).map((imported) => `${file} -> ${imported}`));
+  const outside = SRC.flatMap((file) =>
+    importsOf(file)
+      .filter((imported) => !imported.startsWith("src/"))
+      .map((imported) => `${file} -> ${imported}`),
+  );
   expect(outside).toEqual([]);
 });
 
 test("the Azure stand-in (standin/) stands apart from the driver and the tests", () => {
   const files = sourceFiles("standin");
   expect(files).toContain("standin/standIn.ts");
-  const outside = files.flatMap((file) => importsOf(file).filter((imported) => !imported.startsWith("standin/")).map((imported) => `${file} -> ${imported}`));
+  const outside = files.flatMap((file) =>
+    importsOf(file)
+      .filter((imported) => !imported.startsWith("standin/"))
+      .map((imported) => `${file} -> ${imported}`),
+  );
   expect(outside).toEqual([]);
 });
 

@@ -72,12 +72,17 @@ describe("the shape of a volume directory of this driver", () => {
   ])("%s is not, and the refusal names it and the expected shape", (_case, dir) => {
     expect(isVolumeDir(dir)).toBe(false);
     expect(() => volumeDir(dir)).toThrow(OptionError);
-    expect(() => volumeDir(dir)).toThrow(`option <dir>: '${dir}' is not a volume directory of this driver: kubelet passes <kubelet root>/pods/<pod uid>/volumes/azure~kv/<volume name>`);
+    expect(() => volumeDir(dir)).toThrow(
+      `option <dir>: '${dir}' is not a volume directory of this driver: kubelet passes <kubelet root>/pods/<pod ` +
+        `uid>/volumes/azure~kv/<volume name>`,
+    );
   });
 
   it("a path whose '..' leads out of the volumes is refused by where it leads", () => {
     const dir = `${join(root, "kubelet", "pods", "uid-1", "volumes", "azure~kv")}/../../../../elsewhere`;
-    expect(() => volumeDir(dir)).toThrow(`'${dir}' (resolved: ${join(root, "kubelet", "elsewhere")}) is not a volume directory`);
+    expect(() => volumeDir(dir)).toThrow(
+      `'${dir}' (resolved: ${join(root, "kubelet", "elsewhere")}) is not a volume directory`,
+    );
   });
 
   it("a symlinked volume pointing outside is refused by its target", () => {

@@ -2,7 +2,8 @@ import { findMount, mountsAt, parseMountInfo } from "../../src/volume/mountInfo"
 
 const MOUNTINFO = [
   "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/vda rw",
-  "36 22 0:32 / /var/lib/kubelet/pods/p1/volumes/azure~kv/with\\040space rw,relatime shared:9 - tmpfs tmpfs rw,size=1028k,mode=755",
+  "36 22 0:32 / /var/lib/kubelet/pods/p1/volumes/azure~kv/with\\040space rw,relatime shared:9 - tmpfs tmpfs " +
+    "rw,size=1028k,mode=755",
   "37 36 0:33 / /mnt/stacked rw - tmpfs tmpfs rw,size=4k",
   "38 36 0:34 / /mnt/stacked ro master:2 - tmpfs tmpfs ro,size=8k,mode=755",
   "",
@@ -13,7 +14,14 @@ describe("parseMountInfo", () => {
 
   it("reads id, mount point, fstype, source, both option sets and whether it is shared", () => {
     expect(entries).toHaveLength(4);
-    expect(entries[0]).toEqual({ mountId: 22, mountPoint: "/", fsType: "ext4", source: "/dev/vda", options: ["rw", "relatime", "rw"], shared: true });
+    expect(entries[0]).toEqual({
+      mountId: 22,
+      mountPoint: "/",
+      fsType: "ext4",
+      source: "/dev/vda",
+      options: ["rw", "relatime", "rw"],
+      shared: true,
+    });
     expect(entries[1].options).toEqual(expect.arrayContaining(["size=1028k", "mode=755"]));
   });
 

@@ -1,5 +1,16 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VolumeError } from "../../src/errors";
@@ -28,7 +39,8 @@ async function lockFileOf(lockedDir: string): Promise<string> {
 }
 
 /** The pid of a process that has exited. */
-const deadPid = () => spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+const deadPid = () =>
+  spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
 
 describe("lockMountDir", () => {
   it("makes a second caller for the same dir wait until the first releases", async () => {
@@ -41,14 +53,15 @@ describe("lockMountDir", () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     order.push("first done");
     releaseFirst();
-    await (await second)();
+    (await second)();
     expect(order).toEqual(["first done", "second"]);
   });
 
   it("does not make different dirs wait for each other", async () => {
     const a = await lockMountDir(`${dir}-a`);
     const b = await lockMountDir(`${dir}-b`);
-    await Promise.all([a(), b()]);
+    a();
+    b();
   });
 
   it("gives up when the deadline passes while another call holds the lock", async () => {
@@ -62,7 +75,7 @@ describe("lockMountDir", () => {
     writeFileSync(path, deadPid());
     const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
     expect(existsSync(`${path}.check`)).toBe(false);
-    await again();
+    again();
   });
 
   it("takes over a lock whose holder's pid now belongs to another process (a crashed call's pid, reused)", async () => {
@@ -70,7 +83,7 @@ describe("lockMountDir", () => {
     // The parent of this test is alive, but it started long before "tick 1" of this boot.
     writeFileSync(path, `${process.ppid} 1`);
     const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
-    await again();
+    again();
   });
 
   it("names its holder by pid and start time, and a live holder keeps it", async () => {
@@ -95,7 +108,7 @@ describe("lockMountDir", () => {
     // That waiter died holding the guard: the next one clears the guard, then the lock.
     writeFileSync(`${path}.check`, deadPid());
     const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
-    await again();
+    again();
   });
 
   it("releases only its own lock, never one another call took after it was removed", async () => {
@@ -117,7 +130,7 @@ describe("lockMountDir", () => {
     const minuteAgo = new Date(Date.now() - 60_000);
     utimesSync(path, minuteAgo, minuteAgo);
     const again = await lockMountDir(dir, AbortSignal.timeout(2_000));
-    await again();
+    again();
   });
 });
 
@@ -127,7 +140,8 @@ describe("lockDirectory", () => {
   writeFileSync(file, "");
   const unwritable = join(file, "state");
   afterEach(() => {
-    for (const name of readdirSync(work)) if (name !== "a-file") rmSync(join(work, name), { recursive: true, force: true });
+    for (const name of readdirSync(work))
+      if (name !== "a-file") rmSync(join(work, name), { recursive: true, force: true });
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -135,18 +149,26 @@ describe("lockDirectory", () => {
     expect(lockDirectory(join(work, "state"), work)).toBe(join(work, "state"));
   });
 
-  it("falls back to the user's own directory (named by the uid outside any user namespace), mode 0700, when the state dir cannot be made", () => {
-    const dir = lockDirectory(unwritable, work);
-    expect(dir).toMatch(new RegExp(`^${work}/kv-flexvol-\\d+$`));
-    expect(statSync(dir).mode & 0o777).toBe(0o700);
-    expect(statSync(dir).uid).toBe(process.getuid!());
-  });
+  it(
+    "falls back to the user's own directory (named by the uid outside any user namespace), mode 0700, when " +
+      "the state dir cannot be made",
+    () => {
+      const dir = lockDirectory(unwritable, work);
+      expect(dir).toMatch(new RegExp(`^${work}/kv-flexvol-\\d+$`));
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(statSync(dir).uid).toBe(process.getuid!());
+    },
+  );
 
   it("refuses a fallback that others may write, and names every path with its reason", () => {
     const fallback = lockDirectory(unwritable, work);
     chmodSync(fallback, 0o777);
     expect(() => lockDirectory(unwritable, work)).toThrow(
-      new VolumeError(`cannot make a lock directory: ${unwritable}: ENOTDIR; ${fallback}: owned by uid ${process.getuid!()} with mode 777, not ours alone; set KV_STATE_DIR to a directory this user may write`),
+      new VolumeError(
+        `cannot make a lock ` +
+          `directory: ${unwritable}: ENOTDIR; ${fallback}: owned by uid ${process.getuid!()} with mode ` +
+          `777, not ours alone; set KV_STATE_DIR to a directory this user may write`,
+      ),
     );
   });
 });

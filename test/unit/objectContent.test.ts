@@ -11,7 +11,8 @@ function vaultKeyOf(jwk: Record<string, string>): VaultKey {
   return { kty: jwk.kty, n: bytes(jwk.n), e: bytes(jwk.e), crv: jwk.crv, x: bytes(jwk.x), y: bytes(jwk.y) };
 }
 
-const rsaJwk = () => generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ format: "jwk" }) as Record<string, string>;
+const rsaJwk = () =>
+  generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ format: "jwk" }) as Record<string, string>;
 
 const contentErrorOf = (run: () => unknown) => errorOf(ContentError, run).message;
 
@@ -37,8 +38,12 @@ describe("object content by default (the Go driver's bytes)", () => {
 
   it("refuses a key with no public fields, an unknown curve, and fields that are no key", () => {
     expect(() => publicKeyPem({ kty: "oct" })).toThrow(ContentError);
-    expect(() => publicKeyPem({ kty: "EC", crv: "P-999", x: new Uint8Array([1]), y: new Uint8Array([2]) })).toThrow(/P-999/);
-    expect(contentErrorOf(() => publicKeyPem({ kty: "EC", crv: "P-256", x: new Uint8Array(32), y: new Uint8Array(32) }))).toContain("do not form a valid key");
+    expect(() => publicKeyPem({ kty: "EC", crv: "P-999", x: new Uint8Array([1]), y: new Uint8Array([2]) })).toThrow(
+      /P-999/,
+    );
+    expect(
+      contentErrorOf(() => publicKeyPem({ kty: "EC", crv: "P-256", x: new Uint8Array(32), y: new Uint8Array(32) })),
+    ).toContain("do not form a valid key");
   });
 
   it("writes a certificate's DER bytes and refuses an empty one", () => {
@@ -72,7 +77,9 @@ describe("format pem of keys and certificates", () => {
   });
 
   it("refuses certificate bytes that are not X.509", () => {
-    expect(contentErrorOf(() => certificateContent({ cer: new Uint8Array([0x30, 0x03, 2, 1, 1]) }, "pem"))).toContain("not valid X.509");
+    expect(contentErrorOf(() => certificateContent({ cer: new Uint8Array([0x30, 0x03, 2, 1, 1]) }, "pem"))).toContain(
+      "not valid X.509",
+    );
   });
 });
 
@@ -84,7 +91,15 @@ describe("secret encodings", () => {
     ["base64", binary.toString("base64"), "base64", binary],
     ["base64 wrapped over lines", `${long.toString("base64").replace(/(.{76})/g, "$1\n")}\n`, "base64", long],
     ["hex", binary.toString("hex"), "hex", binary],
-    ["upper-case hex wrapped like xxd -p", binary.toString("hex").toUpperCase().replace(/(.{4})/g, "$1\n"), "hex", binary],
+    [
+      "upper-case hex wrapped like xxd -p",
+      binary
+        .toString("hex")
+        .toUpperCase()
+        .replace(/(.{4})/g, "$1\n"),
+      "hex",
+      binary,
+    ],
   ])("decodes %s into the file's bytes", (_title, value, encoding, expected) => {
     expect(secretContent({ value }, { format: "default", encoding })).toEqual(expected);
   });

@@ -36,7 +36,11 @@ describe("which variable a request uses", () => {
   test.each([
     [both, "http://insecure.tld/", "http://http.proxy.tld"],
     [both, "https://secure.tld/", "http://secure.proxy.tld"],
-    [{ httpProxy: "http.proxy.tld", httpsProxy: "https://secure.proxy.tld" }, "https://secure.tld/", "https://secure.proxy.tld"],
+    [
+      { httpProxy: "http.proxy.tld", httpsProxy: "https://secure.proxy.tld" },
+      "https://secure.tld/",
+      "https://secure.proxy.tld",
+    ],
     [{ httpProxy: "http.proxy.tld" }, "https://secure.tld/", "direct"],
     [{ httpsProxy: "secure.proxy.tld" }, "http://insecure.tld/", "direct"],
     [{ httpProxy: "http.proxy.tld" }, "ftp://insecure.tld/", "direct"],
@@ -82,7 +86,8 @@ describe("NO_PROXY against one host", () => {
 
 describe("one NO_PROXY list against many hosts (Go's useProxy table, on port 80)", () => {
   const noProxy =
-    "foobar.com, .barbaz.net, *.wildcard.io, 192.168.1.1, 192.168.1.2:81, 192.168.1.3:80, 10.0.0.0/30, 2001:db8::52:0:1, [2001:db8::52:0:2]:443, [2001:db8::52:0:3]:80, 2002:db8:a::45/64";
+    "foobar.com, .barbaz.net, *.wildcard.io, 192.168.1.1, 192.168.1.2:81, 192.168.1.3:80, 10.0.0.0/30, " +
+    "2001:db8::52:0:1, [2001:db8::52:0:2]:443, [2001:db8::52:0:3]:80, 2002:db8:a::45/64";
   test.each([
     // Never proxied: localhost and loopback addresses, whatever NO_PROXY says.
     ["localhost", false],

@@ -17,7 +17,8 @@ function options(changes: Record<string, string>): Record<string, string> {
   };
 }
 
-const intervalOf = (value: string) => parseVolumeOptions(options({ rotationpollinterval: value })).rotationIntervalSeconds;
+const intervalOf = (value: string) =>
+  parseVolumeOptions(options({ rotationpollinterval: value })).rotationIntervalSeconds;
 
 test.each([
   ["30s", 30],
@@ -69,6 +70,8 @@ test("a rotating volume refuses a file name starting with '..' (its layout's ..d
 test("a rotating volume refuses an env file named '..something', naming envfile", () => {
   const error = optionErrorOf(() => parseVolumeOptions(options({ envfile: "..env", rotationpollinterval: "1m" })));
   expect(error.option).toBe("envfile");
-  expect(error.message).toMatch(/"\.\.env" starts with "\.\.", which a volume with rotationpollinterval keeps .*; give the env file another name/);
+  expect(error.message).toMatch(
+    /"\.\.env" starts with "\.\.", which a volume with rotationpollinterval keeps .*; give the env file another name/,
+  );
   expect(parseVolumeOptions(options({ envfile: ".env", rotationpollinterval: "1m" })).envFile).toBe(".env");
 });

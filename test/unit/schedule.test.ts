@@ -5,12 +5,20 @@ const DAY = 86_400_000;
 
 test("a node's phase is its own, stable, within a day, and spread over nodes", () => {
   expect(nodePhaseMs("aks-nodepool1-12345678-vmss000000")).toBe(nodePhaseMs("aks-nodepool1-12345678-vmss000000"));
-  const phases = Array.from({ length: 1000 }, (_, i) => nodePhaseMs(`aks-nodepool1-12345678-vmss${String(i).padStart(6, "0")}`));
-  for (const phase of phases) expect(phase).toBeGreaterThanOrEqual(0), expect(phase).toBeLessThan(DAY);
+  const phases = Array.from({ length: 1000 }, (_, i) =>
+    nodePhaseMs(`aks-nodepool1-12345678-vmss${String(i).padStart(6, "0")}`),
+  );
+  for (const phase of phases) {
+    expect(phase).toBeGreaterThanOrEqual(0);
+    expect(phase).toBeLessThan(DAY);
+  }
   // Over a 2-minute interval, the nodes' ticks fall in every tenth of it, about as many in each.
-  const tenths = new Array(10).fill(0);
+  const tenths = new Array<number>(10).fill(0);
   for (const phase of phases) tenths[Math.floor(((phase % (2 * MINUTE)) / (2 * MINUTE)) * 10)]++;
-  for (const count of tenths) expect(count).toBeGreaterThan(60), expect(count).toBeLessThan(140);
+  for (const count of tenths) {
+    expect(count).toBeGreaterThan(60);
+    expect(count).toBeLessThan(140);
+  }
 });
 
 test("ticks lie on phase + k × interval, strictly after the time given", () => {
@@ -39,7 +47,8 @@ test("the first refresh comes half an interval to one and a half after the mount
     expect(first - mounted).toBeGreaterThan(MINUTE / 2);
     expect(first - mounted).toBeLessThanOrEqual(1.5 * MINUTE);
     // A pass that ends a little after its tick (up to half an interval) keeps the cadence.
-    for (const late of [0, 250, 20_000, MINUTE / 2 - 1]) expect(nextDue(MINUTE, first + late, phase)).toBe(first + MINUTE);
+    for (const late of [0, 250, 20_000, MINUTE / 2 - 1])
+      expect(nextDue(MINUTE, first + late, phase)).toBe(first + MINUTE);
   }
 });
 

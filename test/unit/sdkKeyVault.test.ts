@@ -7,13 +7,21 @@ import { createKeyVault } from "../../src/vault/sdkKeyVault";
 const VAULT = "https://contoso-kv.vault.azure.net";
 
 /** Answers every request with one secret, and records the authorization each carried. */
-function recordingClient(): { authorizations: (string | undefined)[]; sendRequest(request: PipelineRequest): Promise<never> } {
+function recordingClient(): {
+  authorizations: (string | undefined)[];
+  sendRequest(request: PipelineRequest): Promise<never>;
+} {
   const client = {
     authorizations: [] as (string | undefined)[],
     async sendRequest(request: PipelineRequest) {
       client.authorizations.push(request.headers.get("authorization"));
       const body = JSON.stringify({ value: "v", id: `${VAULT}/secrets/s/0123456789abcdef0123456789abcdef` });
-      return { request, status: 200, headers: createHttpHeaders({ "content-type": "application/json" }), bodyAsText: body } as never;
+      return {
+        request,
+        status: 200,
+        headers: createHttpHeaders({ "content-type": "application/json" }),
+        bodyAsText: body,
+      } as never;
     },
   };
   return client;
@@ -33,7 +41,14 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 function vaultWith(resource: string, env: NodeJS.ProcessEnv = {}) {
   const httpClient = recordingClient();
   const pool = new RecordingPool();
-  const policies = speedTricks(env).vaultPolicies({ vaultUrl: VAULT, credential, resource, tenantId: "t", connections: 4, agentFor: () => pool });
+  const policies = speedTricks(env).vaultPolicies({
+    vaultUrl: VAULT,
+    credential,
+    resource,
+    tenantId: "t",
+    connections: 4,
+    agentFor: () => pool,
+  });
   return { vault: createKeyVault(VAULT, credential, { httpClient, policies }), httpClient, pool };
 }
 

@@ -16,21 +16,32 @@ const options = (identity: Identity, changes: Partial<VolumeOptions> = {}): Volu
   mountTimeoutSeconds: 60,
   ...changes,
 });
-const sp = (clientSecret = SECRET): Identity => ({ kind: "servicePrincipal", clientId: "00000000-1111-2222-3333-444444444444", clientSecret });
+const sp = (clientSecret = SECRET): Identity => ({
+  kind: "servicePrincipal",
+  clientId: "00000000-1111-2222-3333-444444444444",
+  clientSecret,
+});
 const pod = (podName: string): Identity => ({ kind: "podIdentity", nmiPort: 2579, podName, podNamespace: "shop" });
 
-test("the same service principal shares; another secret, client or tenant does not; the key never holds the secret", () => {
-  expect(credentialKey(options(sp()), "/a")).toBe(credentialKey(options(sp()), "/b"));
-  expect(credentialKey(options(sp("another secret")), "/a")).not.toBe(credentialKey(options(sp()), "/a"));
-  expect(credentialKey(options(sp(), { tenantId: "contoso.onmicrosoft.com" }), "/a")).not.toBe(credentialKey(options(sp()), "/a"));
-  expect(credentialKey(options(sp()), "/a")).not.toContain(SECRET);
-});
+test(
+  "the same service principal shares; another secret, client " + "or tenant does not; the key never holds the secret",
+  () => {
+    expect(credentialKey(options(sp()), "/a")).toBe(credentialKey(options(sp()), "/b"));
+    expect(credentialKey(options(sp("another secret")), "/a")).not.toBe(credentialKey(options(sp()), "/a"));
+    expect(credentialKey(options(sp(), { tenantId: "contoso.onmicrosoft.com" }), "/a")).not.toBe(
+      credentialKey(options(sp()), "/a"),
+    );
+    expect(credentialKey(options(sp()), "/a")).not.toContain(SECRET);
+  },
+);
 
 test("the node's managed identity shares, system-assigned and each user-assigned one apart", () => {
   const system = credentialKey(options({ kind: "managedIdentity" }), "/a");
   expect(credentialKey(options({ kind: "managedIdentity" }), "/b")).toBe(system);
   expect(credentialKey(options({ kind: "managedIdentity", clientId: "abc" }), "/a")).not.toBe(system);
-  expect(credentialKey(options({ kind: "managedIdentity", clientId: "abc" }), "/b")).toBe(credentialKey(options({ kind: "managedIdentity", clientId: "abc" }), "/a"));
+  expect(credentialKey(options({ kind: "managedIdentity", clientId: "abc" }), "/b")).toBe(
+    credentialKey(options({ kind: "managedIdentity", clientId: "abc" }), "/a"),
+  );
 });
 
 test("pod identity never shares, not even between two volumes of one pod", () => {
@@ -46,9 +57,18 @@ test("groups are per credentials, cloud and vault", () => {
     { dir: "/e", options: options(pod("cart-0")) },
     { dir: "/f", options: options(pod("cart-0")) },
   ];
-  expect(groupByCredentials(volumes).map((group) => group.volumes.map((volume) => volume.dir))).toEqual([["/a", "/b"], ["/c"], ["/d"], ["/e"], ["/f"]]);
+  expect(groupByCredentials(volumes).map((group) => group.volumes.map((volume) => volume.dir))).toEqual([
+    ["/a", "/b"],
+    ["/c"],
+    ["/d"],
+    ["/e"],
+    ["/f"],
+  ]);
 });
 
 test("a volume's metric labels are its pod's uid and its name", () => {
-  expect(volumeLabels("/var/lib/kubelet/pods/5f1c2a9e-0d3b/volumes/azure~kv/secrets")).toEqual({ pod_uid: "5f1c2a9e-0d3b", volume: "secrets" });
+  expect(volumeLabels("/var/lib/kubelet/pods/5f1c2a9e-0d3b/volumes/azure~kv/secrets")).toEqual({
+    pod_uid: "5f1c2a9e-0d3b",
+    volume: "secrets",
+  });
 });

@@ -45,29 +45,32 @@ describe("shareToken", () => {
     expect(source.calls).toBe(2);
   });
 
-  it("asks again for a token about to run out: at most every 30 s while it lasts, at once when it has run out", async () => {
-    let now = 1_000_000_000_000;
-    const clock = jest.spyOn(Date, "now").mockImplementation(() => now);
-    try {
-      const ending: AccessToken = { token: "ending", expiresOnTimestamp: now + 60_000 };
-      const source = countingCredential([ending, ending, token]);
-      const shared = shareToken(source);
-      await expect(shared.getToken("s")).resolves.toBe(ending);
-      await shared.getToken("s");
-      expect(source.calls).toBe(1); // asked only just now
-      now += 31_000;
-      await expect(shared.getToken("s")).resolves.toBe(ending); // the source has no newer one yet
-      await shared.getToken("s");
-      expect(source.calls).toBe(2);
-      now += 25_000; // 4 s left: too little for a request
-      const renewed = await Promise.all([shared.getToken("s"), shared.getToken("s")]);
-      expect(renewed).toEqual([token, token]);
-      await shared.getToken("s");
-      expect(source.calls).toBe(3);
-    } finally {
-      clock.mockRestore();
-    }
-  });
+  it(
+    "asks again for a token about to run out: at most " + "every 30 s while it lasts, at once when it has run out",
+    async () => {
+      let now = 1_000_000_000_000;
+      const clock = jest.spyOn(Date, "now").mockImplementation(() => now);
+      try {
+        const ending: AccessToken = { token: "ending", expiresOnTimestamp: now + 60_000 };
+        const source = countingCredential([ending, ending, token]);
+        const shared = shareToken(source);
+        await expect(shared.getToken("s")).resolves.toBe(ending);
+        await shared.getToken("s");
+        expect(source.calls).toBe(1); // asked only just now
+        now += 31_000;
+        await expect(shared.getToken("s")).resolves.toBe(ending); // the source has no newer one yet
+        await shared.getToken("s");
+        expect(source.calls).toBe(2);
+        now += 25_000; // 4 s left: too little for a request
+        const renewed = await Promise.all([shared.getToken("s"), shared.getToken("s")]);
+        expect(renewed).toEqual([token, token]);
+        await shared.getToken("s");
+        expect(source.calls).toBe(3);
+      } finally {
+        clock.mockRestore();
+      }
+    },
+  );
 
   it("is awaiting a token only between asking and the answer", async () => {
     const shared = shareToken(countingCredential([token]));

@@ -1,5 +1,10 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import { createHttpHeaders, createPipelineRequest, type PipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  type PipelineRequest,
+  type PipelineResponse,
+} from "@azure/core-rest-pipeline";
 import { mayAuthorizeUpFront, tokenUpFrontPolicy } from "../../src/speed/tokenUpFront";
 
 const UP_FRONT = { resource: "https://vault.azure.net", tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47" };
@@ -17,9 +22,19 @@ function recordingCredential(answer: AccessToken | Error) {
 }
 
 /** Sends one request through the policy; answers 200 with what reached the wire. */
-async function send(policy: ReturnType<typeof tokenUpFrontPolicy>, headers: Record<string, string> = {}): Promise<PipelineRequest> {
-  const request = createPipelineRequest({ url: "https://contoso-kv.vault.azure.net/secrets/db-password/", headers: createHttpHeaders(headers) });
-  await policy.sendRequest(request, async (sent): Promise<PipelineResponse> => ({ request: sent, status: 200, headers: createHttpHeaders() }));
+async function send(
+  policy: ReturnType<typeof tokenUpFrontPolicy>,
+  headers: Record<string, string> = {},
+): Promise<PipelineRequest> {
+  const request = createPipelineRequest({
+    url: "https://contoso-kv.vault.azure.net/secrets/db-password/",
+    headers: createHttpHeaders(headers),
+  });
+  await policy.sendRequest(request, async (sent): Promise<PipelineResponse> => ({
+    request: sent,
+    status: 200,
+    headers: createHttpHeaders(),
+  }));
   return request;
 }
 
@@ -37,14 +52,19 @@ describe("mayAuthorizeUpFront", () => {
 });
 
 describe("tokenUpFrontPolicy", () => {
-  it("asks once, at creation, with the options of the SDK's challenge, and signs every request with that token", async () => {
-    const { credential, asked } = recordingCredential({ token: "t1", expiresOnTimestamp: Date.now() + 3_600_000 });
-    const policy = tokenUpFrontPolicy(credential, UP_FRONT);
-    expect(asked).toEqual([{ scopes: "https://vault.azure.net/.default", options: { enableCae: true, tenantId: UP_FRONT.tenantId } }]);
-    const requests = await Promise.all([send(policy), send(policy), send(policy)]);
-    expect(requests.map((r) => r.headers.get("authorization"))).toEqual(["Bearer t1", "Bearer t1", "Bearer t1"]);
-    expect(asked).toHaveLength(1);
-  });
+  it(
+    "asks once, at creation, with the options of the SDK's " + "challenge, and signs every request with that token",
+    async () => {
+      const { credential, asked } = recordingCredential({ token: "t1", expiresOnTimestamp: Date.now() + 3_600_000 });
+      const policy = tokenUpFrontPolicy(credential, UP_FRONT);
+      expect(asked).toEqual([
+        { scopes: "https://vault.azure.net/.default", options: { enableCae: true, tenantId: UP_FRONT.tenantId } },
+      ]);
+      const requests = await Promise.all([send(policy), send(policy), send(policy)]);
+      expect(requests.map((r) => r.headers.get("authorization"))).toEqual(["Bearer t1", "Bearer t1", "Bearer t1"]);
+      expect(asked).toHaveLength(1);
+    },
+  );
 
   it("keeps an authorization the SDK's challenge policy already set", async () => {
     const { credential } = recordingCredential({ token: "t1", expiresOnTimestamp: Date.now() + 3_600_000 });
@@ -62,7 +82,8 @@ describe("tokenUpFrontPolicy", () => {
     const failure = new Error("AADSTS7000215: Invalid client secret provided.");
     const { credential, asked } = recordingCredential(failure);
     const policy = tokenUpFrontPolicy(credential, UP_FRONT);
-    await new Promise((resolve) => setTimeout(resolve, 5)); // the failure arrives before any request: no unhandled rejection
+    // the failure arrives before any request: no unhandled rejection
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await expect(send(policy)).rejects.toBe(failure);
     await expect(send(policy)).rejects.toBe(failure);
     expect(asked).toHaveLength(1);

@@ -12,7 +12,10 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const SECRET = "Zx8Q~not-to-be-shown";
-const record = (dir: string) => ({ dir, options: { keyvaultname: "v", "kubernetes.io/secret/clientsecret": Buffer.from(SECRET).toString("base64") } });
+const record = (dir: string) => ({
+  dir,
+  options: { keyvaultname: "v", "kubernetes.io/secret/clientsecret": Buffer.from(SECRET).toString("base64") },
+});
 
 test("written root-only, whole, named by a hash of <dir>, and read back", () => {
   // An existing state dir made by someone else 0755 (a hostPath DirectoryOrCreate) becomes 0700.
@@ -26,9 +29,20 @@ test("written root-only, whole, named by a hash of <dir>, and read back", () => 
   }
   const path = recordPath("/var/lib/kubelet/pods/u1/volumes/azure~kv/a", env);
   expect(path).toMatch(/\/state\/volumes\/[0-9a-f]{32}\.json$/);
-  expect([statSync(env.KV_STATE_DIR!).mode & 0o777, statSync(join(env.KV_STATE_DIR!, "volumes")).mode & 0o777, statSync(path).mode & 0o777]).toEqual([0o700, 0o700, 0o600]);
+  expect([
+    statSync(env.KV_STATE_DIR!).mode & 0o777,
+    statSync(join(env.KV_STATE_DIR!, "volumes")).mode & 0o777,
+    statSync(path).mode & 0o777,
+  ]).toEqual([0o700, 0o700, 0o600]);
   expect(readdirSync(join(env.KV_STATE_DIR!, "volumes"))).toEqual([path.split("/").pop()]);
-  expect(readRecords(env)).toEqual([{ path, refreshedAtMs: expect.any(Number), version: expect.any(String), record: record("/var/lib/kubelet/pods/u1/volumes/azure~kv/a") }]);
+  expect(readRecords(env)).toEqual([
+    {
+      path,
+      refreshedAtMs: expect.any(Number),
+      version: expect.any(String),
+      record: record("/var/lib/kubelet/pods/u1/volumes/azure~kv/a"),
+    },
+  ]);
 });
 
 test("none before anything was recorded; removing one that is not there is fine", () => {
@@ -46,7 +60,12 @@ test("a file that is not a record is named, never shown; temporary files are not
   writeFileSync(join(volumes, "fedcba9876543210fedcba9876543210.json.123.tmp"), SECRET);
   const [bad, good] = readRecords(env);
   expect(good.record?.dir).toBe("/x");
-  expect(bad).toEqual({ path: join(volumes, "0123456789abcdef0123456789abcdef.json"), refreshedAtMs: expect.any(Number), version: expect.any(String), problem: expect.stringMatching(/is not a volume record/) });
+  expect(bad).toEqual({
+    path: join(volumes, "0123456789abcdef0123456789abcdef.json"),
+    refreshedAtMs: expect.any(Number),
+    version: expect.any(String),
+    problem: expect.stringMatching(/is not a volume record/),
+  });
   expect(JSON.stringify(bad)).not.toContain(SECRET);
 });
 

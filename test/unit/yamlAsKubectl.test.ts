@@ -7,13 +7,24 @@ import { indentFlowContinuations } from "../../src/check/flowIndent";
 import { parseManifest } from "../../src/check/manifest";
 import { validateManifest } from "../../src/check/validate";
 
+const POD_HEAD = [
+  "apiVersion: v1",
+  "kind: Pod",
+  "metadata: { name: web, namespace: shop }",
+  "spec:",
+  "  containers: []",
+  "  volumes:",
+  "  - name: secrets",
+  "    flexVolume:",
+  "      driver: azure/kv",
+  "      options:",
+];
 const podWith = (options: string) =>
-  `apiVersion: v1\nkind: Pod\nmetadata: { name: web, namespace: shop }\nspec:\n  containers: []\n  volumes:\n  - name: secrets\n    flexVolume:\n      driver: azure/kv\n      options:\n${options
-    .split("\n")
-    .map((line) => `        ${line}`)
-    .join("\n")}\n`;
+  [...POD_HEAD, ...options.split("\n").map((line) => `        ${line}`)].join("\n") + "\n";
 const check = (text: string) => validateManifest({ source: "m.yaml", text });
-const VALID = 'keyvaultname: "shop-kv"\nkeyvaultobjectnames: "db"\nkeyvaultobjecttypes: "secret"\nusepodidentity: "true"\ntenantid: "72f988bf-86f1-41af-91ab-2d7cd011db47"';
+const VALID =
+  'keyvaultname: "shop-kv"\nkeyvaultobjectnames: "db"\nkeyvaultobjecttypes: "secret"\nusepodidentity: ' +
+  '"true"\ntenantid: "72f988bf-86f1-41af-91ab-2d7cd011db47"';
 
 describe("YAML 1.1 values in flexVolume options", () => {
   test.each([
@@ -37,7 +48,9 @@ describe("YAML 1.1 values in flexVolume options", () => {
   });
 
   test("every problem of every volume in one run, per volume", () => {
-    const text = podWith('usepodidentity: yes\nkeyvaultobjectnames: "db"\nkeyvaultobjecttypes: "secret"\ntenantid: "t"\nfilemode: 0640');
+    const text = podWith(
+      'usepodidentity: yes\nkeyvaultobjectnames: "db"\nkeyvaultobjecttypes: "secret"\ntenantid: "t"\nfilemode: 0640',
+    );
     const all = check(text + "---\n" + podWith("keyvaultname: 10").replace("name: web", "name: api")).volumes;
     expect(all.map((v) => v.volume.workload.name)).toEqual(["web", "api"]);
     const [volume] = all;
@@ -58,7 +71,9 @@ describe("placeholders of examples", () => {
     ['keyvaultobjectaliases: "<file-name>"', "<file-name>"],
     ['keyvaultname: "your-vault"', "your-vault"],
   ])("%s is warned about, and the volume is still valid", (line, warning) => {
-    const options = VALID.split("\n").filter((l) => !l.startsWith(line.split(":")[0])).join("\n");
+    const options = VALID.split("\n")
+      .filter((l) => !l.startsWith(line.split(":")[0]))
+      .join("\n");
     const [volume] = check(podWith(`${options}\n${line}`)).volumes;
     expect(volume.problems).toEqual([]);
     expect(volume.warnings).toEqual([expect.stringContaining(warning)]);
@@ -79,7 +94,9 @@ describe("what kubectl accepts, kv check reads", () => {
     expect(spec.initContainers[0].command).toEqual([
       "sh",
       "-c",
-      'cat /certs/cert1 | base64 -d - > /ssl/certificate.pfx && openssl pkcs12 -in /ssl/certificate.pfx -out /ssl/certificate.pem -nodes -passin pass:"" && openssl pkey -in /ssl/certificate.pem -out /ssl/certificate.key',
+      "cat /certs/cert1 | base64 -d - > /ssl/certificate.pfx && openssl pkcs12 -in /ssl/certificate.pfx -out " +
+        '/ssl/certificate.pem -nodes -passin pass:"" && openssl pkey -in /ssl/certificate.pem -out ' +
+        "/ssl/certificate.key",
     ]);
     const [volume] = check(traefik).volumes;
     expect(volume.volume.volumeName).toBe("certs");
@@ -92,6 +109,8 @@ describe("what kubectl accepts, kv check reads", () => {
   });
 
   test("YAML that is wrong for kubectl too is still reported", () => {
-    expect(parseManifest("a: [x,\nb: c\n", "bad.yaml").problems).toEqual([expect.stringContaining("bad.yaml, document 1: is not valid YAML")]);
+    expect(parseManifest("a: [x,\nb: c\n", "bad.yaml").problems).toEqual([
+      expect.stringContaining("bad.yaml, document 1: is not valid YAML"),
+    ]);
   });
 });
