@@ -10,26 +10,21 @@ const require = createRequire(import.meta.url);
  * Modules the driver never uses, replaced in the bundle by what they export when switched
  * off (the speed door's inventory, src/speed/index.ts, lists each with its gain and test).
  * `jsonwebtoken` (with semver and lodash) is MSAL's, used only to sign client-certificate
- * assertions, which the driver never makes. `open` is @azure/identity's, to open a browser
- * for interactive sign-in; its helpers probe /proc for WSL and containers as they load.
- * `debug` is the SDK's proxy agents' logging, switched off for correctness: it creates the
- * stderr stream as it loads, and output it wrote on a DEBUG switched on in kubelet's
- * environment would only be diverted to the log (cli.ts). Without it, its optional
- * `supports-color`, which the single executable would answer with a warning on stderr, is
- * gone too.
+ * assertions, which the driver never makes; msal-node loads it at its own start. `debug` is
+ * the SDK's proxy agents' logging, switched off for correctness: it creates the stderr
+ * stream as it loads, and output it wrote on a DEBUG switched on in kubelet's environment
+ * would only be diverted to the log (cli.ts). Without it, its optional `supports-color`,
+ * which the single executable would answer with a warning on stderr, is gone too.
  */
 export const SWITCHED_OFF = {
   jsonwebtoken: "module.exports = {};",
-  open: "module.exports = {};",
   debug: "module.exports = () => Object.assign(() => {}, { enabled: false });",
 };
-
-const exact = (names) => new RegExp(`^(${names.map((name) => name.replace(/[/:]/g, "\\$&")).join("|")})$`);
 
 const switchOff = {
   name: "switch-off",
   setup(b) {
-    b.onResolve({ filter: exact(Object.keys(SWITCHED_OFF)) }, (args) => ({
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(SWITCHED_OFF).join("|")})$`) }, (args) => ({
       path: args.path,
       namespace: "switched-off",
     }));

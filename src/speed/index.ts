@@ -13,7 +13,9 @@
 // "Proved to fail": the internal broken once by hand, the test run, seen failing, restored.
 // Dropped (gain under ~5 ms): fastIsIP (a net.isIP patch), the bundle's lazily loaded
 // zlib/assert/fs/promises and its uuidUtils rewrite (about 1 ms each, within the bench's
-// noise), the proxy-agent-negotiate stub (nothing imports it since https-proxy-agent 9 left).
+// noise), its `open` stub (@azure/identity imports it only inside interactive sign-in:
+// -15, -18, +23, -24 ms), and its proxy-agent-negotiate stub (nothing imports it since
+// https-proxy-agent 9 left the dependencies).
 //
 // Run time, in this folder:
 // - keepUndiciUnloaded.ts: Node >= 20 loads undici on the first touch of the global
@@ -34,13 +36,14 @@
 //
 // Build time, in scripts/ (the executable ships what they made):
 // - scripts/bundle.mjs SWITCHED_OFF, stubs for modules the driver never runs, resolved by
-//   their bare name: `jsonwebtoken` (@azure/msal-node 7.x, client/ClientAssertion.mjs),
-//   `open` (@azure/identity 4.x, interactive sign-in), `debug` (the SDK's http(s)-proxy-agent
-//   7.x; kept for correctness: it made the stderr stream and obeyed DEBUG). Saves: see the
-//   README's table. Tests: test/bundle.test.ts ("every switched-off module is one the
-//   driver's dependencies import ...": each stub met while bundling src/cli.ts, none of its
-//   real files bundled; "debug is switched off"). Proved to fail: ClientAssertion.mjs made
-//   to import `jsonwebtoken/index.js`, and a stub for proxy-agent-negotiate put back.
+//   their bare name: `jsonwebtoken` (@azure/msal-node 7.x, client/ClientAssertion.mjs,
+//   evaluated as msal-node loads; saves 3, 18 and 128 ms at 0 ms, 8, -5 and -37 at 20 ms in
+//   three rounds: about 5 to 10 ms under the noise) and `debug` (the SDK's http(s)-proxy-agent
+//   7.x; kept for correctness: it made the stderr stream and obeyed DEBUG). Tests:
+//   test/bundle.test.ts ("every switched-off module is one the driver's dependencies import
+//   ...": each stub met while bundling src/cli.ts, none of its real files bundled; "debug is
+//   switched off"). Proved to fail: ClientAssertion.mjs, then https-proxy-agent 7's files,
+//   made to import `<name>/index.js`; a stub for proxy-agent-negotiate put back.
 // - scripts/seaMain.cjs answers `init` itself: Node's SEA deserialises the main script's
 //   code cache at every start, the bundle's is an asset (node:sea getAsset). Saves 16 ms of `init`
 //   (57 against 73 ms; 1.10x against 1.43x the bare start). Test: test/executable.test.ts
