@@ -32,7 +32,7 @@
 //   first request, to ask `/user_impersonation`, to ask without the tenant: each failed.
 // - tlsPool.ts + openAhead.ts: only public Node API (https.Agent's createConnection and its
 //   keep-alive free list, tls session resumption). openAhead saves 13 ms (1 secret at 20 ms).
-//   Tests: test/connections.test.ts, test/unit/sdkKeyVault.test.ts.
+//   Tests: test/connections.test.ts, test/unit/sdkKeyVault.test.ts (no internal to break).
 //
 // Build time, in scripts/ (the executable ships what they made):
 // - scripts/bundle.mjs SWITCHED_OFF, stubs for modules the driver never runs, resolved by
@@ -43,11 +43,12 @@
 //   test/bundle.test.ts ("every switched-off module is one the driver's dependencies import
 //   ...": each stub met while bundling src/cli.ts, none of its real files bundled; "debug is
 //   switched off"). Proved to fail: ClientAssertion.mjs, then https-proxy-agent 7's files,
-//   made to import `<name>/index.js`; a stub for proxy-agent-negotiate put back.
+//   made to import it by a deep path; a stub for proxy-agent-negotiate put back.
 // - scripts/seaMain.cjs answers `init` itself: Node's SEA deserialises the main script's
-//   code cache at every start, the bundle's is an asset (node:sea getAsset). Saves 16 ms of `init`
-//   (57 against 73 ms; 1.10x against 1.43x the bare start). Test: test/executable.test.ts
-//   ("answers exactly like node dist/kv.js: init"). Proved to fail: seaMain's answer edited.
+//   code cache at every start, the bundle's is an asset (node:sea getAsset). Saves 16 ms of
+//   `init` (57 against 73 ms; 1.10x against 1.43x the bare start). Test: test/executable.test.ts
+//   ("answers exactly like node dist/kv.js: init"). Proved to fail: seaMain's
+//   answer edited (fsGroup true), rebuilt.
 import type { TokenCredential } from "@azure/core-auth";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { Agent } from "node:http";
