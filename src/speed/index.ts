@@ -40,7 +40,7 @@
 //   evaluated as msal-node loads; saves 3, 18 and 128 ms at 0 ms, 8, -5 and -37 at 20 ms in
 //   three rounds: about 5 to 10 ms under the noise) and `debug` (the SDK's http(s)-proxy-agent
 //   7.x; kept for correctness: it made the stderr stream and obeyed DEBUG). Tests:
-//   test/bundle.test.ts ("every switched-off module is one the driver's dependencies import
+//   test/bundle.test.ts ("every switched-off module is one the dependencies import
 //   ...": each stub met while bundling src/cli.ts, none of its real files bundled; "debug is
 //   switched off"). Proved to fail: ClientAssertion.mjs, then https-proxy-agent 7's files,
 //   made to import it by a deep path; a stub for proxy-agent-negotiate put back.

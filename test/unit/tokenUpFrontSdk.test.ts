@@ -5,7 +5,12 @@
 // Authorization header already set, or asks its token with another scope or tenant than the
 // door asks up front (identity/sharedToken.ts would then ask the identity source twice).
 import type { GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import { createHttpHeaders, type HttpClient, type PipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
+import {
+  createHttpHeaders,
+  type HttpClient,
+  type PipelineRequest,
+  type PipelineResponse,
+} from "@azure/core-rest-pipeline";
 import { speedTricks } from "../../src/speed";
 import { createKeyVault } from "../../src/vault/sdkKeyVault";
 
@@ -26,7 +31,12 @@ function challengingVault(): HttpClient & { authorizations: (string | undefined)
         return { request, status: 401, headers: createHttpHeaders({ "www-authenticate": challenge }), bodyAsText: "" };
       }
       const body = JSON.stringify({ value: "v", id: `${VAULT}/secrets/s/0123456789abcdef0123456789abcdef` });
-      return { request, status: 200, headers: createHttpHeaders({ "content-type": "application/json" }), bodyAsText: body };
+      return {
+        request,
+        status: 200,
+        headers: createHttpHeaders({ "content-type": "application/json" }),
+        bodyAsText: body,
+      };
     },
   };
 }
@@ -46,20 +56,27 @@ function recordingCredential() {
 async function mountOneSecret(env: NodeJS.ProcessEnv) {
   const httpClient = challengingVault();
   const { credential, asked } = recordingCredential();
-  const policies = speedTricks(env).vaultPolicies({ vaultUrl: VAULT, credential, resource: RESOURCE, tenantId: TENANT, connections: 0, agentFor: () => undefined });
+  const policies = speedTricks(env).vaultPolicies({
+    vaultUrl: VAULT,
+    credential,
+    resource: RESOURCE,
+    tenantId: TENANT,
+    connections: 0,
+    agentFor: () => undefined,
+  });
   const secret = await createKeyVault(VAULT, credential, { httpClient, policies }).getSecret("s", { version: "" });
   return { secret, authorizations: httpClient.authorizations, asked };
 }
 
 describe("the SDK's challenge policy, as tokenUpFront relies on it", () => {
-  it("with the SDK alone: a tokenless request, its challenge, a token for <resource>/.default and the tenant", async () => {
+  it("with the SDK alone: a tokenless request, its challenge, a token for <resource>/.default", async () => {
     const { secret, authorizations, asked } = await mountOneSecret({ KV_SPEED_TRICKS: "off" });
     expect(secret.value).toBe("v");
     expect(authorizations).toEqual([undefined, "Bearer t1"]);
     expect(asked).toEqual([{ scopes: [`${RESOURCE}/.default`], tenantId: TENANT, enableCae: true }]);
   });
 
-  it("with the door: the SDK sends the token set up front on its first request, asked exactly as its challenge asks", async () => {
+  it("with the door: the token set up front on the first request, asked as the challenge asks", async () => {
     const alone = await mountOneSecret({ KV_SPEED_TRICKS: "off" });
     const { secret, authorizations, asked } = await mountOneSecret({});
     expect(secret.value).toBe("v");
