@@ -13,6 +13,7 @@ import {
 } from "@azure/core-rest-pipeline";
 import { speedTricks } from "../../src/speed";
 import { createKeyVault } from "../../src/vault/sdkKeyVault";
+import { secretAnswer } from "../support/secretAnswer";
 
 const VAULT = "https://contoso-kv.vault.azure.net";
 const RESOURCE = "https://vault.azure.net";
@@ -30,13 +31,7 @@ function challengingVault(): HttpClient & { authorizations: (string | undefined)
         const challenge = `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="${RESOURCE}"`;
         return { request, status: 401, headers: createHttpHeaders({ "www-authenticate": challenge }), bodyAsText: "" };
       }
-      const body = JSON.stringify({ value: "v", id: `${VAULT}/secrets/s/0123456789abcdef0123456789abcdef` });
-      return {
-        request,
-        status: 200,
-        headers: createHttpHeaders({ "content-type": "application/json" }),
-        bodyAsText: body,
-      };
+      return secretAnswer(request, VAULT);
     },
   };
 }
