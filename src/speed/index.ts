@@ -3,29 +3,52 @@
 // parameters (the https agents, the vault clients' extra policies, the process patches).
 // KV_SPEED_TRICKS=off shuts it: the plain SDK paths, for an operator after an upgrade.
 //
-// INVENTORY (versions as locked: Node 26.12, @azure/core-rest-pipeline 1.25,
-// @azure/keyvault-common 2.1, @azure/keyvault-secrets 4.12). "Saves": the executable with
-// the trick against one built without it, `npm run bench -- --only mount --sizes 1,10
-// --latencies 20 --runs 3 --compare <that executable>`, through the stand-in's proxy, one
-// round on a loaded machine (README, "The speed door"). Dropped: fastIsIP (a net.isIP
-// patch): a mount was no slower without it on Node 26.
-// - keepUndiciUnloaded.ts: Node loads undici on the first touch of the global FormData, and
-//   core-rest-pipeline's formDataPolicy touches it on every request. Deletes the global.
-//   Fails when it changes: test/bundle.test.ts ("the SDK reads the global FormData ...":
-//   without the patch undici must load, with it must not). Saves 13 ms (1 secret), 55 ms (10),
-//   and 6 MB of peak RSS.
-// - tokenUpFront.ts: keyvault-common's challenge policy leaves an Authorization header that
-//   is already set, and asks the credential with the scope `<resource>/.default` and the
-//   tenant. Fails when it changes: test/unit/tokenUpFront.test.ts ("keeps an authorization
-//   the SDK's challenge policy already set"), test/e2e/resilience.test.ts (token on the
-//   first request with the door open, a challenge first with it shut). Saves Key Vault's
-//   challenge round trip: 41 ms (1 secret), 4 ms (10, within that run's noise).
+// INVENTORY: every internal of a library or of Node the driver relies on, run-time and
+// build-time alike. Versions as locked: Node 26.12, @azure/core-rest-pipeline 1.25
+// (@typespec/ts-http-runtime 0.3), @azure/keyvault-common 2.1, @azure/keyvault-secrets 4.12,
+// @azure/identity 4.14 (@azure/msal-node 7.2). "Saves": the executable against one built
+// without the trick, `npm run bench -- --only mount --sizes 1 --latencies ... --compare
+// <that executable>` through the stand-in's proxy (README, "The speed door"). The
+// build-time ones change loading only, so they save the same direct or proxied.
+// "Proved to fail": the internal broken once by hand, the test run, seen failing, restored.
+// Dropped (gain under ~5 ms): fastIsIP (a net.isIP patch), the bundle's lazily loaded
+// zlib/assert/fs/promises and its uuidUtils rewrite (about 1 ms each, within the bench's
+// noise), its `open` stub (@azure/identity imports it only inside interactive sign-in:
+// -15, -18, +23, -24 ms), and its proxy-agent-negotiate stub (nothing imports it since
+// https-proxy-agent 9 left the dependencies).
+//
+// Run time, in this folder:
+// - keepUndiciUnloaded.ts: Node >= 20 loads undici on the first touch of the global
+//   FormData; @typespec/ts-http-runtime 0.3 (formData.js, `body instanceof FormData`) touches
+//   it on every request. Deletes the global. Saves 13 ms (1 secret at 20 ms) and 6 MB of RSS.
+//   Test: test/bundle.test.ts ("the SDK reads the global FormData ...": without the patch
+//   undici must load). Proved to fail: formData.js's FormData check edited out.
+// - tokenUpFront.ts: @azure/keyvault-common 2.x keyVaultAuthenticationPolicy.js leaves an
+//   Authorization header already set on its first request, and asks its token with scope
+//   `<resource>/.default`, the challenge's tenant and enableCae (identity/sharedToken.ts keys
+//   on those). Saves Key Vault's challenge round trip: 41 ms (1 secret at 20 ms). Tests:
+//   test/unit/tokenUpFrontSdk.test.ts (the real SecretClient), test/unit/tokenUpFront.test.ts,
+//   test/e2e/resilience.test.ts. Proved to fail: the policy made to delete the header on its
+//   first request, to ask `/user_impersonation`, to ask without the tenant: each failed.
 // - tlsPool.ts + openAhead.ts: only public Node API (https.Agent's createConnection and its
-//   keep-alive free list, tls session resumption). Fails when it changes:
-//   test/connections.test.ts (opened while the token is awaited, session resumed),
-//   test/unit/sdkKeyVault.test.ts (opened ahead only with a token up front). openAhead saves
-//   13 ms (1 secret), 14 ms (10); the pool without it, 23 ms on 10 secrets and none
-//   measurable on 1 (-15 ms, noise).
+//   keep-alive free list, tls session resumption). openAhead saves 13 ms (1 secret at 20 ms).
+//   Tests: test/connections.test.ts, test/unit/sdkKeyVault.test.ts (no internal to break).
+//
+// Build time, in scripts/ (the executable ships what they made):
+// - scripts/bundle.mjs SWITCHED_OFF, stubs for modules the driver never runs, resolved by
+//   their bare name: `jsonwebtoken` (@azure/msal-node 7.x, client/ClientAssertion.mjs,
+//   evaluated as msal-node loads; saves 3, 18 and 128 ms at 0 ms, 8, -5 and -37 at 20 ms in
+//   three rounds: about 5 to 10 ms under the noise) and `debug` (the SDK's http(s)-proxy-agent
+//   7.x; kept for correctness: it made the stderr stream and obeyed DEBUG). Tests:
+//   test/bundle.test.ts ("every switched-off module is one the dependencies import
+//   ...": each stub met while bundling src/cli.ts, none of its real files bundled; "debug is
+//   switched off"). Proved to fail: ClientAssertion.mjs, then https-proxy-agent 7's files,
+//   made to import it by a deep path; a stub for proxy-agent-negotiate put back.
+// - scripts/seaMain.cjs answers `init` itself: Node's SEA deserialises the main script's
+//   code cache at every start, the bundle's is an asset (node:sea getAsset). Saves 16 ms of
+//   `init` (57 against 73 ms; 1.10x against 1.43x the bare start). Test: test/executable.test.ts
+//   ("answers exactly like node dist/kv.js: init"). Proved to fail: seaMain's
+//   answer edited (fsGroup true), rebuilt.
 import type { TokenCredential } from "@azure/core-auth";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { Agent } from "node:http";

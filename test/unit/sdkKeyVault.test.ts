@@ -1,8 +1,9 @@
 // createKeyVault with the speed door's policies, the SDK's real clients over an in-memory HttpClient.
-import { createHttpHeaders, type PipelineRequest } from "@azure/core-rest-pipeline";
+import type { PipelineRequest } from "@azure/core-rest-pipeline";
 import { speedTricks } from "../../src/speed";
 import { TlsPool } from "../../src/speed/tlsPool";
 import { createKeyVault } from "../../src/vault/sdkKeyVault";
+import { secretAnswer } from "../support/secretAnswer";
 
 const VAULT = "https://contoso-kv.vault.azure.net";
 
@@ -15,13 +16,7 @@ function recordingClient(): {
     authorizations: [] as (string | undefined)[],
     async sendRequest(request: PipelineRequest) {
       client.authorizations.push(request.headers.get("authorization"));
-      const body = JSON.stringify({ value: "v", id: `${VAULT}/secrets/s/0123456789abcdef0123456789abcdef` });
-      return {
-        request,
-        status: 200,
-        headers: createHttpHeaders({ "content-type": "application/json" }),
-        bodyAsText: body,
-      } as never;
+      return secretAnswer(request, VAULT) as never;
     },
   };
   return client;
