@@ -88,7 +88,8 @@ function compareTable(m: Measurements, options: BenchOptions): string {
     .filter((row) => row.artifact.ours)
     .map((row) => {
       const other = theirs.find((t) => sameRow(t, row));
-      const what = row.call === "init" ? "init" : `mount ${row.objects} @ ${row.latencyMs} ms`;
+      const what =
+        row.call === "init" ? "init" : `mount ${row.objects} @ ${row.latencyMs} ms, ${IDENTITY_LABEL[row.identity]}`;
       const measured = other && !other.failure;
       return [
         what,
@@ -96,7 +97,9 @@ function compareTable(m: Measurements, options: BenchOptions): string {
         `${fixed(medianMs(row))} (${fixed(ratio(row, options), 2)}×)`,
         measured
           ? `${fixed(medianMs(other))} (${fixed(ratio(other, options), 2)}×)`
-          : `failed: ${(other?.failure ?? "not run").replace(/[|\n]/g, " ").slice(0, 200)}`,
+          : other
+            ? `failed: ${(other.failure ?? "").replace(/[|\n]/g, " ").slice(0, 200)}`
+            : "not run (a row it has no counterpart for)",
         measured ? fixed(medianMs(other) / medianMs(row), 2) : "n/a",
       ];
     });
