@@ -8,5 +8,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": "<rootDir>/scripts/jestTransform.cjs" },
   testTimeout: 60000,
+  // Not in TMPDIR: scripts/asRoot.mjs gives each run a TMPDIR that must be empty when it ends.
+  cacheDirectory: "<rootDir>/node_modules/.cache/jest",
   setupFiles: ["<rootDir>/test/support/jestEnv.ts"],
 };

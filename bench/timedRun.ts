@@ -32,9 +32,17 @@ export interface TimedResult {
 }
 
 export const canMeasureRss = existsSync(GNU_TIME);
-const rssDir = mkdtempSync(join(tmpdir(), "kv-bench-rss-"));
-process.on("exit", () => rmSync(rssDir, { recursive: true, force: true }));
+let rssDir: string | undefined; // made on the first run: importing median() (the report's tests) leaves nothing in /tmp
 let rssFiles = 0;
+
+function nextRssFile(): string {
+  if (rssDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), "kv-bench-rss-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    rssDir = dir;
+  }
+  return join(rssDir, `${rssFiles++}`);
+}
 
 /** `<driver> ...args`: a .js driver runs under this node, like test/support/driver.ts. */
 export function driverCommand(driver: string, args: string[], env: Record<string, string>): Command {
@@ -44,7 +52,7 @@ export function driverCommand(driver: string, args: string[], env: Record<string
 }
 
 export function timedRun({ file, args, env }: Command): Promise<TimedResult> {
-  const rssFile = join(rssDir, `${rssFiles++}`);
+  const rssFile = nextRssFile();
   const [command, argv] = canMeasureRss ? [GNU_TIME, ["-f", "%M %U %S", "-o", rssFile, file, ...args]] : [file, args];
   return new Promise((done, fail) => {
     const output: Buffer[] = [];
