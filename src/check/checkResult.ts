@@ -21,7 +21,7 @@ export interface VolumeCheck {
   secretRef: SecretRefSource;
   /**
    * Why the volume cannot mount, all at once: what the API server and kubelet would refuse, the driver's OptionError
-   * message. Empty: valid.
+   * messages. Empty: valid.
    */
   problems: string[];
   /** Not wrong, but likely not meant: an example's placeholder values. */

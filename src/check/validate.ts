@@ -1,7 +1,6 @@
 // Validates the azure/kv volumes of a manifest with the driver's own parser, given the options
 // kubelet would pass. Pure: manifest texts in, a report out.
-import { OptionError } from "../errors";
-import { parseVolumeOptions } from "../options/parseVolumeOptions";
+import { checkVolumeOptions } from "../options/parseVolumeOptions";
 import type { CheckReport, VolumeCheck } from "./checkResult";
 import { kubeletCall } from "./kubeletOptions";
 import { asWritten, nonStringOptionProblems, placeholderWarnings } from "./optionTypes";
@@ -9,20 +8,18 @@ import { parseManifest } from "./manifest";
 import { findKvVolumes, findSecrets, type KvVolume, type SecretManifest } from "./workloads";
 import { checkWorkloadIdentity, findServiceAccounts, type ServiceAccountManifest } from "./workloadIdentityCheck";
 
-/** The driver's own verdict on the options: its first problem, or what it would mount. */
+/** The driver's own verdict on the options: every problem, in the order a mount meets them, or what it mounts. */
 function driverCheck(
   volume: KvVolume,
   options: unknown,
   accounts: readonly ServiceAccountManifest[],
-): Pick<VolumeCheck, "options" | "workloadIdentity"> | { problem: string } {
-  try {
-    const parsed = parseVolumeOptions(options);
-    if (parsed.identity.kind !== "workloadIdentity") return { options: parsed };
-    return checkWorkloadIdentity({ ...parsed, identity: parsed.identity }, volume, accounts);
-  } catch (error) {
-    if (error instanceof OptionError) return { problem: error.message };
-    throw error;
-  }
+): Pick<VolumeCheck, "options" | "workloadIdentity"> | { problems: string[] } {
+  const checked = checkVolumeOptions(options);
+  if ("problems" in checked) return { problems: checked.problems.map((problem) => problem.message) };
+  const parsed = checked.options;
+  if (parsed.identity.kind !== "workloadIdentity") return { options: parsed };
+  const found = checkWorkloadIdentity({ ...parsed, identity: parsed.identity }, volume, accounts);
+  return "problem" in found ? { problems: [found.problem] } : found;
 }
 
 /** Every problem of the volume: the API server's, kubelet's, then the driver's. */
@@ -39,7 +36,7 @@ function validateVolume(
   const problems = [
     ...typeProblems,
     ...(call.problem ? [call.problem] : []),
-    ...("problem" in found ? [found.problem] : []),
+    ...("problems" in found ? found.problems : []),
   ];
   if (problems.length > 0) return { ...check, problems };
   return { ...check, problems, ...found };

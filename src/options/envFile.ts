@@ -6,7 +6,8 @@ import { OptionError } from "../errors";
 import type { ObjectSpec } from "../model/objectSpec";
 import { quote } from "../text/json";
 import { KEY } from "./keys";
-import { entryError, perNameEntries } from "./lists";
+import type { Checks } from "./checks";
+import { entryError, perNameEntries, type PerNameList } from "./lists";
 import { fileNameProblem } from "./names";
 import { optionValue, type RawOptions } from "./rawOptions";
 
@@ -84,12 +85,27 @@ function envNameOf(object: ObjectSpec, entry: string, index: number): string | u
   return entry;
 }
 
+/** The objects of a volume, and the key their names were read from (for "one per name" messages). */
+export interface NamedObjects {
+  namesKey: string;
+  objects: ObjectSpec[];
+}
+
 /** The env file's name, if any, and the objects, each with its variable when it goes in the env file. */
+export interface EnvFileResult {
+  envFile?: string;
+  objects: ObjectSpec[];
+}
+
+/**
+ * The env file's own name is checked even when the objects had problems; the variable names need
+ * the objects. Undefined when anything had a problem.
+ */
 export function parseEnvFile(
+  checks: Checks,
   options: RawOptions,
-  namesKey: string,
-  objects: ObjectSpec[],
-): { envFile?: string; objects: ObjectSpec[] } {
+  named: NamedObjects | undefined,
+): EnvFileResult | undefined {
   const envFile = optionValue(options, KEY.envFile);
   const list = {
     key: KEY.objectEnvNames,
@@ -103,8 +119,18 @@ export function parseEnvFile(
         KEY.objectEnvNames,
         `is given but ${KEY.envFile} is not; name the env file, e.g. ${KEY.envFile}: ".env"`,
       );
-    return { objects };
+    return named && { objects: named.objects };
   }
+  const fileOk = checks.attempt(() => checkEnvFileName(envFile, named?.objects ?? []));
+  const envNames = named && checks.attempt(() => parseEnvNames(checks, list, named));
+  if (!fileOk || !named || !envNames) return undefined;
+  return {
+    envFile,
+    objects: named.objects.map((object, index) => (envNames[index] ? { ...object, envName: envNames[index] } : object)),
+  };
+}
+
+function checkEnvFileName(envFile: string, objects: readonly ObjectSpec[]): true {
   const fileProblem = fileNameProblem(envFile);
   if (fileProblem)
     throw new OptionError(KEY.envFile, `${quote(envFile)} ${fileProblem}; give a plain file name, such as ".env"`);
@@ -114,16 +140,26 @@ export function parseEnvFile(
       KEY.envFile,
       `${quote(envFile)} is also the file of ${clash.type}/${clash.name}; give the env file another name`,
     );
+  return true;
+}
 
+/** Each object's variable (undefined: left out), every bad entry reported; then no variable twice, and some. */
+function parseEnvNames(checks: Checks, list: PerNameList, { namesKey, objects }: NamedObjects): (string | undefined)[] {
   const entries = perNameEntries(list, { key: namesKey, count: objects.length });
-  const envNames = objects.map((object, index) => envNameOf(object, entries?.[index] ?? "", index));
+  const failures = checks.failures;
+  const envNames = objects.map((object, index) =>
+    checks.attempt(() => envNameOf(object, entries?.[index] ?? "", index)),
+  );
+  if (checks.failures > failures) return envNames; // the caller's attempt drops them
   envNames.forEach((name, index) => {
     const earlier = name === undefined ? -1 : envNames.indexOf(name);
     if (earlier !== index && earlier >= 0) {
       const describe = (i: number) => `${objects[i].type}/${objects[i].name} (entry ${i + 1})`;
-      throw new OptionError(
-        KEY.objectEnvNames,
-        `objects ${describe(earlier)} and ${describe(index)} would both set ${name}; give one of them another name`,
+      checks.report(
+        new OptionError(
+          KEY.objectEnvNames,
+          `objects ${describe(earlier)} and ${describe(index)} would both set ${name}; give one of them another name`,
+        ),
       );
     }
   });
@@ -135,8 +171,5 @@ export function parseEnvFile(
         `least one, or remove ${KEY.envFile}`,
     );
   }
-  return {
-    envFile,
-    objects: objects.map((object, index) => (envNames[index] ? { ...object, envName: envNames[index] } : object)),
-  };
+  return envNames;
 }

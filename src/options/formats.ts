@@ -5,6 +5,7 @@
 import type { ObjectEncoding, ObjectFormat, ObjectOutput, ObjectType } from "../model/objectSpec";
 import { quote } from "../text/json";
 import { KEY } from "./keys";
+import type { Checks } from "./checks";
 import { entryError, perNameEntries } from "./lists";
 import { optionValue, type RawOptions } from "./rawOptions";
 
@@ -28,35 +29,27 @@ interface NamedObject {
   name: string;
 }
 
-/** Format and encoding of each object, in the order of `objects` (one per name). */
+/**
+ * Format and encoding of each object, in the order of `objects` (one per name). Every bad entry is
+ * reported; an encoding is checked only against a format without problems.
+ */
 export function parseObjectOutputs(
+  checks: Checks,
   options: RawOptions,
   namesKey: string,
   objects: readonly NamedObject[],
 ): ObjectOutput[] {
   const names = { key: namesKey, count: objects.length };
-  const formats = perNameEntries(
-    {
-      key: KEY.objectFormats,
-      value: optionValue(options, KEY.objectFormats),
-      noun: "format",
-      emptyEntry: "an empty entry keeps the default",
-    },
-    names,
-  );
-  const encodings = perNameEntries(
-    {
-      key: KEY.objectEncodings,
-      value: optionValue(options, KEY.objectEncodings),
-      noun: "encoding",
-      emptyEntry: "an empty entry means utf-8",
-    },
-    names,
-  );
+  const list = (key: string, noun: string, emptyEntry: string) =>
+    checks.attempt(() => perNameEntries({ key, value: optionValue(options, key), noun, emptyEntry }, names) ?? []);
+  const formats = list(KEY.objectFormats, "format", "an empty entry keeps the default");
+  const encodings = list(KEY.objectEncodings, "encoding", "an empty entry means utf-8");
   return objects.map((object, index) => {
-    const format = parseFormat(formats?.[index] ?? "", index, object);
-    const encoding = parseEncoding(encodings?.[index] ?? "", index, object, format);
-    return { format, encoding };
+    const format = formats && checks.attempt(() => parseFormat(formats[index] ?? "", index, object));
+    const encoding =
+      format && encodings && checks.attempt(() => parseEncoding(encodings[index] ?? "", index, object, format));
+    // Without a problem, both are set; with one, the caller's attempt drops the outputs.
+    return { format: format ?? "default", encoding: encoding ?? DEFAULT_ENCODING };
   });
 }
 

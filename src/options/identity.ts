@@ -2,6 +2,7 @@
 // identity, or a service principal.
 
 import { OptionError } from "../errors";
+import type { Checks } from "./checks";
 import { wholeNumber } from "./numbers";
 import { decodeStdBase64, utf8Text } from "../text/base64";
 import { KEY } from "./keys";
@@ -15,8 +16,11 @@ const DEFAULT_NMI_PORT = 2579;
 
 const IDENTITY_FLAGS = [KEY.usePodIdentity, KEY.useVmManagedIdentity, KEY.useWorkloadIdentity] as const;
 
-export function parseIdentity(options: RawOptions): Identity {
-  const [first, second] = IDENTITY_FLAGS.filter((flag) => parseFlag(options, flag));
+/** Undefined when a flag had a problem (which identity is meant is not known) or the identity's options did. */
+export function parseIdentity(checks: Checks, options: RawOptions): Identity | undefined {
+  const failures = checks.failures;
+  const [first, second] = IDENTITY_FLAGS.filter((flag) => checks.attempt(() => parseFlag(options, flag)));
+  if (checks.failures > failures) return undefined;
   if (second) {
     throw new OptionError(
       first,
@@ -24,10 +28,10 @@ export function parseIdentity(options: RawOptions): Identity {
         "(or none, to use the service principal from secretRef)",
     );
   }
-  if (first === KEY.usePodIdentity) return podIdentity(options);
+  if (first === KEY.usePodIdentity) return podIdentity(checks, options);
   if (first === KEY.useVmManagedIdentity) return managedIdentity(options);
-  if (first === KEY.useWorkloadIdentity) return parseWorkloadIdentity(options);
-  return servicePrincipal(options);
+  if (first === KEY.useWorkloadIdentity) return parseWorkloadIdentity(checks, options);
+  return servicePrincipal(checks, options);
 }
 
 /** "true" or "false" in any letter case; absent or empty is false. */
@@ -39,15 +43,15 @@ export function parseFlag(options: RawOptions, key: string): boolean {
   return value === "true";
 }
 
-function podIdentity(options: RawOptions): Identity {
+function podIdentity(checks: Checks, options: RawOptions): Identity | undefined {
   const podField = (key: string) =>
     kubeletPodField(options, key, KEY.usePodIdentity, "NMI needs the pod's name and namespace");
-  return {
-    kind: "podIdentity",
-    nmiPort: parseNmiPort(optionValue(options, KEY.nmiPort)),
-    podName: podField(KEY.podName),
-    podNamespace: podField(KEY.podNamespace),
-  };
+  const fields = checks.all({
+    nmiPort: () => parseNmiPort(optionValue(options, KEY.nmiPort)),
+    podName: () => podField(KEY.podName),
+    podNamespace: () => podField(KEY.podNamespace),
+  });
+  return fields && { kind: "podIdentity", ...fields };
 }
 
 function parseNmiPort(value: string): number {
@@ -84,7 +88,15 @@ const SECRET_REF_HELP =
  */
 const APPLICATION_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z][a-z0-9+.-]*:\/\/\S+)$/i;
 
-function servicePrincipal(options: RawOptions): Identity {
+function servicePrincipal(checks: Checks, options: RawOptions): Identity | undefined {
+  const principal = checks.all({
+    clientId: () => applicationId(options),
+    clientSecret: () => secretRefValue(options, KEY.clientSecret),
+  });
+  return principal && { kind: "servicePrincipal", ...principal };
+}
+
+function applicationId(options: RawOptions): string {
   const clientId = secretRefValue(options, KEY.clientId).trim();
   if (!APPLICATION_ID.test(clientId)) {
     // Never echoed: the client id is logged and shown, so a swapped secret would be too.
@@ -95,7 +107,7 @@ function servicePrincipal(options: RawOptions): Identity {
         "are clientid and clientsecret swapped in the Secret?)",
     );
   }
-  return { kind: "servicePrincipal", clientId, clientSecret: secretRefValue(options, KEY.clientSecret) };
+  return clientId;
 }
 
 /**

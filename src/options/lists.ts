@@ -6,6 +6,7 @@
 
 import { OptionError } from "../errors";
 import { quote } from "../text/json";
+import type { Checks } from "./checks";
 
 const SEPARATOR = ";";
 
@@ -50,4 +51,18 @@ export function entryError(key: string, index: number, entry: string, problem: s
 
 function plural(count: number, one: string, many: string): string {
   return count === 1 ? one : many;
+}
+
+/** Reports every entry that fails `problemOf`; `fix` says what to do about a bad one. */
+export function checkEntries(
+  checks: Checks,
+  key: string,
+  entries: readonly string[],
+  problemOf: (entry: string) => string | undefined,
+  fix: string,
+): void {
+  entries.forEach((entry, index) => {
+    const problem = problemOf(entry);
+    if (problem) checks.report(entryError(key, index, entry, problem, fix));
+  });
 }

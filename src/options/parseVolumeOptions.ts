@@ -1,9 +1,12 @@
 // From kubelet's mount argument to validated VolumeOptions. Pure: no I/O, no environment.
-// Checks run in a fixed order (required keys first) and the first problem is thrown as an OptionError
-// that names the option, says what is wrong and how to fix it.
+// Checks run in a fixed order (required keys first); each problem is an OptionError that names the
+// option, says what is wrong and how to fix it. One code path, two uses (./checks.ts): the driver
+// throws the first problem (parseVolumeOptions), `kv check` gets every one (checkVolumeOptions), each
+// independent option checked and what builds on an option with a problem skipped.
 
 import { CLOUD_NAMES, type CloudName } from "../model/cloudName";
 import { OptionError } from "../errors";
+import { Checks } from "./checks";
 import { parseFileMode } from "./fileMode";
 import { wholeNumber } from "./numbers";
 import { parseFlag, parseIdentity } from "./identity";
@@ -57,42 +60,79 @@ const REQUIRED = {
   tenantId: { keys: [KEY.tenantId], example: "the AAD tenant (directory) id of the vault, a GUID" },
 } as const;
 
+/** The options, or every problem they have, the first one the one parseVolumeOptions throws. */
+export type OptionsCheck = { options: VolumeOptions } | { problems: OptionError[] };
+
+export function checkVolumeOptions(raw: unknown): OptionsCheck {
+  return run(raw, new Checks("every"));
+}
+
+/** The options; throws their first problem. */
 export function parseVolumeOptions(raw: unknown): VolumeOptions {
+  const checked = run(raw, new Checks("first"));
+  if ("problems" in checked) throw checked.problems[0]; // not reached: Checks("first") throws it
+  return checked.options;
+}
+
+function run(raw: unknown, checks: Checks): OptionsCheck {
+  const options = checks.attempt(() => volumeOptions(raw, checks));
+  return options ? { options } : { problems: checks.problems };
+}
+
+/** Undefined when any check had a problem (and some did, then). */
+function volumeOptions(raw: unknown, checks: Checks): VolumeOptions | undefined {
   const options = indexOptions(raw);
-  const required = (which: keyof typeof REQUIRED) => {
-    const given = firstGiven(options, REQUIRED[which].keys);
-    if (given.value === "") throw new OptionError(given.key, `is required: ${REQUIRED[which].example}`);
-    return given;
-  };
+  const required = (which: keyof typeof REQUIRED) =>
+    checks.attempt(() => {
+      const given = firstGiven(options, REQUIRED[which].keys);
+      if (given.value === "") throw new OptionError(given.key, `is required: ${REQUIRED[which].example}`);
+      return given;
+    });
   const vaultName = required("vaultName");
   const objectNames = required("objectNames");
   const objectTypes = required("objectTypes");
   // With workload identity, the service account's annotation may name the tenant instead.
-  const tenantId = parseFlag(options, KEY.useWorkloadIdentity)
-    ? firstGiven(options, REQUIRED.tenantId.keys)
-    : required("tenantId");
+  const workloadIdentity = checks.attempt(() => parseFlag(options, KEY.useWorkloadIdentity));
+  const tenantId =
+    workloadIdentity === false
+      ? required("tenantId")
+      : checks.attempt(() => firstGiven(options, REQUIRED.tenantId.keys));
 
-  checkValue(vaultName, vaultNameProblem, "use the vault's name as the Azure portal shows it");
-  const { objects, envFile } = parseEnvFile(options, objectNames.key, parseObjects(options, objectNames, objectTypes));
-  if (tenantId.value !== "")
-    checkValue(tenantId, tenantIdProblem, "copy the directory (tenant) id from the Azure portal");
+  if (vaultName)
+    checks.attempt(() => checkValue(vaultName, vaultNameProblem, "use the vault's name as the Azure portal shows it"));
+  const objects =
+    objectNames && objectTypes && checks.attempt(() => parseObjects(checks, options, objectNames, objectTypes));
+  const named = objectNames && objects && { namesKey: objectNames.key, objects };
+  const files = checks.attempt(() => parseEnvFile(checks, options, named));
+  if (tenantId && tenantId.value !== "")
+    checks.attempt(() => checkValue(tenantId, tenantIdProblem, "copy the directory (tenant) id from the Azure portal"));
 
-  const cloudName = parseCloudName(optionValue(options, KEY.cloudName));
-  const identity = parseIdentity(options);
-  const fsGroup = parseFsGroup(options);
-  const fileMode = parseFileMode(options, fsGroup);
-  const mountTimeoutSeconds = parseMountTimeout(options);
-  const rotationIntervalSeconds = parseRotation(options, objects, envFile);
+  const cloudName = checks.attempt(() => parseCloudName(optionValue(options, KEY.cloudName)));
+  const identity = checks.attempt(() => parseIdentity(checks, options));
+  const fsGroup = checks.attempt(() => parseFsGroup(options));
+  const fileMode = checks.attempt(() => parseFileMode(options, fsGroup));
+  const mountTimeoutSeconds = checks.attempt(() => parseMountTimeout(options));
+  const rotationIntervalSeconds = checks.attempt(() => parseRotation(checks, options, files));
+  if (
+    !vaultName ||
+    !tenantId ||
+    !files ||
+    !cloudName ||
+    !identity ||
+    fileMode === undefined ||
+    mountTimeoutSeconds === undefined
+  )
+    return undefined;
   return {
     vaultName: vaultName.value,
     ...(tenantId.value === "" ? {} : { tenantId: tenantId.value }),
     cloudName,
     identity,
-    objects,
+    objects: files.objects,
     fileMode,
     mountTimeoutSeconds,
     ...(fsGroup === undefined ? {} : { fsGroup }),
-    ...(envFile === undefined ? {} : { envFile }),
+    ...(files.envFile === undefined ? {} : { envFile: files.envFile }),
     ...(rotationIntervalSeconds === undefined ? {} : { rotationIntervalSeconds }),
   };
 }

@@ -4,7 +4,8 @@ import { OptionError } from "../errors";
 import { KEY } from "./keys";
 import { optionValue, type RawOptions } from "./rawOptions";
 import { quote } from "../text/json";
-import type { ObjectSpec } from "../model/objectSpec";
+import type { Checks } from "./checks";
+import type { EnvFileResult } from "./envFile";
 
 /** Faster than this, a node's volumes would keep the vault busy for little gain. */
 export const MIN_INTERVAL_SECONDS = 10;
@@ -57,23 +58,24 @@ const reservedProblem = (fileName: string) =>
 
 /**
  * A rotating volume's own names start with "..": no file of the pod's may. Only an alias or
- * the env file can (object names are letters, digits and hyphens).
+ * the env file can (object names are letters, digits and hyphens). Each clash is reported.
  */
-function checkFileNames(objects: readonly ObjectSpec[], envFile: string | undefined): void {
-  const clash = objects.find((object) => object.fileName.startsWith(RESERVED_PREFIX));
-  if (clash)
-    throw new OptionError(KEY.objectAliases, `${reservedProblem(clash.fileName)}; give the object another alias`);
+function checkFileNames(checks: Checks, { objects, envFile }: EnvFileResult): void {
+  for (const clash of objects.filter((object) => object.fileName.startsWith(RESERVED_PREFIX)))
+    checks.report(
+      new OptionError(KEY.objectAliases, `${reservedProblem(clash.fileName)}; give the object another alias`),
+    );
   if (envFile?.startsWith(RESERVED_PREFIX))
-    throw new OptionError(KEY.envFile, `${reservedProblem(envFile)}; give the env file another name`);
+    checks.report(new OptionError(KEY.envFile, `${reservedProblem(envFile)}; give the env file another name`));
 }
 
-/** The interval in seconds, or undefined when the volume does not rotate. */
+/** The interval in seconds, or undefined when the volume does not rotate; the files are checked when known. */
 export function parseRotation(
+  checks: Checks,
   options: RawOptions,
-  objects: readonly ObjectSpec[],
-  envFile: string | undefined,
+  files: EnvFileResult | undefined,
 ): number | undefined {
   const seconds = parseInterval(options);
-  if (seconds !== undefined) checkFileNames(objects, envFile);
+  if (seconds !== undefined && files) checkFileNames(checks, files);
   return seconds;
 }

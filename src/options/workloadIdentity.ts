@@ -2,6 +2,7 @@
 // names the pod and its service account; the client id may be the `clientid` option.
 
 import { OptionError } from "../errors";
+import type { Checks } from "./checks";
 import { KEY } from "./keys";
 import { clientIdProblem, podNameProblem } from "./names";
 import { optionValue, type RawOptions } from "./rawOptions";
@@ -37,17 +38,24 @@ export function kubeletPodField(
 
 const NEED = "the driver asks the Kubernetes API for a token of the pod's service account, bound to the pod";
 
-export function parseWorkloadIdentity(options: RawOptions): WorkloadIdentity {
+export function parseWorkloadIdentity(checks: Checks, options: RawOptions): WorkloadIdentity | undefined {
   const field = (key: string, problemOf?: (value: string) => string | undefined) =>
     kubeletPodField(options, key, KEY.useWorkloadIdentity, NEED, problemOf);
-  const pod = {
-    name: field(KEY.podName),
-    namespace: field(KEY.podNamespace),
-    uid: field(KEY.podUid, (uid) => (UID.test(uid) ? undefined : "must be the pod's uid (a UUID)")),
-    serviceAccount: field(KEY.serviceAccountName),
-  };
+  const pod = checks.all({
+    name: () => field(KEY.podName),
+    namespace: () => field(KEY.podNamespace),
+    uid: () => field(KEY.podUid, (uid) => (UID.test(uid) ? undefined : "must be the pod's uid (a UUID)")),
+    serviceAccount: () => field(KEY.serviceAccountName),
+  });
+  const clientId = checks.attempt(() => workloadClientId(options));
+  if (!pod || clientId === undefined) return undefined;
+  return clientId === "" ? { kind: "workloadIdentity", pod } : { kind: "workloadIdentity", pod, clientId };
+}
+
+/** The `clientid` option, "" when not given. */
+function workloadClientId(options: RawOptions): string {
   const clientId = optionValue(options, KEY.workloadClientId);
-  if (clientId === "") return { kind: "workloadIdentity", pod };
+  if (clientId === "") return clientId;
   const problem = clientIdProblem(clientId);
   if (problem) {
     throw new OptionError(
@@ -57,5 +65,5 @@ export function parseWorkloadIdentity(options: RawOptions): WorkloadIdentity {
         "or leave it out to use the service account's annotation azure.workload.identity/client-id",
     );
   }
-  return { kind: "workloadIdentity", pod, clientId };
+  return clientId;
 }

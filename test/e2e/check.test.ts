@@ -9,6 +9,7 @@ import { stringify } from "yaml";
 import { generateKeyPair } from "../../standin/fixtures";
 import type { ServicePrincipal } from "../../standin/identities";
 import { driverPath, runDriver, type DriverResult } from "../support/driver";
+import { pattern } from "../support/pattern";
 import { standInSuite } from "../support/suite";
 
 const SECRET_VALUE = "db-password-value-never-printed-5b7a";
@@ -190,6 +191,67 @@ describe("kv check without --fetch", () => {
     expect(lines).toContain("6 azure/kv volume(s): 1 valid, 5 invalid. Problems found.");
     expect(result.combined).not.toContain(checker.clientSecret);
     expect(result.code).toBe(1);
+  });
+
+  test("the original driver's pod identity example with three mistakes: all three in one run, exit 1", async () => {
+    // As the Go driver's nginx-flex-kv-podidentity.yaml, filled in: a tenant with braces, an
+    // object type it never knew, a flag value that is no boolean (quoted, so only the driver minds).
+    const path = join(dir, "podidentity.yaml");
+    writeFileSync(
+      path,
+      [
+        "apiVersion: v1",
+        "kind: Pod",
+        "metadata:",
+        "  labels:",
+        "    app: nginx-flex-kv-podid",
+        "    aadpodidbinding: kv-reader",
+        "  name: nginx-flex-kv-podid",
+        "spec:",
+        "  containers:",
+        "  - name: nginx-flex-kv-podid",
+        "    image: nginx",
+        "    volumeMounts:",
+        "    - name: test",
+        "      mountPath: /kvmnt",
+        "      readOnly: true",
+        "  volumes:",
+        "  - name: test",
+        "    flexVolume:",
+        '      driver: "azure/kv"',
+        "      options:",
+        '        usepodidentity: "yes"              # [OPTIONAL] if not provided, will default to "false"',
+        '        keyvaultname: "orders-kv"          # the name of the KeyVault',
+        '        keyvaultobjectnames: "db-password;tls" # list of KeyVault object names (semi-colon separated)',
+        "        keyvaultobjecttypes: secret;certificate # list of KeyVault object types: secret, key or cert",
+        '        resourcegroup: "orders"            # [REQUIRED for version < 0.0.4] its resource group',
+        '        subscriptionid: "1e4f7c2a-0000-4000-8000-3b5d6e7f8a9b" # [REQUIRED for version < 0.0.4]',
+        '        tenantid: "{72f988bf-86f1-41af-91ab-2d7cd011db47}" # the tenant ID of the KeyVault',
+        "",
+      ].join("\n"),
+    );
+    const result = await check(path);
+    expect(result.stdout).toMatch(
+      pattern(
+        'Pod nginx-flex-kv-podid, volume "test": INVALID\n',
+        '  option keyvaultobjecttypes: entry 2 ("certificate") is not an object type; use secret, key, cert ',
+        "(any letter case)\n",
+        '  option tenantid: "{72f988bf-86f1-41af-91ab-2d7cd011db47}" must be the tenant\'s GUID or domain name ',
+        "(letters, digits, '.', '-'); copy the directory (tenant) id from the Azure portal\n",
+        '  option usepodidentity: is "yes"; use "true" or "false"\n',
+      ),
+    );
+    expect(result.stdout).toContain("1 azure/kv volume(s): 0 valid, 1 invalid. Problems found.");
+    expect(result.code).toBe(1);
+
+    const json = await check(path, "--json");
+    const [volume] = report(json).volumes;
+    expect(volume.problems.map((problem: string) => problem.split(":")[0])).toEqual([
+      "option keyvaultobjecttypes",
+      "option tenantid",
+      "option usepodidentity",
+    ]);
+    expect(json.code).toBe(1);
   });
 
   test("the original driver's Traefik example is read as kubectl reads it", async () => {

@@ -1,7 +1,7 @@
 import type { Identity } from "../../src/model/identity";
 import type { ObjectSpec, ObjectType } from "../../src/model/objectSpec";
 import type { VolumeOptions } from "../../src/model/volumeOptions";
-import { parseMountArgument, parseVolumeOptions } from "../../src/options/parseVolumeOptions";
+import { checkVolumeOptions, parseMountArgument, parseVolumeOptions } from "../../src/options/parseVolumeOptions";
 import { optionErrorOf } from "./optionErrorOf";
 
 const base64 = (text: string | Buffer) => Buffer.from(text).toString("base64");
@@ -905,6 +905,119 @@ describe("parseVolumeOptions refuses", () => {
     ["a string", "keyvaultname=myvault"],
   ])("%s instead of an object", (_title, raw) => {
     expect(optionErrorOf(() => parseVolumeOptions(raw)).option).toBe("<json-options>");
+  });
+});
+
+/** Every problem `kv check` gets; fails the test when the options are valid. */
+function problemsOf(raw: unknown) {
+  const checked = checkVolumeOptions(raw);
+  if (!("problems" in checked)) throw new Error("expected problems, the options are valid");
+  return checked.problems;
+}
+/** What parseVolumeOptions throws for the valid options with `changes`. */
+const thrown = (changes: Record<string, unknown>) => optionErrorOf(() => parseVolumeOptions(options(changes))).message;
+
+describe("checkVolumeOptions (kv check) gets every problem", () => {
+  test("valid options: the same as parseVolumeOptions", () => {
+    expect(checkVolumeOptions(options())).toEqual({ options: parseVolumeOptions(options()) });
+  });
+
+  test("its first problem is the one parseVolumeOptions throws, for every refused option set", () => {
+    const firsts = BAD_OPTIONS.map(([title, changes]) => [title, problemsOf(options(changes))[0].message]);
+    expect(firsts).toEqual(BAD_OPTIONS.map(([title, changes]) => [title, thrown(changes)]));
+    expect(problemsOf(null)[0].message).toBe(optionErrorOf(() => parseVolumeOptions(null)).message);
+  });
+
+  // Each bad on its own; in the driver's order.
+  const INDEPENDENT: Record<string, unknown>[] = [
+    { keyvaultname: "my_vault" },
+    { keyvaultobjecttypes: "secret;blob" },
+    { tenantid: "not a tenant" },
+    { cloudname: "Mars" },
+    { "kubernetes.io/secret/clientid": base64("not-a-guid") },
+    { "kubernetes.io/secret/clientsecret": undefined },
+    { "kubernetes.io/mounterArgs.FsGroup": "-1" },
+    { filepermission: "0x1a4" },
+    { mounttimeout: "0" },
+    { rotationpollinterval: "1s" },
+  ];
+
+  test("several independent bad options: each one, in order, in the words it has alone", () => {
+    const all = Object.assign({}, ...INDEPENDENT) as Record<string, unknown>;
+    const problems = problemsOf(options(all));
+    expect(problems.map((problem) => problem.message)).toEqual(INDEPENDENT.map(thrown));
+    expect(problems[0].message).toBe(thrown(all));
+  });
+
+  test.each<[string, Record<string, unknown>, string[]]>([
+    [
+      "a bad type: its format is not checked against it",
+      { keyvaultobjecttypes: "secret;blob", keyvaultobjectformats: ";pem" },
+      ["keyvaultobjecttypes"],
+    ],
+    [
+      "a bad workload identity flag: reported once; neither the tenant nor an identity is asked for",
+      { useworkloadidentity: "maybe", tenantid: undefined, "kubernetes.io/secret/clientid": undefined },
+      ["useworkloadidentity"],
+    ],
+    [
+      "a bad pod identity flag: no service principal is asked for",
+      { usepodidentity: "yes", "kubernetes.io/secret/clientid": undefined },
+      ["usepodidentity"],
+    ],
+    [
+      "aliases of the wrong count: no file name is checked (one file twice, rotation's reserved names)",
+      {
+        keyvaultobjectnames: "db;db",
+        keyvaultobjecttypes: "secret;secret",
+        keyvaultobjectaliases: "..x;y;z",
+        rotationpollinterval: "1m",
+      },
+      ["keyvaultobjectaliases"],
+    ],
+    [
+      "objects with a problem: the env file's own name is checked, its variables are not",
+      { keyvaultobjectnames: "db_password;tls", envfile: "a/b", keyvaultobjectenvnames: "1X;2Y" },
+      ["keyvaultobjectnames", "envfile"],
+    ],
+  ])("what depends on a bad option is skipped: %s", (_title, changes, optionsNamed) => {
+    expect(problemsOf(options(changes)).map((problem) => problem.option)).toEqual(optionsNamed);
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ["keyvaultobjectnames", { keyvaultobjectnames: "a_b;ok;c/d", keyvaultobjecttypes: "secret;secret;secret" }],
+    ["keyvaultobjecttypes", { keyvaultobjecttypes: "blob;pem" }],
+    ["keyvaultobjectaliases", { keyvaultobjectaliases: "../x;a/b" }],
+    ["keyvaultobjectversions", { keyvaultobjectversions: "v-1;v/2" }],
+    ["keyvaultobjectformats", { keyvaultobjectformats: "xml;pfx" }],
+    ["keyvaultobjectencodings", { keyvaultobjectencodings: "rot13;base64" }],
+    ["keyvaultobjectenvnames", { envfile: ".env", keyvaultobjectenvnames: "1X;TLS" }],
+  ])("every bad entry of %s is named", (key, changes) => {
+    const problems = problemsOf(options(changes));
+    const bad = key === "keyvaultobjectnames" ? ["1", "3"] : ["1", "2"];
+    expect(problems.map((problem) => [problem.option, /^entry (\d+) /.exec(problem.problem)?.[1]])).toEqual(
+      bad.map((entry) => [key, entry]),
+    );
+    expect(problems[0].message).toBe(thrown(changes));
+  });
+
+  test("every alias a rotating volume keeps for itself, and every file written twice", () => {
+    const reserved = problemsOf(options({ keyvaultobjectaliases: "..a;..b", rotationpollinterval: "1m" }));
+    expect(reserved.map((problem) => problem.problem)).toEqual([
+      expect.stringMatching(/^file name "\.\.a" starts with "\.\."/),
+      expect.stringMatching(/^file name "\.\.b" starts with "\.\."/),
+    ]);
+    const twice = problemsOf(
+      options({
+        keyvaultobjectnames: "a;b;c",
+        keyvaultobjecttypes: "secret;secret;secret",
+        keyvaultobjectaliases: "x;x;x",
+      }),
+    );
+    expect(twice.map((problem) => problem.problem)).toEqual([
+      expect.stringContaining("secret/a (entry 1) and secret/b (entry 2) would both be written"),
+      expect.stringContaining("secret/a (entry 1) and secret/c (entry 3) would both be written"),
+    ]);
   });
 });
 

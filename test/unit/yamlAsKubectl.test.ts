@@ -58,6 +58,8 @@ describe("YAML 1.1 values in flexVolume options", () => {
       expect.stringContaining("option usepodidentity: `yes` is a boolean"),
       expect.stringContaining("option filemode: `0640` is a number"),
       expect.stringContaining("option keyvaultname: is required"),
+      // Quoted, "yes" is still no flag value: the driver says so in the same run.
+      'option usepodidentity: is "yes"; use "true" or "false"',
     ]);
     expect(all[1].problems[0]).toContain("option keyvaultname: `10` is a number");
   });
