@@ -217,7 +217,8 @@ describe("answers exactly like node dist/kv.js", () => {
   ];
 
   test.each(calls)("%s", async (_call, args) => {
-    const env = { KV_DRIVER_LOG: logFile };
+    // A state dir of the test's own: a mount takes its lock there, not in the machine's /run/kv-flexvol.
+    const env = { KV_DRIVER_LOG: logFile, KV_STATE_DIR: join(work, "state") };
     const viaNode = await runDriver(args(), env, { driver: BUNDLE });
     const viaExecutable = await runDriver(args(), env, { driver: installed });
 
