@@ -5,6 +5,7 @@ import type { CheckReport, VolumeCheck } from "./checkResult";
 import { kubeletCall } from "./kubeletOptions";
 import { asWritten, nonStringOptionProblems, placeholderWarnings } from "./optionTypes";
 import { parseManifest } from "./manifest";
+import { unknownOptionWarnings } from "./unknownOptions";
 import { findKvVolumes, findSecrets, type KvVolume, type SecretManifest } from "./workloads";
 import { checkWorkloadIdentity, findServiceAccounts, type ServiceAccountManifest } from "./workloadIdentityCheck";
 
@@ -31,7 +32,8 @@ function validateVolume(
   const typeProblems = nonStringOptionProblems(volume.options);
   const written = { ...volume, options: asWritten(volume.options) };
   const call = kubeletCall(written, secrets);
-  const check = { volume: written, secretRef: call.secretRef, warnings: placeholderWarnings(written.options) };
+  const warnings = [...unknownOptionWarnings(written.options), ...placeholderWarnings(written.options)];
+  const check = { volume: written, secretRef: call.secretRef, warnings };
   const found = driverCheck(written, call.options, accounts);
   const problems = [
     ...typeProblems,

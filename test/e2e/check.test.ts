@@ -254,6 +254,31 @@ describe("kv check without --fetch", () => {
     expect(json.code).toBe(1);
   });
 
+  test("options the driver would ignore: a warning each, with the option meant; still valid", async () => {
+    const options = objects("db-password", "secret", {
+      filemode: "0440", // Kubernetes' and the CSI driver's word for it
+      keyvaultobjectalias: "db", // a typo
+      colour: "blue",
+      resourcegroup: "rg", // v0.0.17's examples carry it: accepted and ignored, no warning
+    });
+    const manifest = write("unknown-options.yaml", [
+      workload("Pod", "web", [kvVolume("secrets", options, "kv-creds")]),
+      secretManifest("kv-creds", checker),
+    ]);
+    const result = await check(manifest);
+    expect(result.stdout).toContain('Pod shop/web, volume "secrets": valid');
+    expect(result.stdout).toContain(
+      [
+        "  warning: option filemode: not an option of azure/kv, so the driver ignores it; did you mean filepermission?",
+        "  warning: option keyvaultobjectalias: not an option of azure/kv, so the driver ignores it; did you mean " +
+          "keyvaultobjectaliases?",
+        "  warning: option colour: not an option of azure/kv, so the driver ignores it; see the README's option table",
+      ].join("\n"),
+    );
+    expect(result.stdout).not.toContain("resourcegroup");
+    expect(result.code).toBe(0);
+  });
+
   test("the original driver's Traefik example is read as kubectl reads it", async () => {
     const result = await check(join(__dirname, "../fixtures/traefik-deployment.yaml"));
     expect(result.stdout).not.toContain("manifest problem");
