@@ -14,7 +14,7 @@ import type { VolumeOptions } from "../model/volumeOptions";
 import { parseVolumeOptions } from "../options/parseVolumeOptions";
 import { applyRefresh, objectsToFetch } from "../rotation/refreshVolume";
 import { tmpfsMountPoints } from "../rotation/mountedVolume";
-import { markRefreshed, removeRecordFile, type RecordFile } from "../state/volumeRecords";
+import { markRefreshed, removeRecordIfStill, type RecordFile } from "../state/volumeRecords";
 import { fetchEveryObject } from "../vault/fetchEveryObject";
 import { FETCH_CONCURRENCY } from "../vault/fetchObjects";
 import { forEachConcurrently } from "../vault/workPool";
@@ -62,9 +62,17 @@ function failed(dir: string, started: number, error: unknown, toFetch: readonly 
   return { dir, ms: Date.now() - started, result: "failed", error: message, failed: failures };
 }
 
-function dropped(record: RecordFile, dir: string, started: number): RefreshResult {
-  removeRecordFile(record.path);
-  return { dir, ms: Date.now() - started, result: "dropped", reason: "not mounted any more" };
+/** Drops the volume as judged from `record`: its record goes, unless a new mount rewrote it meanwhile. */
+function dropped(record: RecordFile, dir: string, started: number, reason = "not mounted any more"): RefreshResult {
+  let removal: ReturnType<typeof removeRecordIfStill>;
+  try {
+    removal = removeRecordIfStill(record);
+  } catch (error) {
+    const cause = (error as NodeJS.ErrnoException).code ?? messageOf(error);
+    return failed(dir, started, new VolumeError(`${reason}, but its record cannot be removed: ${cause}`));
+  }
+  const kept = removal === "replaced" ? "; its record was rewritten since (a new mount), and is kept" : "";
+  return { dir, ms: Date.now() - started, result: "dropped", reason: reason + kept };
 }
 
 /** How long after its clean-up bound a mount may still move its volume onto <dir> (volume/staging.ts). */
@@ -88,7 +96,8 @@ function prepare(
   started: number,
 ): DueVolume | RefreshResult | undefined {
   const dir = record.record?.dir ?? record.path;
-  if (!record.record) return failed(dir, started, new VolumeError(record.problem ?? "unreadable record"));
+  // Written whole by a rename, a record unreadable now stays so: retrying it would never end.
+  if (!record.record) return dropped(record, dir, started, `unreadable: ${record.problem ?? "not a volume record"}`);
   let options: VolumeOptions;
   try {
     options = parseVolumeOptions(record.record.options);

@@ -3,9 +3,9 @@
 // after the pass in flight, which abandons what it has not fetched yet (pass.ts).
 import { setTimeout as sleep } from "node:timers/promises";
 import { log } from "../log";
-import { parseVolumeOptions } from "../options/parseVolumeOptions";
 import { readRecords, type RecordFile } from "../state/volumeRecords";
 import type { RefresherMetrics } from "./metrics";
+import { followScan, type Followed } from "./followed";
 import { runPass, type RefreshResult } from "./pass";
 import { nextDue, retryDelayMs } from "./schedule";
 
@@ -13,18 +13,6 @@ import { nextDue, retryDelayMs } from "./schedule";
 const SCAN_MS = 5_000;
 /** Volumes due this soon join the pass that is starting (a timer may fire a little early or late). */
 const GATHER_MS = 1_000;
-/** Interval assumed for a record whose options no longer parse: it fails, and is retried with backoff. */
-const UNREADABLE_INTERVAL_MS = 300_000;
-
-interface Followed {
-  file: RecordFile;
-  dir: string;
-  intervalMs: number;
-  /** How long a refresh of it may take: its mounttimeout. */
-  deadlineMs: number;
-  dueMs: number;
-  failures: number;
-}
 
 function logResult(result: RefreshResult): void {
   const { dir, result: outcome, ...rest } = result;
@@ -64,46 +52,33 @@ export class Refresher {
     }
   }
 
-  /** Starts following new records, stops following removed ones. */
+  /** Starts following new records, stops following removed ones, follows rewritten ones anew. */
   private follow(files: readonly RecordFile[]): void {
-    const present = new Set(files.map((file) => file.path));
-    for (const [path, volume] of this.followed) {
-      if (present.has(path)) continue;
-      this.followed.delete(path);
+    const { added, removed, rewritten } = followScan(this.followed, files, this.phaseMs);
+    for (const volume of removed) {
       this.metrics.forget(volume.dir);
       log.info("unfollowed", { dir: volume.dir });
     }
-    for (const file of files) {
-      const known = this.followed.get(file.path);
-      if (known) {
-        known.file = file;
-        continue;
-      }
-      const volume = this.followedVolume(file);
-      this.followed.set(file.path, volume);
-      this.metrics.follow(volume.dir, volume.intervalMs / 1000, file.refreshedAtMs);
-      log.info("followed", {
-        dir: volume.dir,
-        intervalSeconds: volume.intervalMs / 1000,
-        due: new Date(volume.dueMs).toISOString(),
-      });
+    for (const { before, after } of rewritten) {
+      if (before.dir !== after.dir) this.metrics.forget(before.dir);
+      this.metrics.follow(after.dir, after.intervalMs / 1000, after.file.refreshedAtMs);
+      // Marked refreshed (every pass) is not news; new options are.
+      if (before.dir !== after.dir || before.intervalMs !== after.intervalMs || before.deadlineMs !== after.deadlineMs)
+        this.logFollowed(after);
+    }
+    for (const volume of added) {
+      this.metrics.follow(volume.dir, volume.intervalMs / 1000, volume.file.refreshedAtMs);
+      this.logFollowed(volume);
     }
     this.metrics.setVolumes(this.followed.size);
   }
 
-  private followedVolume(file: RecordFile): Followed {
-    let intervalMs = UNREADABLE_INTERVAL_MS;
-    let deadlineMs = 60_000;
-    try {
-      const options = parseVolumeOptions(file.record?.options);
-      intervalMs = (options.rotationIntervalSeconds ?? UNREADABLE_INTERVAL_MS / 1000) * 1000;
-      deadlineMs = options.mountTimeoutSeconds * 1000;
-    } catch {
-      // The pass reports why, and the volume is retried with backoff.
-    }
-    // A volume overdue (the refresher was not running) is due at once.
-    const dueMs = Math.max(Date.now(), nextDue(intervalMs, file.refreshedAtMs, this.phaseMs));
-    return { file, dir: file.record?.dir ?? file.path, intervalMs, deadlineMs, dueMs, failures: 0 };
+  private logFollowed(volume: Followed): void {
+    log.info("followed", {
+      dir: volume.dir,
+      intervalSeconds: volume.intervalMs / 1000,
+      due: new Date(volume.dueMs).toISOString(),
+    });
   }
 
   private async pass(due: readonly Followed[]): Promise<void> {

@@ -32,11 +32,11 @@ export function nextDue(intervalMs: number, refreshedAtMs: number, phaseMs: numb
 const FIRST_RETRY_MS = 10_000;
 
 /**
- * After `failures` failed refreshes in a row: 10 s, 20 s, 40 s, ... never later than the
- * interval, each ±20 % (`random` in [0, 1)) so that the retries of a vault's many volumes
- * that failed together (throttling) do not come back together.
+ * After `failures` failed refreshes in a row: 10 s, 20 s, 40 s, ... each ±20 % (`random` in
+ * [0, 1)) so that the retries of a vault's many volumes that failed together (throttling) do
+ * not come back together, and never later than the interval: the cap comes after the jitter.
  */
 export function retryDelayMs(failures: number, intervalMs: number, random: number): number {
-  const backoff = Math.min(intervalMs, FIRST_RETRY_MS * 2 ** Math.min(failures - 1, 20));
-  return Math.round(backoff * (0.8 + 0.4 * random));
+  const backoff = FIRST_RETRY_MS * 2 ** Math.min(failures - 1, 20);
+  return Math.min(intervalMs, Math.round(backoff * (0.8 + 0.4 * random)));
 }

@@ -12,8 +12,10 @@
 //
 // Synchronous throughout: once the first file of a new set is written nothing else of the
 // process runs (no await, no signal handler) until `..data` names it. A process killed in
-// between (SIGKILL) leaves a hidden directory that `..data` does not name: no reader sees
-// it, and the next write removes it.
+// between (SIGKILL) leaves a hidden directory that `..data` does not name (and perhaps a
+// temporary link): no reader sees it, and the next write removes it. A refresh writes only
+// under the volume's refresh lock (volumeLock.ts): one writer at a time.
+import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   lstatSync,
@@ -30,10 +32,11 @@ import type { VolumeFile } from "../model/volumeFile";
 import { writeFile, type FileOwnership } from "../volume/writeVolume";
 
 export const DATA_LINK = "..data";
-/** The next `..data`, renamed over it. */
-const DATA_LINK_TMP = "..data_tmp";
-/** A visible name's link made aside, then renamed over whatever is there. */
-const NAME_LINK_TMP = "..name_tmp";
+/**
+ * Links made aside, then renamed over `..data` or a visible name: named per write, so no other
+ * writer removes or renames one; those a killed writer left are removed with its set.
+ */
+const LINK_TMP = "..link_tmp.";
 /** Sets and temporary links start with ".."; no file of a rotating volume may (options/rotation.ts). */
 const HIDDEN = "..";
 
@@ -71,9 +74,8 @@ export function readCurrentFiles(dir: string, fileNames: readonly string[]): Map
 }
 
 /** Makes `path` a symlink to `target`, replacing what is there in one rename. */
-function replaceWithLink(dir: string, tmpName: string, target: string, path: string): void {
-  const tmp = join(dir, tmpName);
-  rmSync(tmp, { force: true }); // left by a process killed here
+function replaceWithLink(dir: string, target: string, path: string): void {
+  const tmp = join(dir, `${LINK_TMP}${randomBytes(6).toString("hex")}`);
   symlinkSync(target, tmp);
   renameSync(tmp, path);
 }
@@ -89,16 +91,21 @@ function linkVisibleNames(dir: string, files: readonly VolumeFile[]): void {
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
-    if (existing !== target) replaceWithLink(dir, NAME_LINK_TMP, target, path);
+    if (existing !== target) replaceWithLink(dir, target, path);
   }
 }
 
-/** Every hidden set but `keep`: the one just replaced, and any a killed process left. */
+/**
+ * Every hidden set but `keep`, and never the one `..data` names when it is removed (read again
+ * for each): the set just replaced, and the sets and temporary links a killed writer left. On a
+ * live volume only under its refresh lock (volumeLock.ts), which makes those a dead writer's.
+ */
 export function removeOtherSets(dir: string, keep: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory() && entry.name.startsWith(HIDDEN) && entry.name !== keep) {
+    const leftLink = entry.isSymbolicLink() && entry.name.startsWith(LINK_TMP);
+    const set = entry.isDirectory() && entry.name.startsWith(HIDDEN);
+    if (leftLink || (set && entry.name !== keep && entry.name !== currentSet(dir)))
       rmSync(join(dir, entry.name), { recursive: true, force: true });
-    }
   }
 }
 
@@ -114,7 +121,7 @@ export function writeAtomicSet(dir: string, files: readonly VolumeFile[], owners
     // mkdtemp makes it 0700: readable by root only, not by the pod's non-root containers.
     chmodSync(setPath, 0o755);
     for (const file of files) writeFile(setPath, file, ownership);
-    replaceWithLink(dir, DATA_LINK_TMP, set, join(dir, DATA_LINK));
+    replaceWithLink(dir, set, join(dir, DATA_LINK));
   } catch (error) {
     if (currentSet(dir) !== set) rmSync(setPath, { recursive: true, force: true });
     throw error;

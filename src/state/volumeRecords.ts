@@ -21,8 +21,17 @@ import {
 import { join } from "node:path";
 import { log, messageOf } from "../log";
 import { stateDirectory } from "../stateDir";
+import { identityOf, removeIfStill, type FileIdentity } from "../volume/lockFile";
 
 const RECORD_NAME = /^[0-9a-f]{32}\.json$/;
+/** writeRecord's temporary file: `<hash>.json.<pid>.tmp`. */
+const TEMPORARY_NAME = /^[0-9a-f]{32}\.json\.\d+\.tmp$/;
+/**
+ * A record is written and renamed in one instant: a temporary file older than this is a killed
+ * mount's, holding a copy of its credentials. Judged by age, not by its pid: the mount that
+ * wrote it ran in the host's pid namespace, the refresher that may find it does not.
+ */
+const TEMPORARY_STALE_MS = 60_000;
 
 export interface VolumeRecord {
   /** The volume's <dir>, canonical (as mount resolved it). */
@@ -36,8 +45,8 @@ export interface RecordFile {
   path: string;
   /** Last written or refreshed (the file's mtime): when the volume was last brought up to date. */
   refreshedAtMs: number;
-  /** Inode, size and mtime: a file with the same one need not be read again. */
-  version: string;
+  /** Inode and mtime (identityOf): a file with the same one need not be read again, nor was rewritten. */
+  version: FileIdentity;
   record?: VolumeRecord;
   problem?: string;
 }
@@ -60,6 +69,7 @@ function rootOnlyDirectory(path: string): void {
 export function writeRecord(record: VolumeRecord, env: NodeJS.ProcessEnv = process.env): void {
   rootOnlyDirectory(stateDirectory(env));
   rootOnlyDirectory(recordsDir(env));
+  removeStaleTemporaries(recordsDir(env), readdirSync(recordsDir(env)));
   const path = recordPath(record.dir, env);
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, "w", 0o600);
@@ -96,7 +106,7 @@ export function forgetRecord(dir: string): void {
   }
 }
 
-export function removeRecordFile(path: string): boolean {
+function removeRecordFile(path: string): boolean {
   try {
     unlinkSync(path);
     return true;
@@ -104,6 +114,28 @@ export function removeRecordFile(path: string): boolean {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw error;
   }
+}
+
+/** Removes the temporary files killed writers left among `names`; one that cannot be removed is logged. */
+function removeStaleTemporaries(dir: string, names: readonly string[]): void {
+  for (const name of names.filter((entry) => TEMPORARY_NAME.test(entry))) {
+    const path = join(dir, name);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > TEMPORARY_STALE_MS && removeRecordFile(path))
+        log.info("record-temporary-removed", { file: name });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        log.warn("record-temporary-kept", { file: name, error: messageOf(error) });
+    }
+  }
+}
+
+/**
+ * Removes the record read back as `file`, unless it was rewritten (a new mount of its <dir>) or
+ * marked refreshed since: "replaced" then, and it stays. Errors other than ENOENT throw.
+ */
+export function removeRecordIfStill(file: RecordFile): "removed" | "gone" | "replaced" {
+  return removeIfStill(file.path, file.version);
 }
 
 /** Marks the record's volume brought up to date now (its mtime; the content stays). */
@@ -141,15 +173,16 @@ export function readRecords(
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
   }
+  removeStaleTemporaries(recordsDir(env), names);
   return names
     .filter((name) => RECORD_NAME.test(name))
     .sort()
     .flatMap((name): RecordFile[] => {
       const path = join(recordsDir(env), name);
       try {
-        const stats = statSync(path);
-        const refreshedAtMs = stats.mtimeMs;
-        const version = `${stats.ino} ${stats.size} ${stats.mtimeMs}`;
+        const stats = statSync(path, { bigint: true });
+        const refreshedAtMs = Number(stats.mtimeMs);
+        const version = identityOf(stats);
         const known = previous.get(path);
         if (known?.version === version) return [known];
         const record = parseRecord(readFileSync(path, "utf8"));

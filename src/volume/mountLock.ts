@@ -4,22 +4,12 @@
 // fetching, and an unmount unmounts what the mount finished. The file calls are
 // synchronous: each is one quick syscall, and nothing else is in flight yet.
 import { createHash } from "node:crypto";
-import {
-  accessSync,
-  closeSync,
-  constants,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { VolumeError } from "../errors";
 import { stateDirectory } from "../stateDir";
+import { createLockFile, releaseLockFile, removeIfStale, type FileIdentity } from "./lockFile";
 import { isAlive, SELF } from "./owner";
 
 const POLL_MS = 50;
@@ -95,85 +85,10 @@ function holderIsAlive(text: string): boolean | undefined {
  */
 const INSTANT_MS = 5_000;
 
-/** Which file a path named when it was looked at: inode and modification time. */
-type FileIdentity = string;
-
-function identityOf(stats: { ino: bigint; mtimeNs: bigint }): FileIdentity {
-  return `${stats.ino}:${stats.mtimeNs}`;
-}
-
-/** Makes `path` naming this process as its holder; undefined if it exists already. */
-function create(path: string): FileIdentity | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, "wx", 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
-    throw error;
-  }
-  try {
-    writeSync(fd, HOLDER);
-    return identityOf(fstatSync(fd, { bigint: true }));
-  } catch (error) {
-    unlinkSync(path);
-    throw error;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Removes `path` only if it is still the file it was: between judging a file and removing
- * it, its holder may have released it and another call made a new one there.
- */
-function removeIfStill(path: string, identity: FileIdentity): void {
-  try {
-    if (identityOf(statSync(path, { bigint: true })) === identity) unlinkSync(path);
-  } catch {
-    // gone already
-  }
-}
-
-/** The file at `path`, if its holder died (or never named itself); read through one descriptor. */
-function staleFile(path: string): FileIdentity | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return undefined; // released meanwhile
-  }
-  try {
-    const stats = fstatSync(fd, { bigint: true });
-    const text = readFileSync(fd, "utf8");
-    const alive = holderIsAlive(text);
-    const stale = alive === undefined ? Date.now() - Number(stats.mtimeMs) > INSTANT_MS : !alive;
-    return stale ? identityOf(stats) : undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Removes a lock whose holder died, so a crashed call never blocks a volume forever. Two
- * waiters could both find the same dead holder's lock, and the slower one remove the lock
- * the faster one had taken since; so only the waiter that holds the guard file looks, and
- * it looks again under the guard. The guard is a lock of the same kind: a waiter that died
- * holding it leaves it stale, and the next waiter removes it.
- */
-function removeIfStale(lock: string): void {
-  const guardPath = `${lock}.check`;
-  const guard = create(guardPath);
-  if (!guard) {
-    const staleGuard = staleFile(guardPath);
-    if (staleGuard) removeIfStill(guardPath, staleGuard);
-    return;
-  }
-  try {
-    const staleLock = staleFile(lock);
-    if (staleLock) removeIfStill(lock, staleLock);
-  } finally {
-    removeIfStill(guardPath, guard);
-  }
+/** A lock is stale when its holder died, or named no holder for longer than an instant. */
+function holderGone(text: string, ageMs: number): boolean {
+  const alive = holderIsAlive(text);
+  return alive === undefined ? ageMs > INSTANT_MS : !alive;
 }
 
 export type Release = () => void;
@@ -184,14 +99,14 @@ export async function lockMountDir(dir: string, signal?: AbortSignal): Promise<R
   for (;;) {
     let held: FileIdentity | undefined;
     try {
-      held = create(path);
+      held = createLockFile(path, HOLDER);
     } catch (error) {
       throw new VolumeError(`cannot lock ${dir}: ${(error as Error).message}`);
     }
     // Released only if still this call's: never a lock another call took after this one's was removed.
-    if (held) return () => removeIfStill(path, held);
+    if (held) return () => releaseLockFile(path, held);
     if (signal?.aborted) throw new VolumeError(`another call is still working on ${dir}; kubelet will retry`);
-    removeIfStale(path);
+    removeIfStale(path, HOLDER, holderGone);
     await new Promise((wake) => setTimeout(wake, POLL_MS));
   }
 }

@@ -14,7 +14,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { currentSet, writeAtomicSet } from "../../src/rotation/atomicLayout";
+import { currentSet, removeOtherSets, writeAtomicSet } from "../../src/rotation/atomicLayout";
 import { volumeBuild } from "../../src/rotation/volumeFiles";
 import { testWithGid } from "../support/idMap";
 
@@ -60,7 +60,7 @@ testWithGid(2345)(
     const first = currentSet(dir)!;
     mkdirSync(join(dir, "..2020_01_01_00_00_00.killed"));
     writeFileSync(join(dir, "..2020_01_01_00_00_00.killed", "db-password"), "half");
-    symlinkSync("..2020_01_01_00_00_00.killed", join(dir, "..data_tmp"));
+    symlinkSync("..2020_01_01_00_00_00.killed", join(dir, "..link_tmp.0a1b2c3d4e5f"));
     writeAtomicSet(dir, files("2"), ownership);
     const second = currentSet(dir)!;
     expect(second).not.toBe(first);
@@ -87,4 +87,15 @@ testWithGid(2345)("plain files in the way become links (a volume that had no lay
   writeAtomicSet(dir, files("2"), ownership);
   expect(lstatSync(join(dir, "tls.crt")).isSymbolicLink()).toBe(true);
   expect(readFileSync(join(dir, "tls.crt"), "utf8")).toBe("certificate 2");
+});
+
+testWithGid(2345)("removing the other sets never removes the one ..data names now, whatever was to be kept", () => {
+  writeAtomicSet(dir, files("1"), ownership);
+  const first = currentSet(dir)!;
+  writeAtomicSet(dir, files("2"), ownership);
+  const second = currentSet(dir)!;
+  // A writer that made `first` current and then lost the race to one that made `second` current.
+  removeOtherSets(dir, first);
+  expect(hidden()).toEqual(["..data", second].sort());
+  expect(readFileSync(join(dir, "db-password"), "utf8")).toBe("password 2");
 });

@@ -61,3 +61,13 @@ test("retries back off from 10 s, doubling, never later than the interval, ±20 
   expect(retryDelayMs(1, hour, 0.999999)).toBe(12_000);
   expect(retryDelayMs(1000, hour, 0.5)).toBe(hour);
 });
+
+test("a retry's jitter never takes it past the interval", () => {
+  for (const intervalMs of [10_000, 30_000, 45_000, 60 * MINUTE])
+    for (let failures = 1; failures < 25; failures++)
+      for (const random of [0, 0.5, 0.75, 0.999999])
+        expect(retryDelayMs(failures, intervalMs, random)).toBeLessThanOrEqual(intervalMs);
+  // Below the cap the jitter stays: 40 s ±20 % within a 45 s interval.
+  expect(retryDelayMs(3, 45_000, 0)).toBe(32_000);
+  expect(retryDelayMs(3, 45_000, 0.999999)).toBe(45_000);
+});

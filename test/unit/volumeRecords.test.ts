@@ -90,3 +90,20 @@ test("a file unchanged since the last look is not read again; a rewritten one is
   expect(x).toBe(previous.get(recordPath("/x", env)));
   expect(y.record?.options).toEqual({ keyvaultname: "w" });
 });
+
+test("a killed mount's temporary file is removed once a minute old, by reads and writes; a young one stays", () => {
+  writeRecord(record("/x"), env);
+  const volumes = join(env.KV_STATE_DIR!, "volumes");
+  const killed = (name: string) => {
+    writeFileSync(join(volumes, name), SECRET);
+    utimesSync(join(volumes, name), new Date(Date.now() - 61_000), new Date(Date.now() - 61_000));
+  };
+  const young = "0123456789abcdef0123456789abcdef.json.77.tmp";
+  writeFileSync(join(volumes, young), SECRET);
+  killed("fedcba9876543210fedcba9876543210.json.123.tmp");
+  expect(readRecords(env).map((file) => file.record?.dir)).toEqual(["/x"]);
+  expect(readdirSync(volumes).sort()).toEqual([recordPath("/x", env).split("/").pop(), young].sort());
+  killed("00000000000000000000000000000000.json.4242.tmp");
+  writeRecord(record("/y"), env);
+  expect(readdirSync(volumes).filter((name) => name.endsWith(".tmp"))).toEqual([young]);
+});
