@@ -12,6 +12,16 @@ const OUT_OF_DATE: Record<string, string> = {
 /** The certificate is for another host. */
 const WRONG_HOST = new Set(["ERR_TLS_CERT_ALTNAME_INVALID", "HOSTNAME_MISMATCH"]);
 
+/** Failures another trusted CA does not fix: the certificate itself must be replaced. */
+const REPLACE: Record<string, (why: string) => string> = {
+  CERT_REVOKED: (why) =>
+    `was revoked by its issuer ${why}; trusting more CA certificates does not help: whoever serves it (the host, ` +
+    "or a TLS-inspecting proxy on the way) must present a new one",
+  INVALID_PURPOSE: (why) =>
+    `is not made for a TLS server ${why}: it, or a CA certificate above it, lacks the serverAuth extended key ` +
+    "usage; whoever issued it (for a TLS-inspecting proxy, its administrator) must reissue it for serverAuth",
+};
+
 /** OpenSSL's verification failures other than dates and names, as Node names them. */
 const UNTRUSTED = new Set([
   "UNABLE_TO_GET_ISSUER_CERT",
@@ -23,16 +33,17 @@ const UNTRUSTED = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "SELF_SIGNED_CERT_IN_CHAIN",
   "CERT_CHAIN_TOO_LONG",
-  "CERT_REVOKED",
   "INVALID_CA",
   "PATH_LENGTH_EXCEEDED",
-  "INVALID_PURPOSE",
   "CERT_UNTRUSTED",
   "CERT_REJECTED",
 ]);
 
 export function isCertificateFailure(code: string | undefined): boolean {
-  return code !== undefined && (code in OUT_OF_DATE || WRONG_HOST.has(code) || UNTRUSTED.has(code));
+  return (
+    code !== undefined &&
+    (Object.hasOwn(OUT_OF_DATE, code) || Object.hasOwn(REPLACE, code) || WRONG_HOST.has(code) || UNTRUSTED.has(code))
+  );
 }
 
 /**
@@ -49,8 +60,9 @@ function ownReason(reason: string): string {
  */
 export function certificateProblem(code: string, reason: string, whose: string, host: string): string {
   const why = `(${code}: ${ownReason(reason)})`;
-  if (code in OUT_OF_DATE)
+  if (Object.hasOwn(OUT_OF_DATE, code))
     return `${whose} ${OUT_OF_DATE[code]} ${why}; check the node's clock (date -u), then the certificate's dates`;
+  if (Object.hasOwn(REPLACE, code)) return `${whose} ${REPLACE[code](why)}`;
   if (WRONG_HOST.has(code))
     return (
       `${whose} names another host ${why}; something on the way (a proxy, a DNS or /etc/hosts entry) ` +

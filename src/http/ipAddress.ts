@@ -40,6 +40,9 @@ function ipv6Bytes(text: string): Uint8Array {
 const isMappedIpv4 = (bytes: Uint8Array): boolean =>
   bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
 
+/** A host as a URL writes it, without the brackets around an IPv6 address. */
+export const unbracketed = (host: string): string => host.replace(/^\[(.*)\]$/, "$1");
+
 /** The address `text` names (no brackets, no zone), or undefined if it is not an IP address. */
 export function parseIp(text: string): IpAddress | undefined {
   if (isIPv4(text)) return { family: "v4", bytes: ipv4Bytes(text) };
@@ -57,8 +60,11 @@ export function parseIpRange(text: string): IpRange | undefined {
   const writtenAsIpv6 = addressText.includes(":");
   const network = parseIp(addressText);
   if (!network || prefix > (writtenAsIpv6 ? 128 : 32)) return undefined;
-  // An IPv4-mapped range written in IPv6 (::ffff:10.0.0.0/104) is the IPv4 range 10.0.0.0/8.
-  return { network, prefix: network.family === "v4" && writtenAsIpv6 ? Math.max(0, prefix - 96) : prefix };
+  if (network.family === "v6" || !writtenAsIpv6) return { network, prefix };
+  // An IPv4-mapped range written in IPv6 (::ffff:10.0.0.0/104) is the IPv4 range 10.0.0.0/8. Under /96 Go's mask
+  // cuts into the ::ffff: prefix, so the network is no longer an IPv4-mapped one: an IPv6 range.
+  if (prefix >= 96) return { network, prefix: prefix - 96 };
+  return { network: { family: "v6", bytes: ipv6Bytes(addressText) }, prefix };
 }
 
 export function sameIp(a: IpAddress, b: IpAddress): boolean {

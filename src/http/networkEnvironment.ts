@@ -7,7 +7,7 @@ import { PROXY_VARIABLES, proxyEnvironmentFrom, proxyRules, type ProxyRules } fr
 
 const REMOVED = [...PROXY_VARIABLES, "ALL_PROXY", "all_proxy", "NODE_TLS_REJECT_UNAUTHORIZED"];
 
-export interface NetworkEnvironment {
+interface NetworkEnvironment {
   proxies: ProxyRules;
 }
 

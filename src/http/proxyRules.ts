@@ -6,7 +6,16 @@
 // Go's CGI rule (HTTP_PROXY ignored when REQUEST_METHOD is set) is left out: kubelet does
 // not run the driver as a CGI handler.
 import { domainToASCII } from "node:url";
-import { isLoopback, parseIp, parseIpRange, rangeHolds, sameIp, type IpAddress } from "./ipAddress";
+import {
+  isLoopback,
+  parseIp,
+  parseIpRange,
+  rangeHolds,
+  sameIp,
+  unbracketed,
+  type IpAddress,
+  type IpRange,
+} from "./ipAddress";
 
 /**
  * The three variables, each as Go's FromEnvironment takes it: the upper-case name unless empty, else the lower-case
@@ -18,9 +27,23 @@ export interface ProxyEnvironment {
   noProxy: string;
 }
 
+/** A proxy variable's value, read once. */
+export interface ProxySetting {
+  /** As written, credentials included: messages and the log show `label`. */
+  url: URL;
+  /** Scheme, host and port: never the credentials. */
+  label: string;
+  /** The variable of its route, as messages name it. */
+  variable: "HTTP_PROXY" | "HTTPS_PROXY";
+  /** `Basic ...`, from the URL's user name and password percent-decoded (as Go's net/url); none without them. */
+  authorization?: string;
+  /** Why no request can go through it: every request on its route fails with these words. */
+  problem?: string;
+}
+
 export interface ProxyRules {
   /** The proxy for a request to `url`; undefined: connect directly. */
-  proxyFor(url: URL): URL | undefined;
+  proxyFor(url: URL): ProxySetting | undefined;
 }
 
 /** Names in the order Go reads them; ALL_PROXY is not Go's (the SDK reads it, the driver does not). */
@@ -50,22 +73,65 @@ function tryUrl(text: string): URL | undefined {
   }
 }
 
+/** A proxy as the messages and the log may show it: scheme, host and port, never its credentials. */
+const labelOf = (url: URL): string => `${url.protocol}//${url.host}`;
+
+/**
+ * The bytes `text` percent-encodes, as Go's url.Parse decodes a user name or password;
+ * undefined for a `%` without two hex digits, which Go's url.Parse rejects.
+ */
+function percentDecoded(text: string): Buffer | undefined {
+  const parts = text.split("%");
+  const bytes = [Buffer.from(parts[0])];
+  for (const part of parts.slice(1)) {
+    if (!/^[0-9a-f]{2}/i.test(part)) return undefined;
+    bytes.push(Buffer.from([parseInt(part.slice(0, 2), 16)]), Buffer.from(part.slice(2)));
+  }
+  return Buffer.concat(bytes);
+}
+
+function proxyProblem(
+  url: URL,
+  variable: ProxySetting["variable"],
+  credentials: Buffer | undefined,
+): string | undefined {
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return (
+      `${variable} names a ${url.protocol.replace(/:$/, "")} proxy (${labelOf(url)}); the driver goes through ` +
+      `http:// and https:// proxies only`
+    );
+  if (!credentials)
+    return (
+      `${variable} (${labelOf(url)}): the proxy's user name or password has a % that starts no percent-encoding ` +
+      `(% and two hex digits); percent-encode a % in them as %25`
+    );
+  return undefined;
+}
+
 /**
  * A proxy without a scheme (`proxy.corp:3128`) is `http://`. A value that does not parse
- * either way is ignored, as Go ignores it: no proxy.
+ * either way is ignored, as Go ignores it: no proxy. A bad percent-encoding in the
+ * credentials, which WHATWG's URL keeps and Go's url.Parse rejects, is a problem that
+ * fails the route's requests by name (Go drops the value and connects directly, where
+ * an egress proxy is usually the only way out: a timeout that names nothing).
  */
-export function parseProxy(value: string): URL | undefined {
+function parseProxy(value: string, variable: ProxySetting["variable"]): ProxySetting | undefined {
   if (!value) return undefined;
-  const url = tryUrl(value);
-  if (url?.host) return url;
-  return tryUrl(`http://${value}`) ?? url;
+  const written = tryUrl(value);
+  const url = written?.host ? written : (tryUrl(`http://${value}`) ?? written);
+  if (!url) return undefined;
+  const { username, password } = url;
+  const credentials = percentDecoded(`${username}:${password}`);
+  const proxy: ProxySetting = { url, label: labelOf(url), variable, problem: proxyProblem(url, variable, credentials) };
+  if (credentials && (username || password)) proxy.authorization = `Basic ${credentials.toString("base64")}`;
+  return proxy;
 }
 
 interface Entry {
   /** `*`: every host. */
   all?: true;
   ip?: IpAddress;
-  range?: { network: IpAddress; prefix: number };
+  range?: IpRange;
   /** With its leading dot: `.vault.azure.net`. */
   domain?: string;
   /** The domain itself matches too (written without a leading dot, or with `*.`: no). */
@@ -110,7 +176,7 @@ function parseEntry(text: string): Entry | undefined {
   return { domain: `.${toAscii(dotted.slice(1))}`, domainItself, port };
 }
 
-export function parseNoProxy(noProxy: string): Entry[] {
+function parseNoProxy(noProxy: string): Entry[] {
   const entries: Entry[] = [];
   for (const item of noProxy.split(",")) {
     const text = item.trim().toLowerCase();
@@ -136,14 +202,14 @@ function matches(entry: Entry, host: string, port: string, ip: IpAddress | undef
 const DEFAULT_PORTS: Record<string, string> = { "http:": "80", "https:": "443" };
 
 export function proxyRules(environment: ProxyEnvironment): ProxyRules {
-  const httpProxy = parseProxy(environment.httpProxy);
-  const httpsProxy = parseProxy(environment.httpsProxy);
+  const httpProxy = parseProxy(environment.httpProxy, "HTTP_PROXY");
+  const httpsProxy = parseProxy(environment.httpsProxy, "HTTPS_PROXY");
   const noProxy = parseNoProxy(environment.noProxy);
   return {
     proxyFor(url) {
       const proxy = url.protocol === "https:" ? httpsProxy : url.protocol === "http:" ? httpProxy : undefined;
       if (!proxy) return undefined;
-      const host = url.hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+      const host = unbracketed(url.hostname).toLowerCase();
       const port = url.port || DEFAULT_PORTS[url.protocol];
       const ip = parseIp(host);
       // localhost and loopback addresses are never proxied (Go's useProxy).

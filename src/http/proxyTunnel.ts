@@ -3,8 +3,10 @@
 // proxy's refusal is an error that names the proxy and its status (a proxy agent that
 // replays the refusal as the response makes a proxy's 403 look like Key Vault's).
 import { connect as connectTcp, isIP, type Socket } from "node:net";
-import { connect as connectTls } from "node:tls";
+import { connect as connectTls, type ConnectionOptions, type TLSSocket } from "node:tls";
 import { certificateProblem, isCertificateFailure } from "./certificateProblems";
+import { unbracketed } from "./ipAddress";
+import type { ProxySetting } from "./proxyRules";
 
 export const PROXY_ERROR_CODE = "ERR_PROXY";
 /** How the message of a proxy that cannot be reached begins (its error keeps the socket's code). */
@@ -14,11 +16,6 @@ export const PROXY_UNREACHABLE = "cannot connect to the proxy";
 export class ProxyError extends Error {
   override readonly name = "ProxyError";
   readonly code = PROXY_ERROR_CODE;
-}
-
-/** A proxy as the messages and the log may show it: scheme, host and port, never its credentials. */
-export function proxyLabel(proxy: URL): string {
-  return `${proxy.protocol}//${proxy.host}`;
 }
 
 /** The largest CONNECT answer read: a proxy's headers, not a page. */
@@ -37,29 +34,45 @@ function fixFor(status: number): string {
   return "check the proxy";
 }
 
-function authorityOf(host: string, port: number): string {
+/** The proxy's own answer to a request it did not pass on; `what`: e.g. "tunnel to host:443". */
+export function proxyRefusal(proxy: ProxySetting, what: string, said: string, status: number): ProxyError {
+  return new ProxyError(`the proxy ${proxy.label} refused to ${what} (${said}); ${fixFor(status)}`);
+}
+
+/**
+ * The error of a connection to `proxy` that failed: a certificate that does not verify is
+ * the proxy's; any other keeps its code (so the SDK's retries apply), its message naming the proxy.
+ */
+export function proxyConnectionFailure(proxy: ProxySetting, error: NodeJS.ErrnoException): Error {
+  if (isCertificateFailure(error.code)) {
+    const whose = `the TLS certificate of the proxy ${proxy.label}`;
+    return new ProxyError(certificateProblem(error.code ?? "", error.message, whose, proxy.url.hostname));
+  }
+  const check = `check ${proxy.variable}, and that the proxy runs`;
+  error.message = `${PROXY_UNREACHABLE} ${proxy.label} (${error.message}); ${check}`;
+  return error;
+}
+
+export function authorityOf(host: string, port: number): string {
   return `${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
-function connectToProxy(proxy: URL): Socket {
-  const host = proxy.hostname.replace(/^\[(.*)\]$/, "$1");
-  if (proxy.protocol === "https:") {
+function connectToProxy({ url }: ProxySetting): Socket {
+  const host = unbracketed(url.hostname);
+  if (url.protocol === "https:") {
     return connectTls({
       host,
-      port: Number(proxy.port) || 443,
+      port: Number(url.port) || 443,
       servername: isIP(host) ? undefined : host,
       rejectUnauthorized: true,
     });
   }
-  return connectTcp({ host, port: Number(proxy.port) || 80 });
+  return connectTcp({ host, port: Number(url.port) || 80 });
 }
 
-function connectRequest(proxy: URL, authority: string): string {
+function connectRequest(proxy: ProxySetting, authority: string): string {
   const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];
-  if (proxy.username || proxy.password) {
-    const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-    lines.push(`Proxy-Authorization: Basic ${Buffer.from(credentials).toString("base64")}`);
-  }
+  if (proxy.authorization) lines.push(`Proxy-Authorization: ${proxy.authorization}`);
   return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
@@ -68,9 +81,9 @@ function connectRequest(proxy: URL, authority: string): string {
  * proxy has answered 200. A proxy that cannot be reached fails with the socket's own error
  * (its code kept, so the SDK's retries apply), its message naming the proxy.
  */
-export function openTunnel(proxy: URL, host: string, port: number): Promise<Socket> {
+function openTunnel(proxy: ProxySetting, host: string, port: number): Promise<Socket> {
   const authority = authorityOf(host, port);
-  const label = proxyLabel(proxy);
+  const { label } = proxy;
   return new Promise((resolve, reject) => {
     const socket = connectToProxy(proxy).setNoDelay(true);
     let answer = Buffer.alloc(0);
@@ -80,22 +93,7 @@ export function openTunnel(proxy: URL, host: string, port: number): Promise<Sock
       socket.destroy();
       reject(error);
     };
-    const onError = (error: NodeJS.ErrnoException) => {
-      if (isCertificateFailure(error.code)) {
-        return settle(
-          new ProxyError(
-            certificateProblem(
-              error.code ?? "",
-              error.message,
-              `the TLS certificate of the proxy ${label}`,
-              proxy.hostname,
-            ),
-          ),
-        );
-      }
-      error.message = `${PROXY_UNREACHABLE} ${label} (${error.message}); check HTTPS_PROXY, and that the proxy runs`;
-      settle(error);
-    };
+    const onError = (error: NodeJS.ErrnoException) => settle(proxyConnectionFailure(proxy, error));
     const onClose = () =>
       settle(
         Object.assign(new Error(`the proxy ${label} closed the connection before answering CONNECT ${authority}`), {
@@ -114,13 +112,23 @@ export function openTunnel(proxy: URL, host: string, port: number): Promise<Sock
       const [, status = "", reason = ""] = /^HTTP\/\d(?:\.\d)? (\d{3}) ?(.*)$/.exec(statusLine) ?? [];
       if (status === "200") return settle();
       const said = status ? `HTTP ${status}${reason ? ` ${reason}` : ""}` : `'${statusLine.slice(0, 80)}'`;
-      settle(
-        new ProxyError(`the proxy ${label} refused to tunnel to ${authority} (${said}); ${fixFor(Number(status))}`),
-      );
+      settle(proxyRefusal(proxy, `tunnel to ${authority}`, said, Number(status)));
     };
     socket.on("data", onData).on("error", onError).on("close", onClose);
-    socket.once(proxy.protocol === "https:" ? "secureConnect" : "connect", () =>
+    socket.once(proxy.url.protocol === "https:" ? "secureConnect" : "connect", () =>
       socket.write(connectRequest(proxy, authority)),
     );
   });
+}
+
+/**
+ * TLS to `options.host:options.port` over a tunnel through `proxy`: the tunnelled
+ * connection of both https agents (tunnelAgent.ts, speed/tlsPool.ts). Certificates always checked.
+ */
+export async function tlsThroughProxy(
+  proxy: ProxySetting,
+  options: ConnectionOptions & { host: string; port: number },
+): Promise<TLSSocket> {
+  const socket = await openTunnel(proxy, options.host, options.port);
+  return connectTls({ ...options, socket, rejectUnauthorized: true });
 }

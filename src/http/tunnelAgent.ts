@@ -3,11 +3,12 @@
 // connections. Only Node's public Agent API: createConnection, given a callback.
 import { Agent, type RequestOptions } from "node:https";
 import type { Duplex } from "node:stream";
-import { connect as connectTls } from "node:tls";
-import { openTunnel } from "./proxyTunnel";
+import type { ConnectionOptions } from "node:tls";
+import type { ProxySetting } from "./proxyRules";
+import { tlsThroughProxy } from "./proxyTunnel";
 
 export class TunnelAgent extends Agent {
-  constructor(private readonly proxy: URL) {
+  constructor(private readonly proxy: ProxySetting) {
     super({ keepAlive: true });
   }
 
@@ -16,9 +17,9 @@ export class TunnelAgent extends Agent {
     callback?: (error: Error | null, socket: Duplex) => void,
   ): undefined {
     const host = options.host ?? options.hostname ?? "";
-    openTunnel(this.proxy, host, Number(options.port) || 443).then(
-      // The options Node's Agent prepared (servername among them), over the tunnel; certificates always checked.
-      (socket) => callback?.(null, connectTls({ ...(options as object), socket, rejectUnauthorized: true })),
+    // The options Node's Agent prepared (servername among them), over the tunnel.
+    tlsThroughProxy(this.proxy, { ...(options as ConnectionOptions), host, port: Number(options.port) || 443 }).then(
+      (socket) => callback?.(null, socket),
       (error: Error) => callback?.(error, undefined as never),
     );
     return undefined;

@@ -8,7 +8,7 @@ import { IdentityError } from "../errors";
 import type { Identity } from "../model/identity";
 import { NmiCredential } from "./nmiCredential";
 import { RETRY_OPTIONS } from "./retry";
-import { explainingTokenFailures, watchConnectionProblems } from "./tokenFailures";
+import { explainingConnectionProblems, explainingTokenFailures, watchConnectionProblems } from "./tokenFailures";
 import { WorkloadIdentityCredential } from "./workloadIdentity";
 
 export interface VaultIdentity {
@@ -73,8 +73,12 @@ export function createIdentity(
       };
     }
     case "managedIdentity": {
-      const credential = new ManagedIdentityCredential(
-        identity.clientId ? { clientId: identity.clientId, ...common } : common,
+      // MSAL drops the cause of a request that got no answer (a proxy's refusal among them): the client keeps it.
+      const watched = watchConnectionProblems(httpClient);
+      const options = { ...common, httpClient: watched.client };
+      const credential = explainingConnectionProblems(
+        new ManagedIdentityCredential(identity.clientId ? { clientId: identity.clientId, ...options } : options),
+        watched,
       );
       return {
         credential,

@@ -84,3 +84,17 @@ export function explainingTokenFailures(
     },
   };
 }
+
+/** `credential` (IMDS's) asks through `watched.client`; a failure after a request that got no answer is that one's. */
+export function explainingConnectionProblems(credential: TokenCredential, watched: WatchedHttpClient): TokenCredential {
+  return {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      try {
+        return await credential.getToken(scopes, options);
+      } catch (error) {
+        const problem = watched.lastConnectionProblem();
+        throw problem ? new IdentityError(problem) : error;
+      }
+    },
+  };
+}

@@ -10,7 +10,8 @@ import { Agent, type RequestOptions } from "node:https";
 import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import { connect as connectTls, createSecureContext, TLSSocket, type SecureContext } from "node:tls";
-import { openTunnel } from "../http/proxyTunnel";
+import type { ProxySetting } from "../http/proxyRules";
+import { tlsThroughProxy } from "../http/proxyTunnel";
 
 /** A connection opened ahead: dialled once, either by `openAhead` or by the request that takes it. */
 interface EarlyConnection {
@@ -83,7 +84,7 @@ export class TlsPool extends Agent {
   private secureContext?: SecureContext;
 
   /** @param proxy the route's proxy; without one, connections are direct. */
-  constructor(private readonly proxy?: URL) {
+  constructor(private readonly proxy?: ProxySetting) {
     super({ keepAlive: true });
   }
 
@@ -151,9 +152,7 @@ export class TlsPool extends Agent {
     // noDelay (the tunnel sets it on its proxy socket): a resumed TLS 1.3 handshake ends
     // with the client's Finished, which the server has no answer to carry the ACK for, so
     // Nagle held the first request back until the server's delayed ACK (40 ms).
-    const socket = this.proxy
-      ? connectTls({ ...options, socket: await openTunnel(this.proxy, host, port) })
-      : connectTls(options).setNoDelay(true);
+    const socket = this.proxy ? await tlsThroughProxy(this.proxy, options) : connectTls(options).setNoDelay(true);
     socket.on("session", (session: Buffer) => this.sessions.set(key, session));
     // As Node's https.Agent does: a connection that ends in an error takes its endpoint's session with it.
     socket.once("close", (hadError: boolean) => hadError && this.sessions.delete(key));
@@ -162,10 +161,10 @@ export class TlsPool extends Agent {
 }
 
 /** One pool per route, made when a route is first used. */
-export function tlsPools(): (proxy: URL | undefined) => TlsPool {
+export function tlsPools(): (proxy: ProxySetting | undefined) => TlsPool {
   const pools = new Map<string, TlsPool>();
   return (proxy) => {
-    const key = proxy?.href ?? "";
+    const key = proxy?.url.href ?? "";
     let pool = pools.get(key);
     if (!pool) pools.set(key, (pool = new TlsPool(proxy)));
     return pool;

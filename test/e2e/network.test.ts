@@ -2,6 +2,8 @@
 // connection failures named by their real cause, through the bundled CLI against the
 // stand-in: what went through the proxy is what the proxy saw (CONNECT tunnels, plain
 // requests). The forms that need a direct route to Azure are in test/e2e/direct.test.ts.
+import { createServer, STATUS_CODES, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { expectSingleJson, type DriverResult } from "../support/driver";
 import type { ServicePrincipal } from "../../standin/identities";
 import { kubeletOptions } from "../../standin/kubeletCall";
@@ -89,6 +91,22 @@ describe("the proxy variables, read as Go reads them", () => {
     expect(log).not.toContain("proxy-password-5d2a");
   });
 
+  test("a % in the proxy's password that starts no percent-encoding is named, the password never shown", async () => {
+    const proxy = new URL(proxyUrl);
+    const { answer, log } = await mountWith({ HTTPS_PROXY: `http://node-egress:100%-sure@${proxy.host}` });
+    expect(answer).toEqual({
+      status: "Failure",
+      message: expect.stringContaining(
+        `HTTPS_PROXY (${proxy.origin}): the proxy's user name or password has a % that starts no ` +
+          "percent-encoding (% and two hex digits); percent-encode a % in them as %25",
+      ),
+    });
+    expect(String(answer.message)).not.toContain("100%-sure");
+    expect(log).not.toContain("100%-sure");
+    expect(String(answer.message)).not.toContain("URI malformed");
+    expect(tunnels()).toEqual([]);
+  });
+
   test("a socks5 proxy, which Go supports and the driver does not, is refused by name", async () => {
     const { answer } = await mountWith({ HTTPS_PROXY: "socks5://127.0.0.1:1080" });
     // The token's request or the vault's, whichever leaves first (the speed door's token up front, or the SDK's
@@ -146,6 +164,68 @@ describe("the node's managed identity (IMDS, plain http) and HTTP_PROXY", () => 
     expect(answer).toEqual({ status: "Success" });
     expect(plainRequestsToProxy()).toEqual([]);
     expect(suite.azure.stats("imds").requests).toBe(1);
+  });
+
+  describe("a proxy that does not forward IMDS's request is the proxy's, not IMDS's answer", () => {
+    /** A proxy that answers every plain request itself with `status`, as a proxy's login or its rules do. */
+    let refusing: Server;
+    let refusal = 407;
+    let authorizations: (string | undefined)[] = [];
+    beforeAll(async () => {
+      refusing = createServer((req, res) => {
+        authorizations.push(req.headers["proxy-authorization"]);
+        const headers: Record<string, string> = { "content-type": "text/html" };
+        if (refusal === 407) headers["proxy-authenticate"] = 'Basic realm="egress"';
+        res.writeHead(refusal, headers).end("<html><body>Access denied by the egress proxy.</body></html>");
+      });
+      await new Promise<void>((listening) => refusing.listen(0, "127.0.0.1", listening));
+    });
+    afterAll(() => new Promise((closed) => refusing.close(closed)));
+    const refusingProxy = () => `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+    const imdsAuthority = () => new URL(imds).host;
+
+    test.each([
+      [407, "the proxy asks for credentials: give them in the proxy's URL (http://user:password@host:port)"],
+      [
+        403,
+        "the proxy's rules refuse this host: allow it on the proxy, or, if the node may reach it directly, " +
+          "add it to NO_PROXY",
+      ],
+    ])("a proxy answering %i names the proxy, its status and the fix", async (status, fix) => {
+      refusal = status;
+      authorizations = [];
+      // Credentials with a percent-encoded %: the proxy gets them decoded, the log never shows them.
+      const withCredentials = `http://node-egress:100%25-sure@${new URL(refusingProxy()).host}`;
+      const { answer, log } = await mountWith(
+        {
+          HTTPS_PROXY: proxyUrl,
+          HTTP_PROXY: withCredentials,
+          AZURE_POD_IDENTITY_AUTHORITY_HOST: imds,
+          AZURE_LOG_LEVEL: "verbose",
+        },
+        identityOptions(),
+      );
+      const refused =
+        `the proxy ${refusingProxy()} refused to forward the request to ${imdsAuthority()} (HTTP ${status} ` +
+        `${STATUS_CODES[status]})`;
+      expect(answer).toEqual({ status: "Failure", message: expect.stringContaining(`${refused}; ${fix}`) });
+      expect(log).toContain(refused);
+      expect(authorizations[0]).toBe(`Basic ${Buffer.from("node-egress:100%-sure").toString("base64")}`);
+      expect(log).not.toContain("-sure");
+    });
+
+    test("a proxy that cannot be reached is named, with the variable to check", async () => {
+      const { answer } = await mountWith(
+        { HTTPS_PROXY: proxyUrl, HTTP_PROXY: "http://127.0.0.1:9", AZURE_POD_IDENTITY_AUTHORITY_HOST: imds },
+        { ...identityOptions(), mounttimeout: "20" },
+      );
+      expect(answer).toEqual({
+        status: "Failure",
+        message: expect.stringContaining(
+          "cannot connect to the proxy http://127.0.0.1:9 (connect ECONNREFUSED 127.0.0.1:9); check HTTP_PROXY",
+        ),
+      });
+    }, 30_000);
   });
 
   test("NO_PROXY with the IP address and another port still proxies IMDS", async () => {

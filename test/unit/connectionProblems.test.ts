@@ -50,6 +50,26 @@ describe("describeConnectionProblem", () => {
     expect(problem).toContain(words);
   });
 
+  // Trusting another CA (NODE_EXTRA_CA_CERTS) fixes neither: the certificate itself must be replaced.
+  test.each([
+    [
+      "CERT_REVOKED",
+      "certificate revoked",
+      "was revoked by its issuer (CERT_REVOKED: certificate revoked); trusting more CA certificates does not help: " +
+        "whoever serves it (the host, or a TLS-inspecting proxy on the way) must present a new one",
+    ],
+    [
+      "INVALID_PURPOSE",
+      "unsupported certificate purpose",
+      "is not made for a TLS server (INVALID_PURPOSE: unsupported certificate purpose): it, or a CA certificate " +
+        "above it, lacks the serverAuth extended key usage; whoever issued it (for a TLS-inspecting proxy, its " +
+        "administrator) must reissue it for serverAuth",
+    ],
+  ])("%s gets its own fix, not NODE_EXTRA_CA_CERTS", (code, message, words) => {
+    const problem = describeConnectionProblem(failed(code, message), "contoso.vault.azure.net", undefined);
+    expect(problem).toBe(`the TLS certificate presented for contoso.vault.azure.net ${words}`);
+  });
+
   it("says nothing of a proxy on a direct connection", () => {
     expect(
       describeConnectionProblem(

@@ -7,7 +7,7 @@ const none = { httpProxy: "", httpsProxy: "", noProxy: "" };
 
 /** The proxy as Go prints a URL, without the path WHATWG adds; "direct" for none. */
 function proxyFor(environment: Partial<ProxyEnvironment>, request: string): string {
-  const proxy = proxyRules({ ...none, ...environment }).proxyFor(new URL(request));
+  const proxy = proxyRules({ ...none, ...environment }).proxyFor(new URL(request))?.url;
   if (!proxy) return "direct";
   const credentials = proxy.username ? `${proxy.username}:${proxy.password}@` : "";
   return `${proxy.protocol}//${credentials}${proxy.host}`;
@@ -28,6 +28,48 @@ describe("the proxy's value", () => {
     ["foo://host", "foo://host"],
   ])("HTTP_PROXY=%s is %s", (value, expected) => {
     expect(proxyFor({ httpProxy: value }, "http://example.com")).toBe(expected);
+  });
+});
+
+describe("the proxy's credentials, percent-decoded once as Go's net/url decodes them", () => {
+  const proxyOf = (httpsProxy: string) =>
+    proxyRules({ ...none, httpsProxy }).proxyFor(new URL("https://contoso.vault.azure.net/"));
+  const basic = (credentials: Buffer | string) => `Basic ${Buffer.from(credentials).toString("base64")}`;
+
+  test.each([
+    ["http://node-egress:p%40ss@proxy.corp:3128", basic("node-egress:p@ss")],
+    ["http://node-egress:100%25@proxy.corp:3128", basic("node-egress:100%")],
+    // A byte that is no UTF-8 on its own (decodeURIComponent throws on it): Go sends it as it is.
+    ["http://node-egress:%ff@proxy.corp:3128", basic(Buffer.from([...Buffer.from("node-egress:"), 0xff]))],
+    ["http://node-egress@proxy.corp:3128", basic("node-egress:")],
+    ["http://proxy.corp:3128", undefined],
+  ])("%s: %s", (value, authorization) => {
+    const proxy = proxyOf(value);
+    expect(proxy?.problem).toBeUndefined();
+    expect(proxy?.authorization).toBe(authorization);
+    expect(proxy?.label).toBe("http://proxy.corp:3128");
+  });
+
+  test.each([
+    "http://node-egress:100%@proxy.corp:3128",
+    "http://node-egress:100%2@proxy.corp:3128",
+    "a%zz:b@proxy.corp:3128",
+  ])("%s: a % that starts no percent-encoding is the variable's problem, the password never shown", (value) => {
+    const proxy = proxyOf(value);
+    expect(proxy?.authorization).toBeUndefined();
+    expect(proxy?.problem).toBe(
+      "HTTPS_PROXY (http://proxy.corp:3128): the proxy's user name or password has a % that starts no " +
+        "percent-encoding (% and two hex digits); percent-encode a % in them as %25",
+    );
+  });
+
+  test("a scheme the driver does not speak is the variable's problem", () => {
+    expect(
+      proxyRules({ ...none, httpProxy: "socks5://127.0.0.1:1080" }).proxyFor(new URL("http://0.0.0.0/"))?.problem,
+    ).toBe(
+      "HTTP_PROXY names a socks5 proxy (socks5://127.0.0.1:1080); the driver goes through http:// and https:// " +
+        "proxies only",
+    );
   });
 });
 
@@ -76,6 +118,11 @@ describe("NO_PROXY against one host", () => {
     ["0.0.0.0/8", "http://0.0.0.0:8080/", "direct"],
     ["192.168.1.1", "http://[::ffff:192.168.1.1]/", "direct"],
     ["::ffff:10.0.0.0/104", "http://10.1.2.3/", "direct"],
+    // Under /96 Go's mask cuts into ::ffff:, so the range is an IPv6 one: no IPv4 address is in it.
+    ["::ffff:0:0/80", "http://10.1.2.3/", "http://proxy"],
+    ["::ffff:0:0/80", "http://[::1:2:3]/", "direct"],
+    ["::ffff:0:0/95", "http://10.1.2.3/", "http://proxy"],
+    ["::ffff:0:0/96", "http://10.1.2.3/", "direct"],
     ["::/0", "http://10.1.2.3/", "http://proxy"],
     ["::/0", "http://[2001:db8::1]/", "direct"],
     ["10.0.0.0/8", "http://[2001:db8::1]/", "http://proxy"],
