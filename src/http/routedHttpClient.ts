@@ -4,7 +4,8 @@
 // the SDK's proxy policy would read). A request that fails before an answer carries
 // words an operator can act on (connectionProblems.ts).
 import { createDefaultHttpClient, proxyPolicy, type HttpClient, type PipelinePolicy } from "@azure/core-rest-pipeline";
-import type { Agent } from "node:http";
+import { Agent as HttpAgent, type Agent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { describeConnectionProblem, withConnectionProblem } from "./connectionProblems";
 import type { ProxyRules } from "./proxyRules";
 import { ProxyError, proxyLabel } from "./proxyTunnel";
@@ -16,17 +17,22 @@ import { TunnelAgent } from "./tunnelAgent";
 export type HttpsAgents = (proxy: URL | undefined) => Agent | undefined;
 
 export interface RoutedHttpClient extends HttpClient {
-  /** The agent https requests to `url` go through (undefined: the SDK's own). */
+  /** The agent https requests to `url` go through. */
   httpsAgentFor: (url: URL) => Agent | undefined;
+  /**
+   * Closes every connection the client's agents hold, idle or in use. A call of the driver
+   * ends with process.exit; the long-running refresher closes each session's after its group.
+   */
+  close(): void;
 }
 
-/** Direct: the SDK's agent. Through a proxy: one keep-alive TunnelAgent per proxy. */
+/** Direct: a keep-alive https.Agent, as the SDK's own. Through a proxy: one keep-alive TunnelAgent per proxy. */
 export function plainHttpsAgents(): HttpsAgents {
-  const tunnels = new Map<string, TunnelAgent>();
+  const agents = new Map<string, Agent>();
   return (proxy) => {
-    if (!proxy) return undefined;
-    let agent = tunnels.get(proxy.href);
-    if (!agent) tunnels.set(proxy.href, (agent = new TunnelAgent(proxy)));
+    const key = proxy?.href ?? "";
+    let agent = agents.get(key);
+    if (!agent) agents.set(key, (agent = proxy ? new TunnelAgent(proxy) : new HttpsAgent({ keepAlive: true })));
     return agent;
   };
 }
@@ -53,6 +59,10 @@ function unsupportedProxy(url: URL, proxy: URL): ProxyError {
 export function routedHttpClient(proxies: ProxyRules, httpsAgents: HttpsAgents = plainHttpsAgents()): RoutedHttpClient {
   const inner = createDefaultHttpClient();
   const httpProxies = new Map<string, PipelinePolicy>();
+  // Every agent a request went through, so that close() reaches each connection (not the SDK's agents).
+  const used = new Set<Agent>();
+  const use = <A extends Agent | undefined>(agent: A): A => (agent && used.add(agent), agent);
+  let plainHttp: HttpAgent | undefined;
   const send: HttpClient["sendRequest"] = (request) => inner.sendRequest(request);
   return {
     async sendRequest(request) {
@@ -61,10 +71,14 @@ export function routedHttpClient(proxies: ProxyRules, httpsAgents: HttpsAgents =
       try {
         if (proxy && proxy.protocol !== "http:" && proxy.protocol !== "https:") throw unsupportedProxy(url, proxy);
         if (url.protocol === "https:") {
-          request.agent = httpsAgents(proxy);
+          request.agent = use(httpsAgents(proxy));
           return await send(request);
         }
-        if (!proxy) return await send(request);
+        if (!proxy) {
+          // IMDS: keep-alive as the SDK's own agent would be.
+          request.agent = use((plainHttp ??= new HttpAgent({ keepAlive: true })));
+          return await send(request);
+        }
         let policy = httpProxies.get(proxy.href);
         if (!policy) httpProxies.set(proxy.href, (policy = httpProxyPolicy(proxy)));
         return await policy.sendRequest(request, send);
@@ -74,7 +88,11 @@ export function routedHttpClient(proxies: ProxyRules, httpsAgents: HttpsAgents =
       }
     },
     httpsAgentFor(url) {
-      return httpsAgents(proxies.proxyFor(url));
+      return use(httpsAgents(proxies.proxyFor(url)));
+    },
+    close() {
+      for (const agent of used) agent.destroy();
+      used.clear();
     },
   };
 }
