@@ -34,7 +34,10 @@ async function fetchVolumeFiles(
   deadline: AbortSignal,
 ): Promise<VolumeFile[]> {
   // One connection pool and one token for every request of this mount.
-  const { vault, failureContext } = openVault(options, cloud, Math.min(options.objects.length, FETCH_CONCURRENCY));
+  const { vault, failureContext } = openVault(options, cloud, {
+    connectionsAhead: Math.min(options.objects.length, FETCH_CONCURRENCY),
+    deadline,
+  });
   return fetchEveryObject(vault, options.objects, failureContext, {
     concurrency: FETCH_CONCURRENCY,
     deadline: { signal: deadline, seconds: options.mountTimeoutSeconds },

@@ -67,6 +67,11 @@ export class SocketTracker {
     server.on("connection", (s: Socket) => this.add(s));
   }
 
+  /** How many are open. */
+  get size(): number {
+    return this.sockets.size;
+  }
+
   destroyAll(): void {
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();

@@ -29,6 +29,8 @@ export interface ProxyOptions {
 export interface ConnectProxy {
   /** http://127.0.0.1:<port>, or https:// with `tls` */
   url: string;
+  /** Clients' connections to the proxy still open (each tunnel is one). */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -42,12 +44,15 @@ export async function startConnectProxy(o: ProxyOptions): Promise<ConnectProxy> 
   };
   const server = o.tls ? createTlsServer(o.tls, answerPlainRequest) : createServer(answerPlainRequest);
   sockets.watch(server);
+  const clients = new SocketTracker();
+  clients.watch(server);
   server.on("connect", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     void tunnel(o, sockets, req, socket, head).catch(() => socket.destroy());
   });
   const port = await listen(server, "127.0.0.1");
   return {
     url: `${o.tls ? "https" : "http"}://127.0.0.1:${port}`,
+    openConnections: () => clients.size,
     async close() {
       sockets.destroyAll();
       await closeServer(server);

@@ -86,6 +86,8 @@ export interface AzureStandIn {
   readonly tlsSessions: readonly TlsSessionRecord[];
   stats(service: ServiceKind): ServiceStats;
   resetStats(): void;
+  /** Connections to the proxy still open: every connection to Azure goes through it. */
+  openConnections(): number;
 
   close(): Promise<void>;
 }
@@ -215,6 +217,7 @@ export async function startAzureStandIn(options: StandInOptions = {}): Promise<A
     tlsSessions: traffic.tlsSessions,
     stats: (service) => ({ ...traffic.stats(service) }),
     resetStats: () => traffic.resetStats(),
+    openConnections: () => proxy.openConnections(),
     async close() {
       traffic.close();
       sockets.destroyAll();

@@ -24,7 +24,11 @@ async function fetchAll(options: VolumeOptions): Promise<FetchOutcome> {
   } catch (error) {
     return { status: "failed", reason: messageOf(error) };
   }
-  const { vault, failureContext } = openVault(options, cloud, Math.min(options.objects.length, FETCH_CONCURRENCY));
+  const { vault, failureContext } = openVault(options, cloud, {
+    connectionsAhead: Math.min(options.objects.length, FETCH_CONCURRENCY),
+    // The token (a workload identity's Kubernetes calls) within the time each object gets.
+    deadline: AbortSignal.timeout(options.mountTimeoutSeconds * 1000),
+  });
   // As a mount fetches, but each object gets the mount's deadline (mounttimeout) to itself:
   // a check reports every object's own outcome.
   const { outcomes, identityError } = await fetchObjects(vault, options.objects, failureContext, {

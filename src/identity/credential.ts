@@ -22,12 +22,14 @@ export interface VaultIdentity {
 /**
  * `tenantId` is absent only for workload identity, whose service account may name it.
  * `httpClient`: the mount's, which routes every request (http/routedHttpClient.ts).
+ * `deadline`: the session's; a workload identity's Kubernetes API calls are abandoned then.
  */
 export function createIdentity(
   identity: Identity,
   tenantId: string | undefined,
   cloud: CloudEnvironment,
   httpClient: HttpClient,
+  deadline?: AbortSignal,
 ): VaultIdentity {
   const common = { retryOptions: RETRY_OPTIONS, httpClient };
   const aadOptions = {
@@ -90,7 +92,15 @@ export function createIdentity(
       };
     }
     case "workloadIdentity": {
-      const credential = new WorkloadIdentityCredential(identity, tenantId, cloud, aadOptions);
+      // As a service principal's: the words for an Azure AD request that got no answer are kept.
+      const watched = watchConnectionProblems(httpClient);
+      const credential = new WorkloadIdentityCredential(
+        identity,
+        tenantId,
+        cloud,
+        { ...aadOptions, httpClient: watched.client },
+        { watched, deadline },
+      );
       return { credential, describe: () => credential.describe(), clientId: () => credential.clientId };
     }
   }

@@ -1,6 +1,7 @@
 // Azure AD's refusals of a service account token, explained: what it was shown (the token's own
 // issuer, subject and audience, decoded here, never the token itself) and what to register.
 import { IdentityError } from "../errors";
+import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION } from "../model/identity";
 
 /** Who asked Azure AD, with what. */
 export interface Federation {
@@ -69,8 +70,7 @@ export function explainFederationFailure(error: unknown, federation: Federation)
   if (APPLICATION_NOT_FOUND.test(message)) {
     return new IdentityError(
       `workload identity: Azure AD knows no application with ${app} (${code}); check the volume option clientid ` +
-        `(or the service account's annotation ` +
-        "azure.workload.identity/client-id) and tenantid (or azure.workload.identity/tenant-id)",
+        `(or the service account's annotation ${CLIENT_ID_ANNOTATION}) and tenantid (or ${TENANT_ID_ANNOTATION})`,
     );
   }
   if (ASSERTION_TIME.test(message)) {

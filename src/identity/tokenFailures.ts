@@ -9,11 +9,15 @@ import { IdentityError } from "../errors";
 import { connectionProblemOf } from "../http/connectionProblems";
 
 export interface TokenEndpoint {
-  /** The volume's tenantid. */
+  /** The tenant signed in to: the volume's tenantid, or a workload identity's from its service account. */
   tenantId: string;
   /** Azure AD of the volume's cloud, e.g. https://login.microsoftonline.com/ */
   authorityHost: string;
+  /** Where tenantId came from and what to set, in words; default the volume's option tenantid. */
+  tenantFrom?: { is: string; set: string };
 }
+
+const TENANT_OPTION = { is: "the volume's tenantid", set: "tenantid" };
 
 /**
  * `error` from a service principal's getToken, explained if it is one an operator can fix;
@@ -22,15 +26,15 @@ export interface TokenEndpoint {
 export function explainTokenFailure(
   error: unknown,
   asked: GetTokenOptions | undefined,
-  { tenantId, authorityHost }: TokenEndpoint,
+  { tenantId, authorityHost, tenantFrom = TENANT_OPTION }: TokenEndpoint,
   connectionProblem?: string,
 ): unknown {
   if (!(error instanceof Error)) return error;
   // Key Vault's challenge names the vault's tenant; the SDK refuses any but the credential's.
   if (error.name === "CredentialUnavailableError" && asked?.tenantId && asked.tenantId !== tenantId) {
     return new IdentityError(
-      `key vault belongs to tenant ${asked.tenantId}, but the volume's ` +
-        `tenantid is ${tenantId}; set tenantid to ${asked.tenantId}`,
+      `key vault belongs to tenant ${asked.tenantId}, but ${tenantFrom.is} ` +
+        `is ${tenantId}; set ${tenantFrom.set} to ${asked.tenantId}`,
     );
   }
   if (/^network_error\b/.test(error.message)) {

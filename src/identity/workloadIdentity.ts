@@ -5,10 +5,10 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-
 import { ClientAssertionCredential, type ClientAssertionCredentialOptions } from "@azure/identity";
 import type { CloudEnvironment } from "../clouds";
 import type { CloudName } from "../model/cloudName";
-import type { WorkloadIdentity } from "../model/identity";
+import { TENANT_ID_ANNOTATION, type WorkloadIdentity } from "../model/identity";
 import type { ServiceAccountSession } from "../kubernetes/serviceAccountSession";
 import { explainFederationFailure, jwtClaims, type Federation } from "./federationFailures";
-import { explainTokenFailure } from "./tokenFailures";
+import { explainTokenFailure, type TokenEndpoint, type WatchedHttpClient } from "./tokenFailures";
 
 /**
  * The audience Azure AD accepts a federated token for, per cloud (Microsoft Entra's documented
@@ -24,6 +24,14 @@ const TOKEN_EXCHANGE_AUDIENCES: Readonly<Record<CloudName, string>> = {
 };
 
 export const tokenExchangeAudience = (cloud: CloudName): string => TOKEN_EXCHANGE_AUDIENCES[cloud];
+
+/** What the credential shares with its session. */
+export interface SessionParts {
+  /** The HTTP client of `aadOptions`, watched: the words for an Azure AD request that got no answer. */
+  watched?: WatchedHttpClient;
+  /** The Kubernetes API calls are abandoned when it fires (the mount's or the refresh's deadline). */
+  deadline?: AbortSignal;
+}
 
 interface SignIn {
   session: ServiceAccountSession;
@@ -43,6 +51,7 @@ export class WorkloadIdentityCredential implements TokenCredential {
     private readonly cloud: CloudEnvironment,
     /** Azure AD's options: authority, retries, the mount's HTTP client. */
     private readonly aadOptions: ClientAssertionCredentialOptions,
+    private readonly parts: SessionParts = {},
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
@@ -70,12 +79,27 @@ export class WorkloadIdentityCredential implements TokenCredential {
     } catch (error) {
       const explained = explainFederationFailure(error, this.federation(session, assertion));
       throw explained === error
-        ? explainTokenFailure(error, options, {
-            tenantId: session.ids.tenantId,
-            authorityHost: this.cloud.activeDirectoryEndpoint,
-          })
+        ? explainTokenFailure(error, options, this.endpoint(session), this.parts.watched?.lastConnectionProblem())
         : explained;
     }
+  }
+
+  /** Azure AD as signed in to, and where the tenant came from: the option, or the service account's annotation. */
+  private endpoint(session: ServiceAccountSession): TokenEndpoint {
+    const { pod } = this.identity;
+    const account = `service account ${pod.namespace}/${pod.serviceAccount}`;
+    return {
+      tenantId: session.ids.tenantId,
+      authorityHost: this.cloud.activeDirectoryEndpoint,
+      ...(this.tenantOption
+        ? {}
+        : {
+            tenantFrom: {
+              is: `the annotation ${TENANT_ID_ANNOTATION} of ${account}`,
+              set: `that annotation (or the volume option tenantid)`,
+            },
+          }),
+    };
   }
 
   private async open(): Promise<SignIn> {
@@ -86,6 +110,7 @@ export class WorkloadIdentityCredential implements TokenCredential {
       this.tenantOption,
       audience,
       this.env,
+      this.parts.deadline,
       ({ server, kubeconfig }) => {
         this.waitingFor = `the Kubernetes API server ${server} (kubeconfig ${kubeconfig})`;
       },

@@ -3,7 +3,7 @@
 import { IdentityError } from "../errors";
 import type { PodRef } from "../model/identity";
 import type { NodeCredentials } from "./kubeconfig";
-import { KubernetesApiError, nodeIdentity } from "./nodeClient";
+import { KubernetesApiError, NotJsonError, nodeIdentity } from "./nodeClient";
 
 export interface ApiCall {
   step: "TokenRequest" | "service account read";
@@ -94,7 +94,14 @@ export function explainApiFailure(error: unknown, call: ApiCall): IdentityError 
   if (error instanceof IdentityError) return error;
   const prefix = `workload identity: ${call.step} failed: `;
   if (error instanceof KubernetesApiError) return new IdentityError(prefix + refusal(error, call));
+  if (error instanceof NotJsonError) {
+    return new IdentityError(
+      `${prefix}${where(call)} ${error.message}; check that the kubeconfig's server is the API server itself, not a ` +
+        "proxy or load balancer page in front of it",
+    );
+  }
   const code = (error as NodeJS.ErrnoException).code ?? "";
+  if (code === "ABORT_ERR") return new IdentityError(`${prefix}${where(call)} did not answer before the deadline`);
   if (TLS_TRUST_CODES.has(code)) {
     return new IdentityError(
       `${prefix}the certificate of ${where(call)} is not trusted (${code}); the kubeconfig's certificate-authority ` +

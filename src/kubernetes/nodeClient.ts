@@ -78,12 +78,27 @@ export function nodeIdentity(credentials: NodeCredentials): string {
   }
 }
 
+/** A 2xx answer whose body is not JSON: a proxy or load balancer answered, not the API server. */
+export class NotJsonError extends Error {
+  override readonly name = "NotJsonError";
+  constructor(readonly status: number) {
+    // Never the parser's message: V8 quotes the text, which may hold a token.
+    super(`answered HTTP ${status} without JSON`);
+  }
+}
+
 interface Answer {
   status: number;
   body: string;
 }
 
-function send(credentials: NodeCredentials, method: string, path: string, body?: string): Promise<Answer> {
+function send(
+  credentials: NodeCredentials,
+  method: string,
+  path: string,
+  body: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Answer> {
   const { certificateAuthority, clientCertificate, token } = credentials;
   const headers: Record<string, string> = {
     accept: "application/json",
@@ -103,6 +118,8 @@ function send(credentials: NodeCredentials, method: string, path: string, body?:
         cert: clientCertificate && readMaterial(clientCertificate.certificate, "client certificate", credentials),
         key: clientCertificate && readMaterial(clientCertificate.key, "client key", credentials),
         servername: credentials.tlsServerName,
+        // Aborting destroys the request and its connection (agent: false: its own).
+        signal,
       },
       (incoming) => {
         const chunks: Buffer[] = [];
@@ -128,21 +145,35 @@ function statusError({ status, body }: Answer): KubernetesApiError {
   return new KubernetesApiError(status, "", `HTTP ${status} without a Kubernetes Status`);
 }
 
-/** The JSON of a 2xx answer; retries connection faults and 429/5xx a few times. */
-async function call<T>(credentials: NodeCredentials, method: string, path: string, body?: unknown): Promise<T> {
+function parsed<T>({ status, body }: Answer): T {
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    throw new NotJsonError(status);
+  }
+}
+
+/** The JSON of a 2xx answer; retries connection faults and 429/5xx a few times, until `signal` fires. */
+async function call<T>(
+  credentials: NodeCredentials,
+  method: string,
+  path: string,
+  body: unknown,
+  signal: AbortSignal | undefined,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const last = attempt >= RETRY_DELAYS_MS.length;
     let answer: Answer;
     try {
-      answer = await send(credentials, method, path, body === undefined ? undefined : JSON.stringify(body));
+      answer = await send(credentials, method, path, body === undefined ? undefined : JSON.stringify(body), signal);
     } catch (error) {
       if (last || !RETRIED_CODES.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
-      await sleep(RETRY_DELAYS_MS[attempt]);
+      await sleep(RETRY_DELAYS_MS[attempt], undefined, { signal });
       continue;
     }
-    if (answer.status >= 200 && answer.status < 300) return JSON.parse(answer.body) as T;
+    if (answer.status >= 200 && answer.status < 300) return parsed<T>(answer);
     if (last || !RETRIED_STATUS.has(answer.status)) throw statusError(answer);
-    await sleep(RETRY_DELAYS_MS[attempt]);
+    await sleep(RETRY_DELAYS_MS[attempt], undefined, { signal });
   }
 }
 
@@ -154,6 +185,7 @@ export async function requestServiceAccountToken(
   credentials: NodeCredentials,
   pod: PodRef,
   ask: TokenAsk,
+  signal?: AbortSignal,
 ): Promise<ServiceAccountToken> {
   const answer = await call<{ status?: { token?: string; expirationTimestamp?: string } }>(
     credentials,
@@ -168,6 +200,7 @@ export async function requestServiceAccountToken(
         boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.name, uid: pod.uid },
       },
     },
+    signal,
   );
   const token = answer.status?.token;
   const expires = Date.parse(answer.status?.expirationTimestamp ?? "");
@@ -183,11 +216,14 @@ export async function requestServiceAccountToken(
 export async function readServiceAccountAnnotations(
   credentials: NodeCredentials,
   pod: PodRef,
+  signal?: AbortSignal,
 ): Promise<Record<string, string>> {
   const answer = await call<{ metadata?: { annotations?: Record<string, string> } }>(
     credentials,
     "GET",
     serviceAccountPath(pod),
+    undefined,
+    signal,
   );
   return answer.metadata?.annotations ?? {};
 }

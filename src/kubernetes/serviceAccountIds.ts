@@ -5,10 +5,7 @@
 import { clientIdProblem, tenantIdProblem } from "../options/names";
 import { KEY } from "../options/keys";
 import { quote } from "../text/json";
-import type { PodRef } from "../model/identity";
-
-export const CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
-export const TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id";
+import { CLIENT_ID_ANNOTATION, TENANT_ID_ANNOTATION, type PodRef } from "../model/identity";
 
 export interface WorkloadIds {
   clientId: string;

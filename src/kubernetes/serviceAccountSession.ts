@@ -26,6 +26,8 @@ export async function openServiceAccountSession(
   tenantOption: string | undefined,
   audience: string,
   env: NodeJS.ProcessEnv,
+  /** Both calls are abandoned when it fires: a hanging API server holds no request past the deadline. */
+  deadline: AbortSignal | undefined,
   asking: (credentials: NodeCredentials) => void,
 ): Promise<ServiceAccountSession> {
   const credentials = loadNodeCredentials(env, (path) => readFileSync(path, "utf8"));
@@ -41,16 +43,19 @@ export async function openServiceAccountSession(
     readsServiceAccount,
   });
   // Asked at once, beside the service account read: the mount waits for one round trip, not two.
-  const token = requestServiceAccountToken(credentials, pod, { audience, expirationSeconds: TOKEN_SECONDS }).catch(
-    (error: unknown) => {
-      throw explainApiFailure(error, call("TokenRequest"));
-    },
-  );
+  const token = requestServiceAccountToken(
+    credentials,
+    pod,
+    { audience, expirationSeconds: TOKEN_SECONDS },
+    deadline,
+  ).catch((error: unknown) => {
+    throw explainApiFailure(error, call("TokenRequest"));
+  });
   // Awaited later, or never when the service account read fails first.
   token.catch(() => undefined);
   let annotations: Record<string, string> = {};
   if (readsServiceAccount) {
-    annotations = await readServiceAccountAnnotations(credentials, pod).catch((error: unknown) => {
+    annotations = await readServiceAccountAnnotations(credentials, pod, deadline).catch((error: unknown) => {
       throw explainApiFailure(error, call("service account read"));
     });
   }

@@ -22,3 +22,7 @@ export interface WorkloadIdentity {
   /** The `clientid` option. */
   clientId?: string;
 }
+
+/** The service account annotations workload identity reads (the workload identity webhook's). */
+export const CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
+export const TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id";

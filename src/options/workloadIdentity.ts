@@ -7,7 +7,7 @@ import { KEY } from "./keys";
 import { clientIdProblem, podNameProblem } from "./names";
 import { optionValue, type RawOptions } from "./rawOptions";
 import { quote } from "../text/json";
-import type { WorkloadIdentity } from "../model/identity";
+import { CLIENT_ID_ANNOTATION, type WorkloadIdentity } from "../model/identity";
 
 /** A Kubernetes object uid (an RFC 4122 UUID); it goes into the TokenRequest's binding. */
 const UID = /^[0-9a-zA-Z-]{1,64}$/;
@@ -62,7 +62,7 @@ function workloadClientId(options: RawOptions): string {
       KEY.workloadClientId,
       `${quote(clientId)} ${problem}; use the client id of the managed identity or application federated with ` +
         `the service account, ` +
-        "or leave it out to use the service account's annotation azure.workload.identity/client-id",
+        `or leave it out to use the service account's annotation ${CLIENT_ID_ANNOTATION}`,
     );
   }
   return clientId;

@@ -15,8 +15,8 @@ import { parseVolumeOptions } from "../options/parseVolumeOptions";
 import { applyRefresh, objectsToFetch } from "../rotation/refreshVolume";
 import { tmpfsMountPoints } from "../rotation/mountedVolume";
 import { markRefreshed, removeRecordIfStill, type RecordFile } from "../state/volumeRecords";
-import { fetchEveryObject } from "../vault/fetchEveryObject";
 import { FETCH_CONCURRENCY } from "../vault/fetchObjects";
+import { CLEAN_UP_MS } from "../volume/staging";
 import { forEachConcurrently } from "../vault/workPool";
 import { groupByCredentials, prefetch, type RequestCounts } from "./sharedFetches";
 
@@ -75,12 +75,10 @@ function dropped(record: RecordFile, dir: string, started: number, reason = "not
   return { dir, ms: Date.now() - started, result: "dropped", reason: reason + kept };
 }
 
-/** How long after its clean-up bound a mount may still move its volume onto <dir> (volume/staging.ts). */
-const CLEAN_UP_MS = 10_000;
-
 /**
- * A mount records its volume just before it moves it onto <dir>, within its deadline: a record
- * that young of a <dir> not mounted yet may be of a mount still under way.
+ * A mount records its volume just before it moves it onto <dir>, within its deadline and the
+ * clean-up bound after it (volume/staging.ts): a record that young of a <dir> not mounted yet
+ * may be of a mount still under way.
  */
 function mountMayBeUnderWay(record: RecordFile, options: VolumeOptions): boolean {
   return Date.now() - record.refreshedAtMs < options.mountTimeoutSeconds * 1000 + CLEAN_UP_MS;
@@ -145,22 +143,23 @@ async function refreshGroup(
   // As long as a mount of the slowest of them may take (mounttimeout).
   const seconds = Math.max(...volumes.map((volume) => volume.options.mountTimeoutSeconds));
   const signal = AbortSignal.any([stop, AbortSignal.timeout(seconds * 1000)]);
-  // Each request in flight listens on it (a few SDK layers each), and each volume's read.
-  setMaxListeners(FETCH_CONCURRENCY * 8 + volumes.length * 2, signal);
+  // Each request in flight listens on it (a few SDK layers each).
+  setMaxListeners(FETCH_CONCURRENCY * 8, signal);
   const [first] = volumes;
-  const session = await prefetch(first.options, first.cloud, specs, { signal, seconds });
-  for (const [result, count] of session.requests) requests.set(result, (requests.get(result) ?? 0) + count);
-  for (const volume of volumes) {
-    try {
-      // Every read is answered from the prefetch: no request of its own.
-      const files = await fetchEveryObject(session.vault, volume.toFetch, session.failureContext, {
-        concurrency: FETCH_CONCURRENCY,
-        deadline: { signal, seconds },
-      });
-      report(apply(volume, files, started));
-    } catch (error) {
-      report(failed(volume.dir, started, stop.aborted ? STOPPED : error, volume.toFetch));
+  const session = await prefetch(first.options, first.cloud, specs, { signal, seconds, whose: "refresh" });
+  try {
+    for (const [result, count] of session.requests) requests.set(result, (requests.get(result) ?? 0) + count);
+    for (const volume of volumes) {
+      try {
+        // Every object is answered from the prefetch: a volume whose objects all came is written, even after the
+        // deadline or a stop; one with an object still pending fails.
+        report(apply(volume, await session.volumeFiles(volume.toFetch), started));
+      } catch (error) {
+        report(failed(volume.dir, started, stop.aborted ? STOPPED : error, volume.toFetch));
+      }
     }
+  } finally {
+    session.close();
   }
 }
 

@@ -16,6 +16,8 @@ import { tlsThroughProxy } from "../http/proxyTunnel";
 /** A connection opened ahead: dialled once, either by `openAhead` or by the request that takes it. */
 interface EarlyConnection {
   dial(): Promise<TLSSocket | undefined>;
+  /** Its socket, once it was dialled; undefined: never dialled. */
+  dialled(): Promise<TLSSocket | undefined> | undefined;
 }
 
 interface Endpoint {
@@ -36,9 +38,9 @@ const keyOf = ({ host, port }: Endpoint) => `${host}:${port}`;
  */
 const EARLY_CONNECTION_WAIT_MS = 3_000;
 
-function once<T>(start: () => Promise<T>): () => Promise<T> {
-  let started: Promise<T> | undefined;
-  return () => (started ??= start());
+function once(start: () => Promise<TLSSocket | undefined>): EarlyConnection {
+  let started: Promise<TLSSocket | undefined> | undefined;
+  return { dial: () => (started ??= start()), dialled: () => started };
 }
 
 /** The socket once its TLS handshake is done; undefined if the connection failed. */
@@ -82,6 +84,7 @@ export class TlsPool extends Agent {
    * options, which carry no TLS settings here, so each would be this same default context.
    */
   private secureContext?: SecureContext;
+  private closed = false;
 
   /** @param proxy the route's proxy; without one, connections are direct. */
   constructor(private readonly proxy?: ProxySetting) {
@@ -102,7 +105,8 @@ export class TlsPool extends Agent {
         })
       : this.dial(endpoint);
     socket.then(
-      (ready) => callback?.(null, ready),
+      // One that comes after destroy() is not the agent's to track: closed at once.
+      (ready) => (this.closed ? ready.destroy() : undefined, callback?.(null, ready)),
       (error: Error) => callback?.(error, undefined as never),
     );
     return undefined;
@@ -114,18 +118,18 @@ export class TlsPool extends Agent {
    * request that finds one still waiting for that session dials it at once. If the first
    * fails (a proxy that refuses the host, a certificate that does not verify), no more
    * are opened ahead: each request then dials, and fails, on its own, with its own error.
-   * Connections no request takes (the token failed, say) stay open until the process
-   * ends: every call of the driver ends with process.exit.
+   * Connections no request takes (the token failed, say) stay open until destroy(), or
+   * the process ends (a mount ends with process.exit).
    */
   openAhead(url: URL, count: number): void {
-    if (count < 1) return;
+    if (count < 1 || this.closed) return;
     const endpoint = { host: url.hostname, port: Number(url.port) || 443 };
-    const dialEarly = () => this.dial(endpoint).then(whenSecure, () => undefined);
-    const first = once(dialEarly);
-    const rest = Array.from({ length: count - 1 }, () => ({ dial: once(dialEarly) }));
-    const queue = [{ dial: first }, ...rest];
+    const dialEarly = () =>
+      this.closed ? Promise.resolve(undefined) : this.dial(endpoint).then(whenSecure, () => undefined);
+    const queue = Array.from({ length: count }, () => once(dialEarly));
+    const [first, ...rest] = queue;
     this.early.set(keyOf(endpoint), queue);
-    void first().then((socket) => {
+    void first.dial().then((socket) => {
       if (!socket) {
         queue.length = 0;
         return;
@@ -135,6 +139,14 @@ export class TlsPool extends Agent {
       socket.once("session", dialRest);
       socket.once("close", dialRest);
     });
+  }
+
+  /** Closes the connections in use, idle and opened ahead, and opens none after. */
+  override destroy(): void {
+    this.closed = true;
+    super.destroy();
+    for (const queue of this.early.values())
+      for (const connection of queue.splice(0)) void connection.dialled()?.then((socket) => socket?.destroy());
   }
 
   private async dial(endpoint: Endpoint): Promise<TLSSocket> {

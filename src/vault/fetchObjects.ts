@@ -22,6 +22,8 @@ export interface FetchDeadline {
    * Without it, each object gets `seconds` to itself (kv check reports every object).
    */
   signal?: AbortSignal;
+  /** Whose deadline it is, for the messages: a mount's (the default) or a refresh's. */
+  whose?: "mount" | "refresh";
 }
 
 export interface FetchOptions {
@@ -59,6 +61,19 @@ async function fetchContent(vault: KeyVault, spec: ObjectSpec, read: ReadOptions
     case "cert":
       return certificateContent(await vault.getCertificate(spec.name, read), spec.format);
   }
+}
+
+/** An object not fetched when the whole fetch's deadline passed. */
+export function pendingAtDeadline(spec: ObjectSpec, { seconds, whose = "mount" }: FetchDeadline): ObjectOutcome {
+  return {
+    spec,
+    ok: false,
+    failure: {
+      object: objectLabel(spec),
+      cause: "timeout",
+      detail: `still pending when the ${whose}'s ${seconds}s deadline passed (option mounttimeout)`,
+    },
+  };
 }
 
 /** A failed token is the same failure for every object: report it once. */
@@ -131,17 +146,10 @@ export async function fetchObjects(
 
   const deadlinePassed = wholeFetch?.aborted === true;
   // Not finished: still pending at the deadline, or never started once the token had failed.
-  const unfinished = (spec: ObjectSpec): ObjectOutcome => ({
-    spec,
-    ok: false,
-    failure: deadlinePassed
-      ? {
-          object: objectLabel(spec),
-          cause: "timeout",
-          detail: `still pending when the mount's ${seconds}s deadline passed (option mounttimeout)`,
-        }
-      : describeFailure(identityError, spec, failureContext()),
-  });
+  const unfinished = (spec: ObjectSpec): ObjectOutcome =>
+    deadlinePassed
+      ? pendingAtDeadline(spec, options.deadline)
+      : { spec, ok: false, failure: describeFailure(identityError, spec, failureContext()) };
   return {
     outcomes: specs.map((spec, index) => outcomes[index] ?? unfinished(spec)),
     deadlinePassed,

@@ -19,21 +19,29 @@ export interface VaultSession {
    * names its client id only once it came, and the token may still be awaited.
    */
   failureContext: () => FailureContext;
+  /** Closes every connection of the session (the long-running refresher's, after each group). */
+  close(): void;
 }
 
-/**
- * `connectionsAhead`: how many connections to the vault the caller will use at once (a
- * mount's fetch pool); they are opened while the token is requested.
- */
+export interface SessionOptions {
+  /**
+   * How many connections to the vault the caller will use at once (a mount's fetch pool);
+   * they are opened while the token is requested. Default none.
+   */
+  connectionsAhead?: number;
+  /** When the session's work must be over: requests that do not honour a request's own signal stop then. */
+  deadline?: AbortSignal;
+}
+
 export function openVault(
   options: Pick<VolumeOptions, "vaultName" | "tenantId" | "identity">,
   cloud: CloudEnvironment,
-  connectionsAhead = 0,
+  { connectionsAhead = 0, deadline }: SessionOptions = {},
 ): VaultSession {
   const speed = speedTricks();
   speed.patchProcess();
   const httpClient = routedHttpClient(networkEnvironment().proxies, speed.httpsAgents);
-  const identity = createIdentity(options.identity, options.tenantId, cloud, httpClient);
+  const identity = createIdentity(options.identity, options.tenantId, cloud, httpClient, deadline);
   const token = shareToken(identity.credential);
   const url = vaultUrl(options, cloud);
   const vault = createKeyVault(url, token, {
@@ -54,5 +62,5 @@ export function openVault(
     clientId: identity.clientId(),
     awaitingToken: token.awaitingToken(),
   });
-  return { vault, failureContext };
+  return { vault, failureContext, close: () => httpClient.close() };
 }

@@ -22,7 +22,7 @@ import {
 } from "./tmpfs";
 
 /** How long the clean-up after a failure may take, even past the mount's deadline. */
-const CLEAN_UP_MS = 10_000;
+export const CLEAN_UP_MS = 10_000;
 
 export function stagingRoot(): string {
   return join(stateDirectory(), "staging");

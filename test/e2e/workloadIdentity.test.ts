@@ -354,3 +354,45 @@ test.each([
   expectRefused(m, [words, "set only one of usepodidentity, usevmmanagedidentity, useworkloadidentity"]);
   expect([kube.stats().requests, suite.azure.requests.length]).toEqual([0, 0]);
 });
+
+describe("Azure AD through the node's proxy, as for a service principal", () => {
+  const LOGIN_HOST = "login.microsoftonline.com";
+  const proxy = () => new URL(suite.azure.env.HTTPS_PROXY).origin;
+  afterEach(() => suite.azure.clearFaults());
+
+  test("a TLS-inspecting proxy's certificate is named as a certificate problem", async () => {
+    const wi = workload({ annotate: false });
+    suite.azure.serveCertificate(LOGIN_HOST, "unknown-ca");
+    const m = await mount(wi, { ...VOLUME, ...bothIds(wi) });
+    expectRefused(m, [
+      `the TLS certificate presented for ${LOGIN_HOST} (through the proxy ${proxy()}) is not trusted`,
+      "NODE_EXTRA_CA_CERTS",
+    ]);
+    expect(m.answer.message).not.toContain("egress firewall");
+  });
+
+  test("the proxy's 403 to CONNECT Azure AD is the proxy's", async () => {
+    const wi = workload({ annotate: false });
+    suite.azure.refuseTunnels(LOGIN_HOST, 403);
+    const m = await mount(wi, { ...VOLUME, ...bothIds(wi) });
+    expectRefused(m, [`the proxy ${proxy()} refused to tunnel to ${LOGIN_HOST}:443 (HTTP 403 Forbidden)`]);
+    expect(m.answer.message).not.toContain("egress firewall");
+  });
+});
+
+test("a vault in another tenant than the service account's annotation names the annotation", async () => {
+  const elsewhere = "7f3c1c52-6b1e-4d0e-9a3f-2b4c5d6e7f80";
+  const vault = suite.azure.addVault("wi-other-tenant-kv", { tenantId: elsewhere });
+  vault.addSecret("db-password", SECRET);
+  const wi = workload();
+  vault.grant(wi.identity.clientId, "secret");
+  const m = await mount(wi, { ...VOLUME, keyvaultname: "wi-other-tenant-kv" });
+  expect(m.answer.status).toBe("Failure");
+  expect(m.answer.message).toContain(
+    `key vault belongs to tenant ${elsewhere}, but the annotation azure.workload.identity/tenant-id of service ` +
+      `account shop/${wi.pod.serviceAccount} is ${wi.identity.tenantId}; set that annotation (or the volume option ` +
+      `tenantid) to ${elsewhere}`,
+  );
+  expect(m.answer.message).not.toContain("the volume's tenantid");
+  expectNoSecrets(m);
+});
