@@ -53,7 +53,8 @@ let sink: ((level: LogLevel, line: string) => void) | undefined;
 const URL_CREDENTIALS = /(\/\/)[^\s/@:"']+:[^\s/@"']+@/g;
 
 function write(level: LogLevel, event: string, fields: LogFields): void {
-  if (!sink) logFd ??= openLog(process.env.KV_DRIVER_LOG || DEFAULT_LOG_FILE);
+  // Opened once per call: null (no log, stopLogging, a failed open or write) sticks.
+  if (!sink && logFd === undefined) logFd = openLog(process.env.KV_DRIVER_LOG || DEFAULT_LOG_FILE);
   if (!sink && logFd === null) return;
   const entry = JSON.stringify({
     time: new Date().toISOString(),

@@ -13,9 +13,9 @@ Calls kubelet makes (each answers one JSON object on stdout):
   kv init                        says the driver is ready; no attach, no fsGroup by kubelet
   kv mount <dir> <json-options>  fetches the volume's Key Vault objects onto a tmpfs at <dir>
   kv unmount <dir>               takes that tmpfs down
-  kv version                     the driver's version, as JSON
 
 For operators:
+  kv version                     the driver's version and its Node.js, as one JSON object
   kv check <manifest> [--fetch]  checks the azure/kv flexVolumes of a manifest (kv check --help)
   kv refresh                     the node's refresher, run by the installer's DaemonSet
   kv help                        this text

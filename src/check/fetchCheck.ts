@@ -1,5 +1,5 @@
 // `kv check --fetch`: fetches every object of a valid volume with the mount's own fetch
-// loop (16 at a time, one token), and keeps each object's outcome instead of stopping at
+// loop (16 at a time, one token; a few volumes at once), and keeps each object's outcome instead of stopping at
 // the first failure. Writes nothing. Loads the Azure SDK: imported only when --fetch is given.
 import { readFileSync } from "node:fs";
 import { resolveCloud, type CloudEnvironment } from "../clouds";
@@ -7,6 +7,7 @@ import { messageOf } from "../log";
 import type { VolumeOptions } from "../model/volumeOptions";
 import { FETCH_CONCURRENCY, fetchObjects, type ObjectOutcome } from "../vault/fetchObjects";
 import { openVault } from "../vault/openVault";
+import { forEachConcurrently } from "../vault/workPool";
 import type { FetchOutcome, ObjectResult, VolumeCheck } from "./checkResult";
 import { fetchIdentity, type CheckCredentials } from "./fetchIdentity";
 
@@ -41,17 +42,23 @@ async function fetchAll(options: VolumeOptions): Promise<FetchOutcome> {
   return { status: "fetched", principal, objects: outcomes.map(resultOf) };
 }
 
-/** Fills in `fetch` of every valid volume, all volumes at once (each fetches its objects concurrently). */
-export function fetchVolumes(checks: readonly VolumeCheck[], credentials?: CheckCredentials): Promise<VolumeCheck[]> {
-  return Promise.all(
-    checks.map(async (check) => {
-      if (!check.options) return check;
-      const identity = fetchIdentity(check.options, check.secretRef, credentials);
-      const fetch =
-        "skip" in identity
-          ? { status: "skipped" as const, reason: identity.skip }
-          : await fetchAll({ ...check.options, identity });
-      return { ...check, fetch };
-    }),
-  );
+/** Volumes fetched at once, each its objects FETCH_CONCURRENCY at a time: a vault sees at most 64 requests. */
+const VOLUMES_AT_ONCE = 4;
+
+/** Fills in `fetch` of every valid volume, VOLUMES_AT_ONCE volumes at a time, in the manifest's order. */
+export async function fetchVolumes(
+  checks: readonly VolumeCheck[],
+  credentials?: CheckCredentials,
+): Promise<VolumeCheck[]> {
+  const fetched = [...checks];
+  await forEachConcurrently(checks, VOLUMES_AT_ONCE, async (check, index) => {
+    if (!check.options) return;
+    const identity = fetchIdentity(check.options, check.secretRef, credentials);
+    const fetch =
+      "skip" in identity
+        ? { status: "skipped" as const, reason: identity.skip }
+        : await fetchAll({ ...check.options, identity });
+    fetched[index] = { ...check, fetch };
+  });
+  return fetched;
 }

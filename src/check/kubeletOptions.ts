@@ -19,7 +19,7 @@ export type SecretRefSource =
   /** Not in the manifest nor in --secret-file: placeholders were used. */
   | { kind: "placeholder"; name: string };
 
-export interface KubeletCall {
+interface KubeletCall {
   options: unknown;
   secretRef: SecretRefSource;
   /** What kubelet itself would refuse before calling the driver; the volume cannot mount. */

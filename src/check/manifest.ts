@@ -1,5 +1,5 @@
 // Kubernetes manifests as `kubectl apply -f` takes them: YAML (or JSON), several documents
-// separated by `---`, `List` kinds holding items, read with kubectl's YAML 1.1 rules. Pure.
+// separated by `---`, `List` kinds holding items, read with kubectl's YAML rules (go-yaml v2). Pure.
 import { parseAllDocuments, type Document, type YAMLError } from "yaml";
 import { isJsonObject } from "../text/json";
 import { indentFlowContinuations } from "./flowIndent";

@@ -1,5 +1,5 @@
 // What the API server would refuse in a volume's options before kubelet ever calls the driver
-// (values that YAML 1.1 makes no string), and the placeholders of examples left in. Pure.
+// (values that kubectl's YAML reader makes no string), and the placeholders of examples left in. Pure.
 import { isJsonObject } from "../text/json";
 import { NotAString } from "./yamlTyping";
 
@@ -12,7 +12,7 @@ export function nonStringOptionProblems(options: unknown): string[] {
       value.source === "" ? `it is empty: write ${key}: "" or give a value` : `quote it: ${key}: "${value.source}"`;
     const written = value.source === "" ? "an empty value" : `\`${value.source}\``;
     return [
-      `option ${key}: ${written} is a ${value.kind} in YAML 1.1 (as kubectl reads it), and the API server ` +
+      `option ${key}: ${written} is a ${value.kind} as kubectl reads YAML (go-yaml v2), and the API server ` +
         `takes only strings in flexVolume options; ${fix}`,
     ];
   });

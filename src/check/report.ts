@@ -65,10 +65,11 @@ function notes({ secretRef, options, workloadIdentity }: VolumeCheck): string[] 
   const risk = options && rotationRisk(options);
   if (risk) found.push(risk);
   if (workloadIdentity?.fromCluster) {
+    const missing = [workloadIdentity.clientId ? [] : ["client id"], workloadIdentity.tenantId ? [] : ["tenant"]];
     found.push(
       `service account ${workloadIdentity.serviceAccount} is not in the ` +
-        `manifest: the ${workloadIdentity.clientId ? "tenant" : "client id"} comes from its annotations at ` +
-        `mount time, unchecked here ` +
+        `manifest: the ${missing.flat().join(" and ")} ${missing.flat().length > 1 ? "come" : "comes"} from its ` +
+        `annotations at mount time, unchecked here ` +
         "(add the ServiceAccount to the manifest, or give clientid and tenantid as options)",
     );
   }

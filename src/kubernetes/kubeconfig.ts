@@ -7,7 +7,7 @@ import { IdentityError } from "../errors";
 import { decodeStdBase64 } from "../text/base64";
 import { isJsonObject } from "../text/json";
 
-export const KUBECONFIG_VARIABLE = "KV_KUBECONFIG";
+const KUBECONFIG_VARIABLE = "KV_KUBECONFIG";
 /** Where kubelet's kubeconfig is when KV_KUBECONFIG does not say: kubeadm and AKS, then older kubeadm. */
 export const DEFAULT_KUBECONFIGS = ["/var/lib/kubelet/kubeconfig", "/etc/kubernetes/kubelet.conf"] as const;
 

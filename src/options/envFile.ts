@@ -21,7 +21,7 @@ const NAMES_FIX =
   `"-" to leave the object out, or an empty entry for the name derived from its alias`;
 
 /** The alias upper-cased, every character outside A-Z, 0-9 and `_` made `_`. */
-export function derivedEnvName(fileName: string): string {
+function derivedEnvName(fileName: string): string {
   return fileName.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
 }
 

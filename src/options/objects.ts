@@ -13,7 +13,7 @@ import type { ObjectSpec, ObjectType } from "../model/objectSpec";
 const OBJECT_TYPES: readonly ObjectType[] = ["secret", "key", "cert"];
 
 /** A key and its value, e.g. the names list read from keyvaultobjectnames or its legacy singular. */
-export interface GivenOption {
+interface GivenOption {
   key: string;
   value: string;
 }

@@ -8,8 +8,8 @@ import type { Checks } from "./checks";
 import type { EnvFileResult } from "./envFile";
 
 /** Faster than this, a node's volumes would keep the vault busy for little gain. */
-export const MIN_INTERVAL_SECONDS = 10;
-/** A week: beyond it a timer would not fire as asked (setTimeout's limit is about 24.8 days). */
+const MIN_INTERVAL_SECONDS = 10;
+/** A week: a secret that changes less often is no reason to keep a refresher polling; restart the pod. */
 const MAX_INTERVAL_SECONDS = 7 * 24 * 3600;
 
 /** `1h30m`, `2m`, `30s`, `1h30m15s` (each unit at most once, in this order), or plain seconds. */

@@ -9,7 +9,10 @@ import { optionValue, type RawOptions } from "./rawOptions";
 import { quote } from "../text/json";
 import { CLIENT_ID_ANNOTATION, type WorkloadIdentity } from "../model/identity";
 
-/** A Kubernetes object uid (an RFC 4122 UUID); it goes into the TokenRequest's binding. */
+/**
+ * A Kubernetes object uid, as kubelet passes the pod's: the API server makes them RFC 4122 UUIDs, but
+ * only the shape that is safe in the TokenRequest's binding is checked here; the API server checks the rest.
+ */
 const UID = /^[0-9a-zA-Z-]{1,64}$/;
 
 /**

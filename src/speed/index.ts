@@ -59,10 +59,10 @@ import { tlsPools } from "./tlsPool";
 import { mayAuthorizeUpFront, tokenUpFrontPolicy } from "./tokenUpFront";
 
 /** The operator's switch: `off` runs the plain SDK paths (README, "Environment"). */
-export const SWITCH = "KV_SPEED_TRICKS";
+const SWITCH = "KV_SPEED_TRICKS";
 
 /** One vault of a mount, as the door's policies need it. */
-export interface VaultAtHand {
+interface VaultAtHand {
   vaultUrl: string;
   /** The mount's shared token (identity/sharedToken.ts). */
   credential: TokenCredential;

@@ -8,7 +8,7 @@ import type { GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { isFresh } from "../identity/sharedToken";
 
-export interface TokenUpFront {
+interface TokenUpFront {
   /** The vault's resource, e.g. `https://vault.azure.net` (the scope is `<resource>/.default`). */
   resource: string;
   /** Absent: the credential's own (a workload identity's may come from its service account). */

@@ -92,6 +92,10 @@ test.each([["help"], ["--help"], ["-h"]])("kv %s explains every command to a per
   expect(result.combined.startsWith("usage: kv init | ")).toBe(true);
   for (const command of COMMANDS) expect(result.combined).toContain(command);
   expect(result.combined).toContain("kv check --help");
+  // kubelet never calls `kv version` (docs/contract.md): it is an operator's command.
+  const [, kubeletCalls, forOperators] = result.combined.split(/Calls kubelet makes|For operators:/);
+  expect(kubeletCalls).not.toContain("kv version");
+  expect(forOperators).toContain("kv version");
 });
 
 test("unmount of a directory that is not mounted succeeds and leaves the directory to kubelet", async () => {

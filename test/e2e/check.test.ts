@@ -2,7 +2,7 @@
 // errors, and --fetch against the stand-in (ok, forbidden with its fix, not found, throttled,
 // network, a bad token, pod identity). Exit status 0 all well, 1 problems, 2 usage.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -179,7 +179,7 @@ describe("kv check without --fetch", () => {
     );
     expect(lines).toContain('Pod shop/no-tenant, volume "secrets": INVALID\n  option tenantid: is required');
     expect(lines).toContain(
-      "option usepodidentity: `true` is a boolean in YAML 1.1 (as kubectl reads it), and the API server takes " +
+      "option usepodidentity: `true` is a boolean as kubectl reads YAML (go-yaml v2), and the API server takes " +
         'only strings in flexVolume options; quote it: usepodidentity: "true"',
     );
     expect(lines).toContain('option filepermission: "4755" sets setuid, setgid or sticky bits');
@@ -304,12 +304,12 @@ describe("kv check without --fetch", () => {
     const result = await check(path);
     expect(result.stdout).toContain(
       'Pod web, volume "secrets": INVALID\n' +
-        "  option keyvaultobjectaliases: `on` is a boolean in YAML 1.1 (as kubectl reads it), and the API " +
+        "  option keyvaultobjectaliases: `on` is a boolean as kubectl reads YAML (go-yaml v2), and the API " +
         'server takes only strings in flexVolume options; quote it: keyvaultobjectaliases: "on"\n' +
-        "  option filemode: `0755` is a number in YAML 1.1",
+        "  option filemode: `0755` is a number as kubectl reads YAML",
     );
     expect(result.stdout).toContain(
-      "usepodidentity: `yes` is a boolean in YAML 1.1 (as kubectl reads it), and the API server takes only " +
+      "usepodidentity: `yes` is a boolean as kubectl reads YAML (go-yaml v2), and the API server takes only " +
         'strings in flexVolume options; quote it: usepodidentity: "yes"',
     );
     expect(result.stdout).toContain("  option keyvaultobjecttypes: is required");
@@ -405,6 +405,9 @@ describe("kv check --fetch", () => {
     ]);
 
   test("reports each object: ok, forbidden with the fix, not found, throttled, network; exit 1", async () => {
+    // The node's driver log is kubelet's calls only: an operator's check writes nothing there,
+    // not even the failed objects a mount logs.
+    rmSync(join(dir, "kv-driver.log"), { force: true });
     suite.azure.injectFault({ throttle: 1000, retryAfterSeconds: 0 }, { vault: "contoso-kv", name: "api-token" });
     suite.azure.injectFault({ resets: 1000 }, { vault: "contoso-kv", name: "flaky" });
     const secretFile = write("kv-creds.yaml", [secretManifest("kv-creds", checker)]);
@@ -425,6 +428,7 @@ describe("kv check --fetch", () => {
     expect(parsed.volumes[0].fetch).toEqual({ status: "fetched", principal: `service principal ${checker.clientId}` });
     expect(parsed.ok).toBe(false);
     expect(result.code).toBe(1);
+    expect(existsSync(join(dir, "kv-driver.log"))).toBe(false);
   });
 
   test("fetches a volume's objects at once, as a mount does, and reports them in the manifest's order", async () => {
@@ -445,6 +449,27 @@ describe("kv check --fetch", () => {
       ["secret/flaky", "ok"],
     ]);
     expect(suite.azure.stats("keyvault").peakInFlight).toBe(3);
+  });
+
+  test("fetches four volumes at a time, and reports them in the manifest's order", async () => {
+    suite.azure.injectFault({ latencyMs: 200 }, { service: "keyvault" });
+    suite.azure.resetStats();
+    const names = ["db-password", "api-token", "flaky", "db-password", "api-token", "flaky"];
+    const path = write("many-volumes.yaml", [
+      workload(
+        "Pod",
+        "web",
+        names.map((name, i) => kvVolume(`v${i}`, objects(name, "secret"), "kv-creds")),
+      ),
+    ]);
+    const parsed = report(
+      await check(path, "--fetch", "--client-id", checker.clientId, "--client-secret", checker.clientSecret, "--json"),
+      checker.clientSecret,
+    );
+    expect(parsed.volumes.map((v) => [v.volume, v.objects[0].object, v.objects[0].status])).toEqual(
+      names.map((name, i) => [`v${i}`, `secret/${name}`, "ok"]),
+    );
+    expect(suite.azure.stats("keyvault").peakInFlight).toBe(4);
   });
 
   test("as the service principal on the command line, everything readable: exit 0, the text report", async () => {

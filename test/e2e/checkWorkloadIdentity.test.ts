@@ -93,6 +93,17 @@ test("the ServiceAccount is not in the manifest: valid, with a note that the ann
   expect(result.code).toBe(0);
 });
 
+test("neither id given and the ServiceAccount not in the manifest: the note names both", async () => {
+  const result = await check([deployment("cart", volumeOptions())], "--json");
+  const [volume] = JSON.parse(result.stdout).volumes;
+  expect(volume.notes).toEqual([
+    expect.stringContaining(
+      "service account shop/cart is not in the manifest: the client id and tenant come from its annotations at " +
+        "mount time, unchecked here",
+    ),
+  ]);
+});
+
 test("bad workload identity options are the driver's refusals", async () => {
   const result = await check([
     deployment("a", volumeOptions({ clientid: "my app" })),

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { indentFlowContinuations } from "../../src/check/flowIndent";
+import { goYamlKind } from "../../src/check/goYamlScalars";
 import { parseManifest } from "../../src/check/manifest";
 import { validateManifest } from "../../src/check/validate";
 
@@ -39,6 +40,21 @@ describe("YAML 1.1 values in flexVolume options", () => {
     expect(volume.problems).toEqual([expect.stringContaining(what)]);
     expect(volume.problems[0]).toContain(fix);
     expect(volume.problems[0]).toContain("API server takes only strings");
+  });
+
+  test.each([
+    ["filepermission: 0o440", "filepermission: `0o440` is a number", 'quote it: filepermission: "0o440"'],
+    ["keyvaultobjectaliases: 0x1F", "`0x1F` is a number", '"0x1F"'],
+  ])("%s (an integer to Go's strconv.ParseInt) is refused with its fix", (line, what, fix) => {
+    const [volume] = check(podWith(`${VALID}\n${line}`)).volumes;
+    expect(volume.problems).toEqual([expect.stringContaining(what)]);
+    expect(volume.problems[0]).toContain(fix);
+  });
+
+  test.each(["1:30", "2024-01-01"])("%s is a string to kubectl, as written: valid", (alias) => {
+    const [volume] = check(podWith(`${VALID}\nkeyvaultobjectaliases: ${alias}`)).volumes;
+    expect(volume.problems).toEqual([]);
+    expect(volume.options?.objects[0].fileName).toBe(alias);
   });
 
   test("quoted, the same values are strings and the volume is valid", () => {
@@ -114,5 +130,50 @@ describe("what kubectl accepts, kv check reads", () => {
     expect(parseManifest("a: [x,\nb: c\n", "bad.yaml").problems).toEqual([
       expect.stringContaining("bad.yaml, document 1: is not valid YAML"),
     ]);
+  });
+});
+
+// go-yaml v2's resolve() (sigs.k8s.io/yaml/goyaml.v2/resolve.go), row by row.
+describe("plain scalars typed as go-yaml v2 types them", () => {
+  test.each([
+    // its resolve map: YAML 1.1 booleans, nulls, .inf and .nan
+    ["y", "boolean"],
+    ["Yes", "boolean"],
+    ["OFF", "boolean"],
+    ["", "null"],
+    ["~", "null"],
+    ["NULL", "null"],
+    ["-.inf", "number"],
+    [".NaN", "number"],
+    ["+.nan", undefined], // only .inf takes a sign
+    // a leading digit or sign: strconv.ParseInt(s, 0, 64) or ParseUint after removing every "_"
+    ["0755", "number"],
+    ["0o440", "number"],
+    ["0x1F", "number"],
+    ["0b101", "number"],
+    ["-0b101", "number"],
+    ["1_000", "number"],
+    ["+42", "number"],
+    ["18446744073709551615", "number"], // ParseUint
+    // then yamlStyleFloat and ParseFloat
+    ["1.0", "number"],
+    ["08", "number"], // no octal, but a float
+    ["+.5", "number"],
+    ["1e3", "number"],
+    // a leading ".": ParseFloat as written
+    [".5", "number"],
+    // strings
+    ["1:30", undefined], // no base-60 in go-yaml
+    ["2024-01-01", undefined], // a timestamp, kept a string in interface{}
+    ["0o8", undefined],
+    ["0x", undefined],
+    ["1e400", undefined], // ParseFloat's range error
+    ["0x1p3", undefined], // a Go hex float, but no yamlStyleFloat
+    [".", undefined],
+    ["yess", undefined],
+    ["-", undefined],
+    ["Infinity", undefined],
+  ])("%j: %s", (source, kind) => {
+    expect(goYamlKind(source)).toBe(kind);
   });
 });
