@@ -45,9 +45,8 @@ export async function demoWorkloadIdentity(
     if (mount.code === 0) console.log(`db-password: ${readFileSync(join(dir, "db-password"), "utf8")}`);
     const unmount = await runDriver(["unmount", dir], env);
     const stillMounted = findMount(dir) !== undefined;
-    console.log(
-      `$ kv unmount: ${unmount.combined.trim()}; ${stillMounted ? "the tmpfs is STILL mounted" : "the tmpfs is gone"}\n`,
-    );
+    const after = stillMounted ? "the tmpfs is STILL mounted" : "the tmpfs is gone";
+    console.log(`$ kv unmount: ${unmount.combined.trim()}; ${after}\n`);
     // As for the first volume (demo.ts): the demo's exit status says whether mount and unmount worked.
     if (mount.code !== 0 || unmount.code !== 0 || stillMounted) process.exitCode = 1;
   } finally {
