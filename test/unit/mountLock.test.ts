@@ -17,6 +17,11 @@ import { VolumeError } from "../../src/errors";
 import { lockDirectory, lockMountDir } from "../../src/volume/mountLock";
 
 const dir = join(tmpdir(), `lock-test-${process.pid}`);
+// The locks go to a state dir of this test's own, not the machine's /run/kv-flexvol (as root)
+// or the user's fallback in TMPDIR (in a user namespace, where /run is not ours).
+const stateDir = mkdtempSync(join(tmpdir(), "kv-lock-state-"));
+process.env.KV_STATE_DIR = stateDir;
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 const LOCK_DIRS = [lockDirectory()];
 
 function lockFiles(): string[] {
