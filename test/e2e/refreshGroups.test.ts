@@ -10,7 +10,7 @@ import { kubeletOptions } from "../../standin/kubeletCall";
 import { recordPath } from "../../src/state/volumeRecords";
 import { expectSingleJson } from "../support/driver";
 import type { PodVolume } from "../support/kubelet";
-import { lineOf, refreshOnce, refresherEnv, RunningRefresher } from "../support/refresher";
+import { lineOf, refreshOnce, refresherEnv, rotatingSecretOptions, RunningRefresher } from "../support/refresher";
 import { standInSuite } from "../support/suite";
 
 const suite = standInSuite();
@@ -38,14 +38,7 @@ function newPrincipal(): ServicePrincipal {
 
 async function mountRotating(names: string[], sp: ServicePrincipal, mounttimeout = "60"): Promise<PodVolume> {
   const volume = suite.kubelet.newVolume();
-  const options = {
-    keyvaultname: "contoso-kv",
-    keyvaultobjectnames: names.join(";"),
-    keyvaultobjecttypes: names.map(() => "secret").join(";"),
-    tenantid: suite.azure.tenantId,
-    rotationpollinterval: "1h",
-    mounttimeout,
-  };
+  const options = rotatingSecretOptions(names, suite.azure.tenantId, { rotationpollinterval: "1h", mounttimeout });
   const result = await suite.kubelet.mount(volume, kubeletOptions(options, sp));
   expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
   mounted.push(volume);

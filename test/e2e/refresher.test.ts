@@ -8,7 +8,7 @@ import { Worker } from "node:worker_threads";
 import { expectSingleJson } from "../support/driver";
 import type { PodVolume } from "../support/kubelet";
 import { kubeletOptions, type SecretRef } from "../../standin/kubeletCall";
-import { refreshOnce, refresherEnv, RunningRefresher } from "../support/refresher";
+import { refreshOnce, refresherEnv, rotatingSecretOptions, RunningRefresher } from "../support/refresher";
 import { standInSuite } from "../support/suite";
 import { recordPath } from "../../src/state/volumeRecords";
 
@@ -36,13 +36,7 @@ function newSecrets(count: number, value: (name: string) => string): string[] {
 
 async function mountRotating(names: string[], interval = "10s", secretRef: SecretRef = suite.sp): Promise<PodVolume> {
   const volume = suite.kubelet.newVolume();
-  const options = {
-    keyvaultname: "contoso-kv",
-    keyvaultobjectnames: names.join(";"),
-    keyvaultobjecttypes: names.map(() => "secret").join(";"),
-    tenantid: suite.azure.tenantId,
-    rotationpollinterval: interval,
-  };
+  const options = rotatingSecretOptions(names, suite.azure.tenantId, { rotationpollinterval: interval });
   const result = await suite.kubelet.mount(volume, kubeletOptions(options, secretRef));
   expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
   return volume;

@@ -14,6 +14,21 @@ export function refresherEnv(
   return { ...azureEnv, KV_STATE_DIR: kubelet.stateDir, ...extra };
 }
 
+/** The options of a rotating volume of `names`, all secrets of contoso-kv; `more` adds or overrides. */
+export function rotatingSecretOptions(
+  names: readonly string[],
+  tenantId: string,
+  more: Record<string, string>,
+): Record<string, string> {
+  return {
+    keyvaultname: "contoso-kv",
+    keyvaultobjectnames: names.join(";"),
+    keyvaultobjecttypes: names.map(() => "secret").join(";"),
+    tenantid: tenantId,
+    ...more,
+  };
+}
+
 export interface OncePass extends DriverResult {
   /** stdout, one parsed JSON object per line (the test fails on any other line). */
   lines: Record<string, unknown>[];
