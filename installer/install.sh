@@ -165,8 +165,10 @@ uninstall() {
 }
 
 # In the background so the TERM trap runs as soon as the signal arrives, not after the sleep.
+# A signal between the fork and `sleeper=$!` leaves the sleep behind; its output goes nowhere,
+# so it holds no pipe of whoever runs us (in the container it dies with pid 1).
 pause() {
-  sleep "$POLL_SECONDS" &
+  sleep "$POLL_SECONDS" >/dev/null 2>&1 &
   sleeper=$!
   wait "$sleeper" || true
   sleeper=""

@@ -40,14 +40,16 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
- * A TLS server for https://localhost:<port>. `dropIdle` closes every connection that no
- * request has used yet, `answerIdle` first answers it 408 as a load balancer does;
+ * A TLS server for https://localhost:<port>. `dropIdle` closes each of the first `ahead`
+ * connections (those opened before any request), `answerIdle` first answers them 408 as a
+ * load balancer does; the requests' own connections are left alone however late they are used;
  * `certificateFor` serves a certificate for another host name; `stallFirst` accepts the
  * first TCP connection and never answers on it.
  */
 async function startVault({
   dropIdle = false,
   answerIdle = false,
+  ahead = 4,
   stallFirst = false,
   certificateFor = "localhost",
 } = {}): Promise<{ url: string; traffic: VaultTraffic }> {
@@ -63,8 +65,9 @@ async function startVault({
   server.on("secureConnection", (socket: TLSSocket) => {
     sockets.add(socket);
     traffic.connections.push({ resumed: socket.isSessionReused(), at: performance.now() });
-    if (dropIdle && traffic.requestsAt.length === 0) setTimeout(() => socket.destroy(), 20);
-    if (answerIdle && traffic.requestsAt.length === 0)
+    const openedAhead = traffic.connections.length <= ahead && traffic.requestsAt.length === 0;
+    if (dropIdle && openedAhead) setTimeout(() => socket.destroy(), 20);
+    if (answerIdle && openedAhead)
       setTimeout(
         () => socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"),
         20,

@@ -1,6 +1,6 @@
 // Which process owns a lock file or a staging mount: pid and start time. A pid alone would
 // outlive a crashed owner once the kernel gives it to another process.
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 
 export interface Owner {
   pid: number;
@@ -21,6 +21,19 @@ function startTimeOf(pid: number): string | undefined {
 
 /** This process. */
 export const SELF: Owner = { pid: process.pid, started: startTimeOf(process.pid) };
+
+/**
+ * This process's pid namespace ("pid:[4026531836]"): a pid means the same process only to
+ * processes in the same one. The refresher container has its own; `kv refresh` by hand on
+ * the node sees the host's.
+ */
+export const PID_NAMESPACE: string | undefined = (() => {
+  try {
+    return readlinkSync("/proc/self/ns/pid");
+  } catch {
+    return undefined;
+  }
+})();
 
 export function isAlive({ pid, started }: Owner): boolean {
   if (started !== undefined) return startTimeOf(pid) === started;

@@ -431,8 +431,9 @@ describe("kv check --fetch", () => {
     expect(existsSync(join(dir, "kv-driver.log"))).toBe(false);
   });
 
+  // Long answers, so every request that may be in flight at once is, however slow the machine.
   test("fetches a volume's objects at once, as a mount does, and reports them in the manifest's order", async () => {
-    suite.azure.injectFault({ latencyMs: 200 }, { service: "keyvault" });
+    suite.azure.injectFault({ latencyMs: 1000 }, { service: "keyvault" });
     suite.azure.resetStats();
     const path = write("at-once.yaml", [
       workload("Pod", "web", [
@@ -452,7 +453,7 @@ describe("kv check --fetch", () => {
   });
 
   test("fetches four volumes at a time, and reports them in the manifest's order", async () => {
-    suite.azure.injectFault({ latencyMs: 200 }, { service: "keyvault" });
+    suite.azure.injectFault({ latencyMs: 1000 }, { service: "keyvault" });
     suite.azure.resetStats();
     const names = ["db-password", "api-token", "flaky", "db-password", "api-token", "flaky"];
     const path = write("many-volumes.yaml", [

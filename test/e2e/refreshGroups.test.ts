@@ -91,6 +91,9 @@ test("stopped by SIGTERM, the refresher still writes the volumes whose objects c
     for (const until = Date.now() + 30_000; !answered() && Date.now() < until;)
       await new Promise((wake) => setTimeout(wake, 100));
     expect(answered()).toBe(true);
+    // The stand-in counts an answer as it sends it; give the refresher time to read it, or the
+    // stop would find the fast object still in flight.
+    await new Promise((wake) => setTimeout(wake, 500));
     refresher.kill("SIGTERM");
     expect(await refresher.exited).toEqual({ code: 0, signal: null });
     const lineFor = (volume: PodVolume) =>

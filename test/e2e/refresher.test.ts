@@ -139,7 +139,7 @@ describe("stopped in the middle of a pass", () => {
     }
     for (const { names } of volumes) for (const name of names) suite.vault.addSecret(name, `${name} new`);
     for (const { volume } of volumes) makeOverdue(volume);
-    suite.azure.injectFault({ latencyMs: 400 }, { service: "keyvault" });
+    suite.azure.injectFault({ latencyMs: 1000 }, { service: "keyvault" });
   });
   afterEach(() => suite.azure.clearFaults());
 
@@ -161,7 +161,9 @@ describe("stopped in the middle of a pass", () => {
       }
       // Whatever a kill left behind is cleared by the next refresh, and nothing is missing.
       suite.azure.clearFaults();
-      expect((await refreshOnce(env(), "--force")).code).toBe(0);
+      const after = await refreshOnce(env(), "--force");
+      expect(after.lines.filter((line) => line.event === "refresh" && line.result === "failed")).toEqual([]);
+      expect(after.code).toBe(0);
       for (const { volume, names } of volumes) {
         expect(expectWhole(volume, names, ["new"])).toBe("new");
         expect(readdirSync(volume.dir).filter((entry) => entry.startsWith("..")).length).toBe(2);

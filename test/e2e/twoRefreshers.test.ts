@@ -1,7 +1,8 @@
 // Two refreshers writing one rotating volume at once, as `kv refresh --once --force` run by
 // hand on a node beside the DaemonSet's refresher does: processes of their own on a real
 // tmpfs, with a pod's reads going on meanwhile. The volume's refresh lock makes them take
-// turns; a lock left by a killed refresh is taken over once older than the deadline.
+// turns; a lock left by a killed refresh is taken over at once when its dead pid can be looked
+// up (the same pid namespace), otherwise once older than the deadline.
 import { spawnSync } from "node:child_process";
 import {
   mkdirSync,
@@ -72,3 +73,22 @@ test("a live lock is waited for, then the refresh fails; a killed refresh's old 
   taken();
   expect(readdirSync(dir).filter((name) => name.startsWith(VOLUME_LOCK))).toEqual([]);
 }, 20_000);
+
+test("a lock left by a refresher killed mid-write is taken over at once where its pid can be looked up", () => {
+  const killed = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(__dirname, "..", "support", "refreshProbe.ts"), "killed-holding-lock", dir],
+    { encoding: "utf8" },
+  );
+  expect({ signal: killed.signal, stderr: killed.stderr }).toEqual({ signal: "SIGKILL", stderr: "" });
+  const left = readFileSync(join(dir, VOLUME_LOCK), "utf8");
+  expect(left).toMatch(/^kv refresh pid:\[\d+\] \d+ \d+\n$/);
+  // The same lock seen from another pid namespace (the node, of a container's refresher): its
+  // pid names nothing there, so it is waited for until older than the deadline.
+  writeFileSync(join(dir, VOLUME_LOCK), left.replace(/pid:\[\d+\]/, "pid:[1]"));
+  expect(() => lockVolume(dir, 60_000)).toThrow(/another refresh is writing this volume/);
+  // From this namespace, the fresh lock of a process that is gone is no one's.
+  writeFileSync(join(dir, VOLUME_LOCK), left);
+  lockVolume(dir, 60_000)();
+  expect(readdirSync(dir).filter((name) => name.startsWith(VOLUME_LOCK))).toEqual([]);
+}, 30_000);

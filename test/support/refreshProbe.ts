@@ -4,7 +4,8 @@
 // their start-up takes) for `forMs`.
 //   node --import tsx test/support/refreshProbe.ts write <dir> <id> <startAt> <forMs>
 //   node --import tsx test/support/refreshProbe.ts read <dir> <startAt> <forMs>
-// Prints one JSON line: a ProbeReport.
+// Prints one JSON line: a ProbeReport. Or a refresher killed mid-write, leaving its lock:
+//   node --import tsx test/support/refreshProbe.ts killed-holding-lock <dir>
 import { existsSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { runChildProbe } from "./childProbe";
@@ -90,13 +91,22 @@ async function probe(mode: string, dir: string, args: string[]): Promise<ProbeRe
   return { done, problems: [...problems].slice(0, 5) };
 }
 
+async function dieHoldingLock(dir: string): Promise<never> {
+  const { lockVolume } = await import("../../src/rotation/volumeLock");
+  lockVolume(dir, 60_000);
+  process.kill(process.pid, "SIGKILL");
+  throw new Error("not killed");
+}
+
 if (require.main === module) {
   const [mode, dir, ...args] = process.argv.slice(2);
-  probe(mode, dir, args).then(
-    (report) => process.stdout.write(JSON.stringify(report) + "\n"),
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exit(1);
-    },
-  );
+  if (mode === "killed-holding-lock") void dieHoldingLock(dir);
+  else
+    probe(mode, dir, args).then(
+      (report) => process.stdout.write(JSON.stringify(report) + "\n"),
+      (error: unknown) => {
+        process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+        process.exit(1);
+      },
+    );
 }
