@@ -6,9 +6,12 @@
 //   <dir>/..2026_11_23_10_00_00.Ab3xYz/db-password      the files themselves
 //
 // Relative links, because the container sees the volume at another path. A new set is
-// written whole into a new hidden directory, then `..data` is replaced in one rename(2),
-// then the old set is removed: a reader opening <dir>/<name> gets the old file or the new
-// one, whole, and one that opens `..data/` sees one consistent set.
+// written whole into a new hidden directory, then `..data` is replaced in one rename(2): a
+// reader opening <dir>/<name> gets the old file or the new one, whole, and one that opens
+// `..data/` sees one consistent set. The replaced set stays until the next write: an open()
+// that resolved `..data` just before the swap still finds its file (kubelet removes it at
+// once, and such an open fails with ENOENT). So a volume holds at most two sets, as its tmpfs
+// is sized for, while the next write is made.
 //
 // Synchronous throughout: once the first file of a new set is written nothing else of the
 // process runs (no await, no signal handler) until `..data` names it. A process killed in
@@ -97,10 +100,11 @@ function linkVisibleNames(dir: string, files: readonly VolumeFile[]): void {
 
 /**
  * Every hidden set but `keep`, and never the one `..data` names when it is removed (read again
- * for each): the set just replaced, and the sets and temporary links a killed writer left. On a
- * live volume only under its refresh lock (volumeLock.ts), which makes those a dead writer's.
+ * for each): the set replaced by the last write, and the sets and temporary links a killed
+ * writer left. On a live volume only under its refresh lock (volumeLock.ts), which makes those
+ * a dead writer's.
  */
-export function removeOtherSets(dir: string, keep: string): void {
+export function removeOtherSets(dir: string, keep: string | undefined): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const leftLink = entry.isSymbolicLink() && entry.name.startsWith(LINK_TMP);
     const set = entry.isDirectory() && entry.name.startsWith(HIDDEN);
@@ -110,11 +114,12 @@ export function removeOtherSets(dir: string, keep: string): void {
 }
 
 /**
- * Writes `files` as the volume's new current set in `dir` (a first write makes the layout).
- * If it throws before the swap, the old set is still current and whole, and the partial new
- * one is gone.
+ * Writes `files` as the volume's new current set in `dir` (a first write makes the layout); the
+ * set it replaces stays until the next write. If it throws before the swap, the old set is
+ * still current and whole, and the partial new one is gone.
  */
 export function writeAtomicSet(dir: string, files: readonly VolumeFile[], ownership: FileOwnership): void {
+  removeOtherSets(dir, currentSet(dir));
   const setPath = mkdtempSync(join(dir, setPrefix(new Date())));
   const set = basename(setPath);
   try {
@@ -127,5 +132,4 @@ export function writeAtomicSet(dir: string, files: readonly VolumeFile[], owners
     throw error;
   }
   linkVisibleNames(dir, files);
-  removeOtherSets(dir, set);
 }

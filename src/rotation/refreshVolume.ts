@@ -63,7 +63,7 @@ function applyLocked(dir: string, options: VolumeOptions, fetched: readonly Volu
     .map((file) => file.fileName);
   const set = currentSet(dir);
   if (changed.length === 0 && set) {
-    removeOtherSets(dir, set); // what a refresh killed mid-write left
+    removeOtherSets(dir, set); // the set the last write replaced, and what a killed refresh left
     return { result: "unchanged" };
   }
   writeAtomicSet(dir, files, { mode: options.fileMode, gid: options.fsGroup });

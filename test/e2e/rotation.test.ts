@@ -142,8 +142,10 @@ describeWithGid(2345)("a rotating mount", () => {
     });
     expect(read(volume, "password")).toBe(PASSWORD_V2);
     expect(currentSet(volume)).not.toBe(before);
-    // The old set is gone; the mode and group are those of the mount.
-    expect(readdirSync(volume.dir).sort()).toEqual(["..data", currentSet(volume), "password"].sort());
+    // The old set stays, whole, for a reader that resolved ..data before the swap, until the next
+    // write; the mode and group are those of the mount.
+    expect(readdirSync(volume.dir).sort()).toEqual(["..data", before, currentSet(volume), "password"].sort());
+    expect(readFileSync(join(volume.dir, before, "password"), "utf8")).toBe(PASSWORD_V1);
     const file = statSync(join(volume.dir, "password"));
     expect([file.mode & 0o7777, file.gid]).toEqual([0o640 | 0o040, 2345]);
     expect(pass.stderr).toBe("");

@@ -54,18 +54,25 @@ testWithGid(2345)("a plain volume's build is writeVolume's: regular files, no li
 });
 
 testWithGid(2345)(
-  "a second write swaps ..data to a new set and removes the old one and any a killed writer left",
+  "a second write swaps ..data to a new set, keeps the one it replaced and removes what a killed writer left",
   () => {
     writeAtomicSet(dir, files("1"), ownership);
     const first = currentSet(dir)!;
+    // What a reader resolved just before the swap: the old set, by its own path.
+    const resolvedBefore = join(dir, readlinkSync(join(dir, "..data")), "db-password");
     mkdirSync(join(dir, "..2020_01_01_00_00_00.killed"));
     writeFileSync(join(dir, "..2020_01_01_00_00_00.killed", "db-password"), "half");
     symlinkSync("..2020_01_01_00_00_00.killed", join(dir, "..link_tmp.0a1b2c3d4e5f"));
     writeAtomicSet(dir, files("2"), ownership);
     const second = currentSet(dir)!;
     expect(second).not.toBe(first);
-    expect(hidden()).toEqual(["..data", second].sort());
+    expect(hidden()).toEqual(["..data", first, second].sort());
     expect(readFileSync(join(dir, "db-password"), "utf8")).toBe("password 2");
+    expect(readFileSync(resolvedBefore, "utf8")).toBe("password 1");
+    // The next write removes it: never more than two sets.
+    writeAtomicSet(dir, files("3"), ownership);
+    expect(hidden()).toEqual(["..data", second, currentSet(dir)!].sort());
+    expect(readFileSync(join(dir, "db-password"), "utf8")).toBe("password 3");
   },
 );
 
@@ -96,6 +103,8 @@ testWithGid(2345)("removing the other sets never removes the one ..data names no
   const second = currentSet(dir)!;
   // A writer that made `first` current and then lost the race to one that made `second` current.
   removeOtherSets(dir, first);
+  expect(hidden()).toEqual(["..data", first, second].sort());
+  removeOtherSets(dir, "..2020_01_01_00_00_00.gone");
   expect(hidden()).toEqual(["..data", second].sort());
   expect(readFileSync(join(dir, "db-password"), "utf8")).toBe("password 2");
 });
