@@ -88,6 +88,8 @@ export interface AzureStandIn {
   resetStats(): void;
   /** Connections to the proxy still open: every connection to Azure goes through it. */
   openConnections(): number;
+  /** Connections to the NMI stand-in still open (loopback, never through the proxy). */
+  openNmiConnections(): number;
 
   close(): Promise<void>;
 }
@@ -155,9 +157,10 @@ export async function startAzureStandIn(options: StandInOptions = {}): Promise<A
   const imds = createServer(plainService("imds", (req, res) => handleImds({ directory, tokens }, req, res)));
   sockets.watch(imds);
   const imdsPort = await listen(imds, "127.0.0.1");
+  const nmiSockets = new SocketTracker();
   const nmi = await listenOnLoopback(
     plainService("nmi", (req, res) => handleNmi(nmiCtx, req, res)),
-    sockets,
+    nmiSockets,
   );
 
   const env: Record<string, string> = {
@@ -218,9 +221,11 @@ export async function startAzureStandIn(options: StandInOptions = {}): Promise<A
     stats: (service) => ({ ...traffic.stats(service) }),
     resetStats: () => traffic.resetStats(),
     openConnections: () => proxy.openConnections(),
+    openNmiConnections: () => nmiSockets.size,
     async close() {
       traffic.close();
       sockets.destroyAll();
+      nmiSockets.destroyAll();
       await proxy.close();
       if (direct) await direct.close();
       await Promise.all([closeServer(azure), closeServer(imds), ...nmi.servers.map(closeServer)]);

@@ -50,6 +50,9 @@ export class NmiCredential implements TokenCredential {
     });
     request.headers.set("podname", podName);
     request.headers.set("podns", podNamespace);
+    // One token per volume and pass: a kept-alive connection would stay idle in the long-running
+    // refresher, one more with every pass.
+    request.headers.set("connection", "close");
     let status: number;
     let body: string | null | undefined;
     try {

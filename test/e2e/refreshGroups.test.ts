@@ -45,6 +45,24 @@ async function mountRotating(names: string[], sp: ServicePrincipal, mounttimeout
   return volume;
 }
 
+/** A rotating volume whose pod's identity aad-pod-identity's NMI hands out. */
+async function mountWithPodIdentity(names: string[]): Promise<PodVolume> {
+  const identity = suite.azure.addManagedIdentity();
+  suite.vault.grant(identity.clientId);
+  const pod = { name: `pod-${++counter}`, namespace: "default" };
+  suite.azure.addPodIdentity(pod.namespace, pod.name, identity.clientId);
+  const volume = suite.kubelet.newVolume();
+  const options = rotatingSecretOptions(names, suite.azure.tenantId, {
+    rotationpollinterval: "1h",
+    usepodidentity: "true",
+    nmiport: String(suite.azure.nmiPort),
+  });
+  const result = await suite.kubelet.mount(volume, kubeletOptions(options, undefined, pod));
+  expect(expectSingleJson(result.combined)).toEqual({ status: "Success" });
+  mounted.push(volume);
+  return volume;
+}
+
 const dirOf = (volume: PodVolume) => realpathSync(volume.dir);
 const read = (volume: PodVolume, name: string) => readFileSync(join(volume.dir, name), "utf8");
 const renew = (names: string[]) => names.forEach((name) => suite.vault.addSecret(name, `${name} new`));
@@ -162,28 +180,35 @@ function connectionsAfterPasses(passes: number): Promise<{ results: string[][]; 
     child.stdout.on("data", (data: Buffer) => {
       out += data.toString();
       if (!out.includes("\n")) return;
-      // Counted while the process is still alive: exiting would close everything.
-      const open = suite.azure.openConnections();
-      child.kill("SIGKILL");
-      resolve({ results: JSON.parse(out.split("\n")[0]) as string[][], open });
+      // Counted while the process is still alive (exiting would close everything), once closed
+      // connections had the time to reach the stand-in.
+      const results = JSON.parse(out.split("\n")[0]) as string[][];
+      const open = () => suite.azure.openConnections() + suite.azure.openNmiConnections();
+      void (async () => {
+        for (const until = Date.now() + 5_000; open() > 0 && Date.now() < until;)
+          await new Promise((wake) => setTimeout(wake, 100));
+        resolve({ results, open: open() });
+        child.kill("SIGKILL");
+      })();
     });
     child.on("close", () => reject(new Error(`the pass probe printed nothing; stderr: ${err.slice(0, 2000)}`)));
   });
 }
 
-test("the passes of one process leave no connection open after their groups", async () => {
+test("the passes of one process leave no connection open after their groups, NMI's included", async () => {
   const sp = newPrincipal();
   await mountRotating(newSecrets(3, "old"), sp);
   await mountRotating(newSecrets(2, "old"), newPrincipal());
+  await mountWithPodIdentity(newSecrets(1, "old"));
   // The mounts' connections closed as their processes ended.
   for (const until = Date.now() + 5_000; suite.azure.openConnections() > 0 && Date.now() < until;)
     await new Promise((wake) => setTimeout(wake, 100));
-  expect(suite.azure.openConnections()).toBe(0);
+  expect(suite.azure.openConnections() + suite.azure.openNmiConnections()).toBe(0);
   const { results, open } = await connectionsAfterPasses(3);
   expect(results).toEqual([
-    ["unchanged", "unchanged"],
-    ["unchanged", "unchanged"],
-    ["unchanged", "unchanged"],
+    ["unchanged", "unchanged", "unchanged"],
+    ["unchanged", "unchanged", "unchanged"],
+    ["unchanged", "unchanged", "unchanged"],
   ]);
   expect(open).toBe(0);
 }, 60_000);

@@ -3,8 +3,6 @@
 // pass's results, and stays alive a while after it, so that a test can count the connections
 // the process still holds open at the stand-in.
 //   node --import tsx test/support/passProbe.ts <passes>
-import { setTimeout as sleep } from "node:timers/promises";
-
 async function probe(passes: number): Promise<string[][]> {
   const { runPass } = await import("../../src/refresher/pass");
   const { readRecords } = await import("../../src/state/volumeRecords");
@@ -13,8 +11,6 @@ async function probe(passes: number): Promise<string[][]> {
     const report = await runPass(readRecords(), new AbortController().signal);
     results.push(report.results.map((result) => result.result));
   }
-  // Closed connections reach the stand-in in this time.
-  await sleep(300);
   return results;
 }
 
