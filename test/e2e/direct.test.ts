@@ -111,7 +111,7 @@ describeAsRoot("without HTTPS_PROXY (real root only: serves port 443)", () => {
       "resumes the first one's TLS session",
     async () => {
       // Time enough for the connections to be set up before the token arrives.
-      azure.injectFault({ latencyMs: 500 }, { service: "aad" });
+      azure.injectFault({ latencyMs: 1_500 }, { service: "aad" });
       const dir = makeVolumeDir(root);
       const log = join(root, "kv-driver.log");
       const options = kubeletOptions(

@@ -280,7 +280,7 @@ test(
     "TLS session",
   async () => {
     // Time enough for the tunnels to be set up before the token arrives.
-    suite.azure.injectFault({ latencyMs: 500 }, { service: "aad" });
+    suite.azure.injectFault({ latencyMs: 1_500 }, { service: "aad" });
     const volume = kubelet.newVolume();
     expectMountedWith(volume, await kubelet.mount(volume, secretsOptions(NAMES), TRICKS_ON), NAMES);
     const vaultHost = "contoso-kv.vault.azure.net";
